@@ -31,6 +31,8 @@ export interface HardState {
 export interface ConfState {
   voters: MemberId[];
   learners: MemberId[];
+  /** Peer address of every member, so a member restored from a snapshot knows how to reach all. */
+  addresses: Record<MemberId, string>;
 }
 
 export interface SnapshotMetadata {
@@ -156,7 +158,7 @@ export interface ProposeResponse extends MessageBase {
   index: number;
   /** The term the entries were appended in. */
   entryTerm: number;
-  rejectReason: '' | 'not-leader' | 'transferring' | 'conf-change-pending' | 'too-large';
+  rejectReason: '' | 'not-leader' | 'transferring' | 'conf-change-pending' | 'invalid-conf-change';
 }
 
 /** A follower asking its leader for a read index on behalf of a local reader. */
