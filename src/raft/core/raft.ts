@@ -188,6 +188,13 @@ export class Raft {
   /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
   private readsAwaitingTermCommit: Array<{ context: string; from: MemberId }> = [];
 
+  /**
+   * Forwarded proposals this leader already appended, by their first context: a duplicated
+   * Prop message (a retried RPC, a network that duplicates) gets the same answer, not a second
+   * copy of the entries. Bounded; cleared when the term or role changes.
+   */
+  private forwardedInTerm = new Map<string, { index: number; term: number }>();
+
   private msgs: Message[] = [];
   /** Followers owed an AppendEntries, sent in one batch when the driver asks for ready(). */
   private appendsDue = new Map<MemberId, boolean>();
@@ -287,17 +294,22 @@ export class Raft {
     else this.markAppendDue(to, true);
   }
 
-  /** The application captured its state up to `index` in `data`: compact the log behind it. */
-  compact(index: number, data: Uint8Array): Snapshot {
-    if (index <= this.log.snapshotIndex)
-      throw new Error(`raft: snapshot at ${index} is not newer than ${this.log.snapshotIndex}`);
-    if (index > this.log.applied)
+  /**
+   * The application captured its state up to `index` in `data`. Returns the snapshot to persist
+   * and compacts the log behind it, keeping the last `retainEntries` entries so that a follower
+   * that is only slightly behind catches up from the log rather than a whole snapshot.
+   */
+  compact(index: number, data: Uint8Array, retainEntries = 0): Snapshot {
+    const current = this.snapshot?.metadata.index ?? 0;
+    if (index <= current) throw new Error(`raft: snapshot at ${index} is not newer than ${current}`);
+    if (index > this.log.applied) {
       throw new Error(`raft: snapshot at ${index} is beyond the applied index ${this.log.applied}`);
+    }
     const snapshot: Snapshot = {
       metadata: { index, term: this.log.term(index)!, confState: copyConfState(this.confAt(index)) },
       data,
     };
-    this.log.compact(index);
+    this.log.compact(Math.max(this.log.snapshotIndex, index - retainEntries));
     this.confHistory = this.confHistory.filter((h) => h.index > index);
     this.snapshot = snapshot;
     return snapshot;
@@ -425,6 +437,11 @@ export class Raft {
     if (last) this.log.stableTo(last.index, last.term);
   }
 
+  /** Whether a membership change would be refused now because an earlier one has not committed. */
+  confChangePending(): boolean {
+    return this.pendingConfIndex > this.log.committed;
+  }
+
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
@@ -487,6 +504,7 @@ export class Raft {
     for (const read of this.readsAwaitingTermCommit)
       if (read.from === this.id) this.failedReads.push(read.context);
     this.readsAwaitingTermCommit = [];
+    this.forwardedInTerm.clear();
   }
 
   private becomeFollower(term: number, leader: MemberId): void {
@@ -849,7 +867,17 @@ export class Raft {
       );
       return;
     }
+    const key = m.contexts[0];
+    const earlier = key === undefined ? undefined : this.forwardedInTerm.get(key);
+    if (earlier) {
+      answer(earlier.index, earlier.term, '');
+      return;
+    }
     const { index, term } = this.appendAsLeader(m.entries);
+    if (key !== undefined) {
+      if (this.forwardedInTerm.size >= 65536) this.forwardedInTerm.delete(this.forwardedInTerm.keys().next().value!);
+      this.forwardedInTerm.set(key, { index, term });
+    }
     answer(index, term, '');
   }
 
