@@ -57,7 +57,7 @@ const MAX_PRINTED_OPERATIONS = 200;
  *
  * Real-time order (the tie rule): operation A happened before B when A.return < B.call, and also
  * when A.return === B.call — a response recorded at the same instant as another call counts as
- * delivered first, so those two operations may not be reordered. The one exception is two
+ * having come first, so those two operations may not be reordered. The one exception is two
  * zero-duration operations at the same instant (call === return === t for both): under that rule
  * each would precede the other, so they are treated as concurrent instead.
  *
@@ -83,9 +83,13 @@ export function checkKvHistory(history: Operation[], options?: { maxStatesExplor
   // definite violation anywhere outranks a key on which the search gave up.
   let gaveUp: CheckResult | undefined;
   for (const [key, operations] of operationsByKey) {
-    const verdict = searchLinearization(operations, maxStatesExplored);
+    const { verdict, reachedTime, statesExplored } = searchLinearization(operations, maxStatesExplored);
     if (verdict === 'not-linearizable') {
-      return { ok: false, key, explanation: explainViolation(key, operations, maxStatesExplored) };
+      return {
+        ok: false,
+        key,
+        explanation: explainViolation(key, operations, reachedTime, maxStatesExplored),
+      };
     }
     if (verdict === 'gave-up' && gaveUp === undefined) {
       gaveUp = {
@@ -93,8 +97,8 @@ export function checkKvHistory(history: Operation[], options?: { maxStatesExplor
         timedOut: true,
         key,
         explanation:
-          `key ${JSON.stringify(key)}: gave up after exploring ${maxStatesExplored} states of its ` +
-          `${operations.length} operations without a verdict (raise maxStatesExplored)`,
+          `key ${JSON.stringify(key)}: gave up without a verdict after exploring ${statesExplored} ` +
+          `configurations of its ${operations.length} operations (maxStatesExplored is ${maxStatesExplored})`,
       };
     }
   }
@@ -127,7 +131,10 @@ function validateOperation(op: Operation, index: number): void {
   if (op.output !== null) {
     const expected = op.input.kind === 'get' ? 'value' : 'ok';
     if (op.output.kind !== expected) {
-      throw new InvalidHistoryError(index, `a ${op.input.kind} must return '${expected}', not '${op.output.kind}'`);
+      throw new InvalidHistoryError(
+        index,
+        `a ${op.input.kind} must return '${expected}', not '${op.output.kind}'`,
+      );
     }
   }
 }
@@ -136,6 +143,17 @@ function validateOperation(op: Operation, index: number): void {
 // The search (WGL with memoization), over one key's operations.
 
 type Verdict = 'linearizable' | 'not-linearizable' | 'gave-up';
+
+interface SearchResult {
+  verdict: Verdict;
+  /**
+   * The latest time t such that the search reached a configuration in which every operation
+   * returning before t is linearized (the earliest return among those left). Meaningful for a
+   * failure: the history observed at any time before it is linearizable (see observedAt).
+   */
+  reachedTime: number;
+  statesExplored: number;
+}
 
 /** One call or return event in the doubly linked list the search consumes. */
 class Entry {
@@ -146,6 +164,8 @@ class Entry {
   constructor(
     /** Index of the operation in the searched array; -1 for the list's head. */
     readonly id: number,
+    /** The event's time (call or return); only read for return entries. */
+    readonly time: number,
     prev: Entry | null,
   ) {
     this.prev = prev ?? this;
@@ -184,12 +204,12 @@ function buildEntryList(operations: readonly Operation[]): Entry {
     return a.rank - b.rank || a.id - b.id;
   });
 
-  const head = new Entry(-1, null);
+  const head = new Entry(-1, -Infinity, null);
   const returnEntries = new Map<number, Entry>();
   const callEntries: Entry[] = [];
   let last = head;
   for (const event of events) {
-    const entry = new Entry(event.id, last);
+    const entry = new Entry(event.id, event.time, last);
     last.next = entry;
     last = entry;
     if (event.isCall) callEntries.push(entry);
@@ -232,7 +252,8 @@ class RegisterModel {
     this.targetIds = new Int32Array(operations.length).fill(-1);
     operations.forEach((op, index) => {
       if (op.input.kind === 'put') this.targetIds[index] = this.idOf(op.input.value);
-      else if (op.input.kind === 'get' && op.output?.kind === 'value') this.targetIds[index] = this.idOf(op.output.value);
+      else if (op.input.kind === 'get' && op.output?.kind === 'value')
+        this.targetIds[index] = this.idOf(op.output.value);
     });
   }
 
@@ -291,11 +312,12 @@ const MAX_MEMO_BYTES = 1 << 30;
 class ExploredConfigurations {
   size = 0;
   private usedWords = 0;
-  private arena = new Uint32Array(1 << 14);
-  private slots = new Int32Array(1 << 12); // entry index + 1; 0 = empty
-  private hashes = new Uint32Array(1 << 11);
-  private offsets = new Uint32Array(1 << 11);
-  private lengths = new Uint32Array(1 << 11);
+  // Small to start with: a history may have thousands of keys, most with few operations.
+  private arena = new Uint32Array(256);
+  private slots = new Int32Array(64); // entry index + 1; 0 = empty
+  private hashes = new Uint32Array(32);
+  private offsets = new Uint32Array(32);
+  private lengths = new Uint32Array(32);
 
   get bytes(): number {
     return this.usedWords * 4 + this.size * 12 + this.slots.length * 4;
@@ -313,7 +335,11 @@ class ExploredConfigurations {
     let slot = hash & mask;
     for (let occupant = this.slots[slot] ?? 0; occupant !== 0; occupant = this.slots[slot] ?? 0) {
       const entry = occupant - 1;
-      if (this.hashes[entry] === hash && this.lengths[entry] === length && this.storedEquals(entry, key, length)) {
+      if (
+        this.hashes[entry] === hash &&
+        this.lengths[entry] === length &&
+        this.storedEquals(entry, key, length)
+      ) {
         return false;
       }
       slot = (slot + 1) & mask;
@@ -409,7 +435,7 @@ function withoutUnobservableOperations(operations: readonly Operation[]): Operat
  * linearized), the bits of those called before f returned (the later ones happened after f, so
  * none is linearized yet), and the bits of the unknown-outcome operations, which have no return.
  */
-function searchLinearization(keyOperations: readonly Operation[], maxStatesExplored: number): Verdict {
+function searchLinearization(keyOperations: readonly Operation[], maxStatesExplored: number): SearchResult {
   const operations = withoutUnobservableOperations(keyOperations);
   const model = new RegisterModel(operations);
 
@@ -422,7 +448,7 @@ function searchLinearization(keyOperations: readonly Operation[], maxStatesExplo
   const knownCount = knownInCallOrder.length;
   // Once every known-outcome operation is linearized, the unknown ones left can go at the end in
   // any order (their outputs match anything), so the search is done.
-  if (knownCount === 0) return 'linearizable';
+  if (knownCount === 0) return { verdict: 'linearizable', reachedTime: Infinity, statesExplored: 0 };
   const bitOf = new Int32Array(operations.length);
   let unknownCount = 0;
   operations.forEach((_, index) => {
@@ -441,13 +467,15 @@ function searchLinearization(keyOperations: readonly Operation[], maxStatesExplo
   const unknownBits = new Uint32Array(Math.ceil(unknownCount / 32));
   const key = new Uint32Array(2 + knownBits.length + unknownBits.length);
   const explored = new ExploredConfigurations();
-  const stack: { call: Entry; ret: Entry; stateId: number; forcedRead: boolean }[] = [];
+  const stack: { call: Entry; ret: Entry; stateId: number; forcedRead: boolean; pass: number }[] = [];
+  let pass = 0;
   let knownRemaining = knownCount;
   let frontier = 0;
   let stateId = 0;
 
   const isKnownLinearized = (rank: number) => (((knownBits[rank >>> 5] ?? 0) >>> (rank & 31)) & 1) === 1;
-  const flip = (bits: Uint32Array, bit: number) => (bits[bit >>> 5] = (bits[bit >>> 5] ?? 0) ^ (1 << (bit & 31)));
+  const flip = (bits: Uint32Array, bit: number) =>
+    (bits[bit >>> 5] = (bits[bit >>> 5] ?? 0) ^ (1 << (bit & 31)));
   /** Fills `key` for the current bits, the given frontier and state; returns its length. */
   const buildKey = (keyFrontier: number, keyStateId: number): number => {
     key[0] = keyFrontier;
@@ -459,32 +487,39 @@ function searchLinearization(keyOperations: readonly Operation[], maxStatesExplo
     return length;
   };
 
+  const head = buildEntryList(operations);
+  let reachedTime = -Infinity;
+
   type Outcome = 'linearized' | 'rejected' | 'all-known-linearized' | 'gave-up';
   /** Tries to linearize the operation of `call` next; on success the configuration moves on. */
-  const tryLinearize = (call: Entry, ret: Entry, forcedRead: boolean): Outcome => {
+  const tryLinearize = (call: Entry, forcedRead: boolean): Outcome => {
     const id = call.id;
+    const ret = call.match;
     const nextStateId = model.step(id, stateId);
-    if (nextStateId === -1) return 'rejected';
+    if (ret === null || nextStateId === -1) return 'rejected';
     const unknown = unknownOutcome[id] === true;
     if (!unknown && knownRemaining === 1) return 'all-known-linearized';
     const bit = bitOf[id] as number;
     flip(unknown ? unknownBits : knownBits, bit);
     let nextFrontier = frontier;
-    if (!unknown && bit === frontier) while (nextFrontier < knownCount && isKnownLinearized(nextFrontier)) nextFrontier++;
+    if (!unknown && bit === frontier)
+      while (nextFrontier < knownCount && isKnownLinearized(nextFrontier)) nextFrontier++;
     if (explored.size >= maxStatesExplored || explored.bytes > MAX_MEMO_BYTES) return 'gave-up';
     if (!explored.add(key, buildKey(nextFrontier, nextStateId))) {
-      // Already explored from this exact configuration (and it failed): prune.
+      // Explored before from this exact configuration, and it failed (a success ends the search;
+      // the configurations on the current path have fewer operations linearized): prune.
       flip(unknown ? unknownBits : knownBits, bit);
       return 'rejected';
     }
-    stack.push({ call, ret, stateId, forcedRead });
+    stack.push({ call, ret, stateId, forcedRead, pass });
     stateId = nextStateId;
     frontier = nextFrontier;
     if (!unknown) knownRemaining--;
     lift(call, ret);
     return 'linearized';
   };
-  /** Undoes choices up to the most recent one that has alternatives left; where to resume, or null. */
+
+  /** Undoes choices up to the latest one with alternatives left; the candidate after it, or null. */
   const backtrack = (): Entry | null => {
     for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
       const id = top.call.id;
@@ -497,54 +532,78 @@ function searchLinearization(keyOperations: readonly Operation[], maxStatesExplo
       }
       stateId = top.stateId;
       unlift(top.call, top.ret);
-      if (!top.forcedRead) return top.call.next;
-    }
-    return null;
-  };
-  /**
-   * A candidate read that matches the current state can be linearized right away without
-   * branching: given any valid continuation, moving the read to its front keeps it valid (a read
-   * changes no state, and a candidate has no unlinearized predecessor). So if the configuration
-   * after it fails, so does the current one. This removes most of the search on read-heavy
-   * histories.
-   */
-  const firstMatchingRead = (): Entry | null => {
-    for (let candidate = head.next; candidate !== null && candidate.match !== null; candidate = candidate.next) {
-      const op = operations[candidate.id] as Operation;
-      if (op.input.kind === 'get' && model.step(candidate.id, stateId) === stateId) return candidate;
+      if (!top.forcedRead) {
+        pass = top.pass;
+        return top.call.next;
+      }
     }
     return null;
   };
 
-  const head = buildEntryList(operations);
-  let entry: Entry | null = head.next;
+  /**
+   * A candidate read that matches the current state can be linearized right away, with no
+   * alternatives: given any valid continuation, moving the read to its front keeps it valid (a read
+   * changes no state, and a candidate has no unlinearized predecessor). So if the configuration
+   * after it fails, so does the current one. This removes much of the search on read-heavy histories.
+   */
+  const firstMatchingRead = (): Entry | null => {
+    for (
+      let candidate = head.next;
+      candidate !== null && candidate.match !== null;
+      candidate = candidate.next
+    ) {
+      if (
+        (operations[candidate.id] as Operation).input.kind === 'get' &&
+        model.step(candidate.id, stateId) !== -1
+      ) {
+        return candidate;
+      }
+    }
+    return null;
+  };
+
+  const result = (outcome: Verdict | 'all-known-linearized'): SearchResult =>
+    outcome === 'linearizable' || outcome === 'all-known-linearized'
+      ? { verdict: 'linearizable', reachedTime: Infinity, statesExplored: explored.size }
+      : { verdict: outcome, reachedTime, statesExplored: explored.size };
+
+  // The loop walks the list: at a call entry it tries that operation as the next one linearized;
+  // at a return entry (that operation had to be linearized already) it backtracks. Candidates are
+  // offered in two passes: known outcomes first, then unknown ones. Plain WGL order would linearize
+  // a timed-out write as soon as it is called (it always "succeeds") and backtrack over everything
+  // since whenever a later read shows it had not happened yet; deferring it until a read needs it
+  // is usually right the first time. Every candidate is still tried, so the search stays complete.
   let newConfiguration = true;
+  let entry: Entry | null = head.next;
   for (;;) {
     if (newConfiguration) {
       newConfiguration = false;
+      let firstReturn = head.next;
+      while (firstReturn !== null && firstReturn.match !== null) firstReturn = firstReturn.next;
+      if (firstReturn !== null) reachedTime = Math.max(reachedTime, firstReturn.time);
       const read = firstMatchingRead();
-      if (read !== null && read.match !== null) {
-        const outcome = tryLinearize(read, read.match, true);
+      if (read === null) {
+        entry = head.next;
+        pass = 0;
+      } else {
+        const outcome = tryLinearize(read, true);
         if (outcome === 'linearized') newConfiguration = true;
         else if (outcome === 'rejected') entry = backtrack();
-        else return outcome === 'gave-up' ? 'gave-up' : 'linearizable';
-        if (entry === null) return 'not-linearizable';
-        continue;
+        else return result(outcome);
       }
-      entry = head.next;
+      continue;
     }
-    if (entry === null) return 'linearizable'; // unreachable: the list always ends with a return entry
-    const ret = entry.match;
-    if (ret !== null) {
-      // A call entry: try to linearize this operation next.
-      const outcome = tryLinearize(entry, ret, false);
+    if (entry === null) return result('not-linearizable'); // backtracked past the first choice
+    if (entry.match !== null) {
+      const outcome = unknownOutcome[entry.id] === (pass === 1) ? tryLinearize(entry, false) : 'rejected';
       if (outcome === 'linearized') newConfiguration = true;
       else if (outcome === 'rejected') entry = entry.next;
-      else return outcome === 'gave-up' ? 'gave-up' : 'linearizable';
+      else return result(outcome);
+    } else if (pass === 0) {
+      pass = 1;
+      entry = head.next;
     } else {
-      // A return entry: its operation had to be linearized before here, and no candidate works.
       entry = backtrack();
-      if (entry === null) return 'not-linearizable';
     }
   }
 }
@@ -557,6 +616,8 @@ function searchLinearization(keyOperations: readonly Operation[], maxStatesExplo
  * turned into unknown-outcome operations. If the whole history is linearizable so is every such
  * prefix (cut any linearization at t), so "fails by time t" is monotone in t and the earliest
  * failing t can be found by binary search over return times (only a return can make a prefix fail).
+ * The full search narrows it first: a configuration it reached with every operation returning
+ * before time r linearized is a linearization of the history observed at any t < r.
  * Cutting by call count alone would not be monotone: a read may be explained by a write called
  * after it, so a plain call-count prefix could "fail" where the full history does not.
  */
@@ -566,7 +627,12 @@ function observedAt(operations: readonly Operation[], t: number): Operation[] {
     .map((op) => (op.return <= t ? op : { ...op, return: Infinity, output: null }));
 }
 
-function explainViolation(key: string, keyOperations: readonly Operation[], maxStatesExplored: number): string {
+function explainViolation(
+  key: string,
+  keyOperations: readonly Operation[],
+  reachedTime: number,
+  maxStatesExplored: number,
+): string {
   const operations = keyOperations
     .map((op, index) => ({ op, index }))
     .sort((a, b) => a.op.call - b.op.call || a.index - b.index)
@@ -576,12 +642,16 @@ function explainViolation(key: string, keyOperations: readonly Operation[], maxS
   );
 
   // Invariant: the prefix at returnTimes[hi] fails; the one at returnTimes[lo] (if lo >= 0) does not.
-  let lo = -1;
+  let lo = returnTimes.findIndex((t) => t >= reachedTime) - 1;
   let hi = returnTimes.length - 1;
+  if (lo < -1) lo = hi - 1; // reachedTime after every return: cannot happen for a failed search
   let minimal = true;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    const verdict = searchLinearization(observedAt(operations, returnTimes[mid] as number), maxStatesExplored);
+  // The first probe is at reachedTime itself, where the violation usually shows.
+  for (let mid = lo + 1; hi - lo > 1; mid = (lo + hi) >>> 1) {
+    const { verdict } = searchLinearization(
+      observedAt(operations, returnTimes[mid] as number),
+      maxStatesExplored,
+    );
     if (verdict === 'not-linearizable') hi = mid;
     else if (verdict === 'linearizable') lo = mid;
     else {
@@ -594,7 +664,7 @@ function explainViolation(key: string, keyOperations: readonly Operation[], maxS
   const prefix = operations.filter((op) => op.call <= cut);
   const lines = prefix.map((op) => {
     const line = formatOperation(op);
-    return op.return > cut ? `${line}   (still running at t=${cut})` : line;
+    return op.return > cut && op.return !== Infinity ? `${line}   (still running at t=${cut})` : line;
   });
   const omitted = Math.max(0, lines.length - MAX_PRINTED_OPERATIONS);
   const printed = lines.slice(omitted).map((line) => `  ${line}`);
