@@ -1,0 +1,10 @@
+// Original file: proto/raft.proto
+
+
+export interface HeartbeatResponse {
+  'context'?: (string);
+}
+
+export interface HeartbeatResponse__Output {
+  'context': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/raft.proto
+
+
+export interface ReadIndexRequest {
+  'context'?: (string);
+}
+
+export interface ReadIndexRequest__Output {
+  'context': (string);
+}
