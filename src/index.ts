@@ -1,0 +1,6 @@
+// Flotilla's public API. The manager, worker and client APIs grow here; the Raft library is
+// also available on its own as 'flotilla/raft'.
+
+export * as raft from './raft/index.js';
+export { createJsonLogger, silentLogger } from './util/logger.js';
+export type { Logger, LogLevel } from './util/logger.js';

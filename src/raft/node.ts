@@ -1,0 +1,701 @@
+// RaftNode wires the pure core to the world: a timer drives tick(), the transport feeds step(),
+// and one ready loop at a time persists (fsync) → sends → applies. It turns the core's
+// index/term bookkeeping into promises: propose() resolves when the entry is applied here.
+
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { decodeConfChange, encodeConfChange } from './core/conf-change.js';
+import {
+  NotLeaderError,
+  ProposalDroppedError,
+  ProposalTooLargeError,
+  RaftError,
+  StoppedError,
+  TermChangedError,
+  TimeoutError,
+  InvalidConfChangeError,
+} from './core/errors.js';
+import {
+  ConfChangeType,
+  EntryType,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type MemberId,
+  type Message,
+} from './core/messages.js';
+import {
+  Raft,
+  bootstrapEntries,
+  defaultRaftConfig,
+  type RaftStatus,
+  type Ready,
+  type Role,
+} from './core/raft.js';
+import type { RaftStorage } from './storage/storage.js';
+
+/** The replicated application: applied in log order, identically on every member. */
+export interface StateMachine<Result = unknown> {
+  /** Applies one committed command; what it returns resolves the proposer's promise. */
+  apply(entry: { index: number; term: number; data: Uint8Array }): Result;
+  /** The whole state as bytes, as of the last applied entry. */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replaces the whole state with a snapshot's. */
+  restore(data: Uint8Array): void | Promise<void>;
+}
+
+/** What the node needs from a peer transport (GrpcRaftTransport, or an in-process one in tests). */
+export interface RaftTransport {
+  send(messages: Message[]): void;
+  setPeer(id: MemberId, address: string): void;
+  removePeer(id: MemberId): void;
+  onMessage(handler: (m: Message) => void): void;
+}
+
+export interface Timers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface RaftNodeOptions<Result = unknown> {
+  id: MemberId;
+  /** The address other members reach this one at (host:port). */
+  address: string;
+  storage: RaftStorage;
+  transport: RaftTransport;
+  stateMachine: StateMachine<Result>;
+  /**
+   * Founding members of a new cluster, used only when storage is empty. Without it, a node with
+   * empty storage waits to be added to an existing cluster (it receives the log or a snapshot).
+   */
+  bootstrap?: Array<{ id: MemberId; address: string }>;
+  /** Addresses of existing members, for a joining node that has not yet received the log. */
+  peers?: Record<MemberId, string>;
+  /** Tick period; etcd's defaults: 100 ms heartbeat, 1 s election timeout. */
+  tickMs?: number;
+  heartbeatTicks?: number;
+  electionTicks?: number;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  /** Take a snapshot once this many entries were applied since the last one. */
+  snapshotEntries?: number;
+  /** Entries kept in the log behind a snapshot so slightly-behind followers avoid a snapshot. */
+  snapshotRetainEntries?: number;
+  maxProposalBytes?: number;
+  /** Default timeout of propose(), readIndex() and membership operations. */
+  requestTimeoutMs?: number;
+  maxInflightMsgs?: number;
+  maxSizePerMsg?: number;
+  snapshotChunkBytes?: number;
+  logger?: Logger;
+  timers?: Timers;
+  random?: () => number;
+}
+
+export interface ProposeOptions {
+  /** On a follower, forward to the leader instead of failing with NotLeaderError. */
+  forward?: boolean;
+  timeoutMs?: number;
+}
+
+export interface Applied<Result> {
+  index: number;
+  term: number;
+  result: Result;
+}
+
+interface PendingProposal<Result> {
+  index: number;
+  term: number;
+  resolve: (a: Applied<Result>) => void;
+  reject: (e: Error) => void;
+  timer: unknown;
+}
+
+interface PendingForward<Result> {
+  resolve: (a: Applied<Result>) => void;
+  reject: (e: Error) => void;
+  timer: unknown;
+}
+
+interface PendingRead {
+  index: number;
+  resolve: (index: number) => void;
+  reject: (e: Error) => void;
+  timer: unknown;
+}
+
+export interface RaftNodeEvents {
+  'leader-change': [{ leader: MemberId; term: number; role: Role }];
+  'membership-change': [ConfState];
+  /** This member was removed from the cluster (it no longer takes part). */
+  removed: [];
+  /** The ready loop failed (storage error): the node has stopped. */
+  fatal: [Error];
+}
+
+const DEFAULTS = {
+  tickMs: 100,
+  heartbeatTicks: 1,
+  electionTicks: 10,
+  snapshotEntries: 10_000,
+  snapshotRetainEntries: 5_000,
+  maxProposalBytes: 1536 * 1024,
+  requestTimeoutMs: 10_000,
+};
+
+export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
+  readonly id: MemberId;
+  readonly address: string;
+  private readonly opts: RaftNodeOptions<Result>;
+  private readonly log: Logger;
+  private readonly timers: Timers;
+  private core: Raft | null = null;
+  private ticker: unknown = null;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  private readyScheduled = false;
+  private readyRunning: Promise<void> | null = null;
+  private appliedIndex = 0;
+  private snapshotIndex = 0;
+  private conf: ConfState = { voters: [], learners: [], addresses: {} };
+  private readonly contextPrefix = randomBytes(6).toString('base64url');
+  private nextContext = 1;
+  /** Proposals awaiting application, in index order. */
+  private pendingByIndex = new Map<number, PendingProposal<Result>>();
+  private pendingForwards = new Map<string, PendingForward<Result>>();
+  private pendingReads = new Map<string, PendingRead>();
+  /** (term, result) of recently applied entries, for forwarded proposals answered late. */
+  private recentlyApplied = new Map<number, { term: number; result: Result }>();
+  private leaderWaiters = new Set<() => void>();
+
+  constructor(options: RaftNodeOptions<Result>) {
+    super();
+    this.opts = options;
+    this.id = options.id;
+    this.address = options.address;
+    this.log = (options.logger ?? silentLogger).child({ component: 'raft', member: options.id });
+    this.timers = options.timers ?? realTimers;
+  }
+
+  // ---- Lifecycle ----------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('raft node: start() called twice');
+    const o = this.opts;
+    let persisted = await o.storage.load();
+    const empty =
+      persisted.snapshot === null && persisted.entries.length === 0 && persisted.hardState.term === 0;
+    if (empty && o.bootstrap && o.bootstrap.length > 0) {
+      const entries = bootstrapEntries(o.bootstrap);
+      const hardState = { term: 1, vote: '', commit: entries.length };
+      await o.storage.save(hardState, entries);
+      persisted = { hardState, snapshot: null, entries };
+      this.log.info('bootstrapped a new cluster', { members: o.bootstrap.map((m) => m.id) });
+    }
+    if (persisted.snapshot) {
+      await o.stateMachine.restore(persisted.snapshot.data);
+      this.appliedIndex = this.snapshotIndex = persisted.snapshot.metadata.index;
+    }
+    this.core = new Raft(
+      {
+        ...defaultRaftConfig,
+        id: o.id,
+        electionTick: o.electionTicks ?? DEFAULTS.electionTicks,
+        heartbeatTick: o.heartbeatTicks ?? DEFAULTS.heartbeatTicks,
+        preVote: o.preVote ?? true,
+        checkQuorum: o.checkQuorum ?? true,
+        maxInflightMsgs: o.maxInflightMsgs ?? defaultRaftConfig.maxInflightMsgs,
+        maxSizePerMsg: o.maxSizePerMsg ?? defaultRaftConfig.maxSizePerMsg,
+        snapshotChunkBytes: o.snapshotChunkBytes ?? defaultRaftConfig.snapshotChunkBytes,
+        random: o.random ?? Math.random,
+      },
+      persisted,
+    );
+    for (const [id, address] of Object.entries(o.peers ?? {}))
+      if (id !== this.id) o.transport.setPeer(id, address);
+    o.transport.onMessage((m) => this.receive(m));
+    this.state = 'running';
+    this.ticker = this.timers.setInterval(() => this.onTick(), o.tickMs ?? DEFAULTS.tickMs);
+    this.scheduleReady();
+    await this.waitForReadyLoop();
+    this.log.info('started', {
+      term: persisted.hardState.term,
+      commit: persisted.hardState.commit,
+      lastIndex: this.core.log.lastIndex(),
+    });
+  }
+
+  /** Stops ticking and processing, fails what is pending, closes storage. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.ticker !== null) this.timers.clearInterval(this.ticker);
+    this.ticker = null;
+    await this.readyRunning?.catch(() => undefined);
+    this.failAll(new StoppedError());
+    await this.opts.storage.close();
+  }
+
+  // ---- Application API ----------------------------------------------------------------------
+
+  /**
+   * Replicates `data` and resolves once it is committed and applied on this member, with what the
+   * state machine returned. Rejects with NotLeaderError (carrying the leader's id and address)
+   * unless `forward` is set, ProposalTooLargeError, ProposalDroppedError, TermChangedError (not
+   * committed), TimeoutError (outcome unknown) or StoppedError.
+   */
+  propose(data: Uint8Array, options: ProposeOptions = {}): Promise<Applied<Result>> {
+    const limit = this.opts.maxProposalBytes ?? DEFAULTS.maxProposalBytes;
+    if (data.length > limit) return Promise.reject(new ProposalTooLargeError(data.length, limit));
+    return this.proposeEntry({ type: EntryType.Normal, data }, options);
+  }
+
+  /**
+   * A linearizable read barrier (ReadIndex): resolves with an index once this member has applied
+   * at least everything committed when the read was issued, so a local read of the state
+   * machine is linearizable. Works on followers (the leader confirms the index).
+   */
+  async readIndex(options: { timeoutMs?: number } = {}): Promise<number> {
+    const core = this.running();
+    const timeoutMs = options.timeoutMs ?? this.requestTimeout();
+    // During an election there is nobody to confirm the index yet: wait (bounded) for a leader.
+    if (core.leader === '') await this.waitForLeader(timeoutMs);
+    const context = this.newContext();
+    return new Promise<number>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.pendingReads.delete(context);
+        reject(new TimeoutError('read index'));
+      }, timeoutMs);
+      this.pendingReads.set(context, { index: 0, resolve, reject, timer });
+      try {
+        core.readIndex(context);
+      } catch (err) {
+        this.pendingReads.delete(context);
+        this.timers.clearTimeout(timer);
+        reject(toError(err));
+        return;
+      }
+      this.scheduleReady();
+    });
+  }
+
+  /** Adds a non-voting member that receives the log; promote it once it has caught up. */
+  addLearner(id: MemberId, address: string, options: ProposeOptions = {}): Promise<Applied<Result>> {
+    return this.proposeConfChange({ type: ConfChangeType.AddLearner, member: id, address }, options);
+  }
+
+  /** Makes a learner (or a new member) a voter. */
+  promote(id: MemberId, options: ProposeOptions = {}): Promise<Applied<Result>> {
+    return this.proposeConfChange(
+      { type: ConfChangeType.AddVoter, member: id, address: this.conf.addresses[id] ?? '' },
+      options,
+    );
+  }
+
+  demote(id: MemberId, options: ProposeOptions = {}): Promise<Applied<Result>> {
+    return this.proposeConfChange({ type: ConfChangeType.DemoteToLearner, member: id, address: '' }, options);
+  }
+
+  /** Removes a member; removing the leader itself makes it hand over and step down. */
+  removeMember(id: MemberId, options: ProposeOptions = {}): Promise<Applied<Result>> {
+    return this.proposeConfChange({ type: ConfChangeType.Remove, member: id, address: '' }, options);
+  }
+
+  /**
+   * Hands leadership to `to` (by default the most up-to-date voter) and resolves once another
+   * member leads. Used for graceful demotion and shutdown of a leader.
+   */
+  async transferLeadership(to?: MemberId, options: { timeoutMs?: number } = {}): Promise<MemberId> {
+    const core = this.running();
+    if (core.role !== 'leader') throw new NotLeaderError(core.leader, core.addressOf(core.leader));
+    const target = to ?? this.bestTransferee(core.status());
+    if (!target) throw new InvalidConfChangeError('there is no other voter to hand leadership to');
+    core.transferLeadership(target);
+    this.scheduleReady();
+    const deadline =
+      options.timeoutMs ??
+      (this.opts.electionTicks ?? DEFAULTS.electionTicks) * (this.opts.tickMs ?? DEFAULTS.tickMs) * 2;
+    await this.waitFor(() => core.leader !== '' && core.leader !== this.id, deadline, 'leadership transfer');
+    return core.leader;
+  }
+
+  status(): RaftStatus & { appliedIndex: number } {
+    return { ...this.running().status(), appliedIndex: this.appliedIndex };
+  }
+
+  isLeader(): boolean {
+    return this.core?.role === 'leader';
+  }
+
+  leader(): { id: MemberId; address: string } {
+    const core = this.running();
+    return { id: core.leader, address: core.addressOf(core.leader) };
+  }
+
+  membership(): ConfState {
+    return this.running().confState();
+  }
+
+  /** Resolves once some member is known to lead (bounded by `timeoutMs`). */
+  waitForLeader(timeoutMs = this.requestTimeout()): Promise<MemberId> {
+    const core = this.running();
+    return this.waitFor(() => core.leader !== '', timeoutMs, 'a leader').then(() => core.leader);
+  }
+
+  // ---- Internals ----------------------------------------------------------------------------
+
+  private running(): Raft {
+    if (this.state !== 'running' || !this.core) throw new StoppedError();
+    return this.core;
+  }
+
+  private requestTimeout(): number {
+    return this.opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+  }
+
+  private newContext(): string {
+    return `${this.contextPrefix}.${this.nextContext++}`;
+  }
+
+  private async proposeConfChange(cc: ConfChange, options: ProposeOptions): Promise<Applied<Result>> {
+    const core = this.running();
+    if (core.role === 'leader' && core.confChangePending()) {
+      // One change at a time, and a new leader first commits an entry of its own term: wait
+      // for that (briefly) instead of failing a request that will be acceptable in a moment.
+      await this.waitFor(
+        () => core.role !== 'leader' || !core.confChangePending(),
+        options.timeoutMs ?? this.requestTimeout(),
+        'the previous membership change to commit',
+      );
+    }
+    return this.proposeEntry({ type: EntryType.ConfChange, data: encodeConfChange(cc) }, options);
+  }
+
+  private async proposeEntry(
+    entry: { type: EntryType; data: Uint8Array },
+    options: ProposeOptions,
+  ): Promise<Applied<Result>> {
+    const core = this.running();
+    const timeoutMs = options.timeoutMs ?? this.requestTimeout();
+    if (options.forward && core.leader === '') await this.waitForLeader(timeoutMs);
+    return new Promise<Applied<Result>>((resolve, reject) => {
+      try {
+        if (core.role === 'leader') {
+          const { index, term } = core.propose([entry]);
+          this.trackProposal(index, term, resolve, reject, timeoutMs);
+        } else if (options.forward && core.leader !== '') {
+          const context = this.newContext();
+          const timer = this.timers.setTimeout(() => {
+            this.pendingForwards.delete(context);
+            reject(new TimeoutError('forwarded proposal'));
+          }, timeoutMs);
+          this.pendingForwards.set(context, { resolve, reject, timer });
+          core.forwardProposal([entry], [context]);
+        } else {
+          throw new NotLeaderError(core.leader, core.addressOf(core.leader));
+        }
+      } catch (err) {
+        reject(toError(err));
+        return;
+      }
+      this.scheduleReady();
+    });
+  }
+
+  private trackProposal(
+    index: number,
+    term: number,
+    resolve: (a: Applied<Result>) => void,
+    reject: (e: Error) => void,
+    timeoutMs: number,
+  ): void {
+    const previous = this.pendingByIndex.get(index);
+    if (previous) {
+      // A newer leader reused the index: the older proposal there was overwritten.
+      this.settle(previous, new TermChangedError(previous.index, previous.term));
+    }
+    const pending: PendingProposal<Result> = { index, term, resolve, reject, timer: null };
+    pending.timer = this.timers.setTimeout(() => {
+      if (this.pendingByIndex.get(index) === pending) this.pendingByIndex.delete(index);
+      reject(new TimeoutError(`proposal at index ${index}`));
+    }, timeoutMs);
+    this.pendingByIndex.set(index, pending);
+  }
+
+  private settle(p: PendingProposal<Result>, outcome: Error | Applied<Result>): void {
+    if (this.pendingByIndex.get(p.index) === p) this.pendingByIndex.delete(p.index);
+    this.timers.clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+
+  private receive(m: Message): void {
+    if (this.state !== 'running' || !this.core) return;
+    this.core.step(m);
+    this.scheduleReady();
+  }
+
+  private onTick(): void {
+    if (this.state !== 'running' || !this.core) return;
+    this.core.tick();
+    this.scheduleReady();
+  }
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.state !== 'running') return;
+    this.readyScheduled = true;
+    // setImmediate lets a burst of proposals and messages accumulate into one ready: one fsync
+    // and one AppendEntries per follower for all of them (group commit).
+    setImmediate(() => {
+      this.readyScheduled = false;
+      if (this.readyRunning) return; // the running loop picks the new work up when it finishes
+      this.readyRunning = this.readyLoop().finally(() => {
+        this.readyRunning = null;
+        if (this.core?.hasReady()) this.scheduleReady();
+      });
+    });
+  }
+
+  private async waitForReadyLoop(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.readyRunning;
+  }
+
+  private async readyLoop(): Promise<void> {
+    const core = this.core!;
+    try {
+      while (this.state === 'running' && core.hasReady()) {
+        const rd = core.ready();
+        await this.handleReady(core, rd);
+        core.advance(rd);
+        await this.maybeSnapshot(core);
+      }
+    } catch (err) {
+      this.log.error('ready loop failed; stopping the node', { err });
+      this.emit('fatal', err as Error);
+      await this.stop();
+    }
+  }
+
+  private async handleReady(core: Raft, rd: Ready): Promise<void> {
+    const storage = this.opts.storage;
+    if (rd.snapshot) {
+      // Persist first: if we crash after restoring, we restart from this snapshot anyway.
+      await storage.saveSnapshot(rd.snapshot, { discardLog: true });
+      await this.opts.stateMachine.restore(rd.snapshot.data);
+      this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
+      this.failProposalsCoveredBySnapshot(rd.snapshot.metadata.index, rd.snapshot.metadata.term);
+    }
+    if (rd.hardState || rd.entries.length > 0) await storage.save(rd.hardState, rd.entries);
+    // Only now may anything that depends on those writes leave this process.
+    if (rd.messages.length > 0) this.opts.transport.send(rd.messages);
+    if (rd.softState) {
+      this.emit('leader-change', { leader: rd.softState.leader, term: core.term, role: rd.softState.role });
+      this.wakeWaiters();
+    }
+    if (rd.confState) this.onMembership(rd.confState);
+    for (const entry of rd.committedEntries) this.applyEntry(entry);
+    for (const result of rd.proposalResults) this.onForwardedResult(result);
+    for (const rs of rd.readStates) {
+      const read = this.pendingReads.get(rs.context);
+      if (read) read.index = rs.index;
+    }
+    for (const context of rd.failedReads) {
+      const read = this.pendingReads.get(context);
+      if (!read) continue;
+      this.pendingReads.delete(context);
+      this.timers.clearTimeout(read.timer);
+      read.reject(new NotLeaderError(core.leader, core.addressOf(core.leader)));
+    }
+    this.serveReads();
+    if (rd.committedEntries.length > 0) this.wakeWaiters();
+  }
+
+  private applyEntry(entry: Entry): void {
+    let result: Result | undefined;
+    if (entry.type === EntryType.ConfChange) {
+      const cc = decodeConfChange(entry.data);
+      this.log.info('membership change applied', { index: entry.index, change: cc });
+    } else if (entry.data.length > 0) {
+      result = this.opts.stateMachine.apply({ index: entry.index, term: entry.term, data: entry.data });
+    }
+    this.appliedIndex = entry.index;
+    this.recentlyApplied.set(entry.index, { term: entry.term, result: result as Result });
+    if (this.recentlyApplied.size > 4096)
+      this.recentlyApplied.delete(this.recentlyApplied.keys().next().value!);
+    const pending = this.pendingByIndex.get(entry.index);
+    if (pending && pending.term === entry.term) {
+      this.settle(pending, { index: entry.index, term: entry.term, result: result as Result });
+    }
+    this.failOverwrittenProposals(entry.index, entry.term);
+  }
+
+  /**
+   * The entry (index, term) was applied. A pending proposal at that index with another term was
+   * overwritten; one at a later index with an older term can never commit either (log
+   * matching: a committed entry's predecessors have terms no greater than its own).
+   */
+  private failOverwrittenProposals(index: number, term: number): void {
+    for (const p of [...this.pendingByIndex.values()]) {
+      if ((p.index === index && p.term !== term) || (p.index > index && p.term < term)) {
+        this.settle(p, new TermChangedError(p.index, p.term));
+      }
+    }
+  }
+
+  /**
+   * A snapshot replaced the log up to (index, term): proposals it covers may or may not have
+   * committed (the snapshot does not say which entries it holds), so their outcome is unknown.
+   */
+  private failProposalsCoveredBySnapshot(index: number, term: number): void {
+    for (const p of [...this.pendingByIndex.values()]) {
+      if (p.index <= index)
+        this.settle(p, new TimeoutError(`proposal at index ${p.index} (replaced by a snapshot)`));
+    }
+    this.failOverwrittenProposals(index, term);
+  }
+
+  private onForwardedResult(r: Ready['proposalResults'][number]): void {
+    for (const context of r.contexts) {
+      const fwd = this.pendingForwards.get(context);
+      if (!fwd) continue;
+      this.pendingForwards.delete(context);
+      this.timers.clearTimeout(fwd.timer);
+      if (r.index === 0) {
+        const core = this.core!;
+        fwd.reject(
+          r.rejectReason === 'not-leader'
+            ? new NotLeaderError(core.leader, core.addressOf(core.leader))
+            : r.rejectReason === 'invalid-conf-change'
+              ? new InvalidConfChangeError('refused by the leader')
+              : new ProposalDroppedError(r.rejectReason),
+        );
+        continue;
+      }
+      if (r.index <= this.appliedIndex) {
+        const done = this.recentlyApplied.get(r.index);
+        if (done && done.term === r.term) fwd.resolve({ index: r.index, term: r.term, result: done.result });
+        else
+          fwd.reject(
+            done
+              ? new TermChangedError(r.index, r.term)
+              : new TimeoutError('forwarded proposal (result no longer known)'),
+          );
+        continue;
+      }
+      this.trackProposal(r.index, r.term, fwd.resolve, fwd.reject, this.requestTimeout());
+    }
+  }
+
+  private serveReads(): void {
+    for (const [context, read] of this.pendingReads) {
+      if (read.index > 0 && read.index <= this.appliedIndex) {
+        this.pendingReads.delete(context);
+        this.timers.clearTimeout(read.timer);
+        read.resolve(read.index);
+      }
+    }
+  }
+
+  private onMembership(conf: ConfState): void {
+    const before = this.conf;
+    this.conf = conf;
+    for (const [id, address] of Object.entries(conf.addresses)) {
+      if (id !== this.id && address !== '' && before.addresses[id] !== address)
+        this.opts.transport.setPeer(id, address);
+    }
+    for (const id of Object.keys(before.addresses))
+      if (!(id in conf.addresses)) this.opts.transport.removePeer(id);
+    this.emit('membership-change', conf);
+    const wasMember = before.voters.includes(this.id) || before.learners.includes(this.id);
+    const isMember = conf.voters.includes(this.id) || conf.learners.includes(this.id);
+    if (wasMember && !isMember) {
+      this.log.warn('this member was removed from the cluster');
+      this.emit('removed');
+    }
+    this.wakeWaiters();
+  }
+
+  private async maybeSnapshot(core: Raft): Promise<void> {
+    const every = this.opts.snapshotEntries ?? DEFAULTS.snapshotEntries;
+    if (this.appliedIndex - this.snapshotIndex < every || core.log.applied !== this.appliedIndex) return;
+    const index = this.appliedIndex;
+    const data = await this.opts.stateMachine.snapshot();
+    const snapshot = core.compact(
+      index,
+      data,
+      this.opts.snapshotRetainEntries ?? DEFAULTS.snapshotRetainEntries,
+    );
+    await this.opts.storage.saveSnapshot(snapshot);
+    this.snapshotIndex = index;
+    this.log.info('snapshot taken', { index, bytes: data.length });
+  }
+
+  private bestTransferee(status: RaftStatus): MemberId | undefined {
+    let best: MemberId | undefined;
+    let bestMatch = -1;
+    for (const id of status.conf.voters) {
+      if (id === this.id) continue;
+      const match = status.progress[id]?.match ?? 0;
+      if (match > bestMatch) [best, bestMatch] = [id, match];
+    }
+    return best;
+  }
+
+  private waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.state === 'stopped') {
+          done();
+          reject(new StoppedError());
+        } else if (condition()) {
+          done();
+          resolve();
+        }
+      };
+      const timer = this.timers.setTimeout(() => {
+        done();
+        reject(new TimeoutError(`waiting for ${what}`));
+      }, timeoutMs);
+      const done = (): void => {
+        this.timers.clearTimeout(timer);
+        this.leaderWaiters.delete(check);
+      };
+      this.leaderWaiters.add(check);
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const check of [...this.leaderWaiters]) check();
+  }
+
+  private failAll(err: RaftError): void {
+    for (const p of [...this.pendingByIndex.values()]) this.settle(p, err);
+    for (const p of this.pendingForwards.values()) {
+      this.timers.clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pendingForwards.clear();
+    for (const p of this.pendingReads.values()) {
+      this.timers.clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pendingReads.clear();
+    this.wakeWaiters();
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
