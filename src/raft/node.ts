@@ -144,6 +144,9 @@ export interface RaftNodeEvents {
   fatal: [Error];
 }
 
+/** How many applied results to remember for forwarded proposals whose answer arrives late. */
+const RECENTLY_APPLIED_WINDOW = 4096;
+
 const DEFAULTS = {
   tickMs: 100,
   heartbeatTicks: 1,
@@ -172,6 +175,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private nextContext = 1;
   /** Proposals awaiting application, in index order. */
   private pendingByIndex = new Map<number, PendingProposal<Result>>();
+  /** A lower bound on the terms of pendingByIndex (exact after each scan). */
+  private minPendingTerm = Infinity;
   private pendingForwards = new Map<string, PendingForward<Result>>();
   private pendingReads = new Map<string, PendingRead>();
   /** (term, result) of recently applied entries, for forwarded proposals answered late. */
@@ -430,6 +435,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       reject(new TimeoutError(`proposal at index ${index}`));
     }, timeoutMs);
     this.pendingByIndex.set(index, pending);
+    this.minPendingTerm = Math.min(this.minPendingTerm, term);
   }
 
   private settle(p: PendingProposal<Result>, outcome: Error | Applied<Result>): void {
@@ -489,6 +495,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private async handleReady(core: Raft, rd: Ready): Promise<void> {
     const storage = this.opts.storage;
+    // Everything up to here was durable before this ready: entries at or below it may be
+    // applied, and a commit index at or below it announced, without waiting for the write below.
+    const stableBefore = core.log.stabled;
     if (rd.snapshot) {
       // Persist first: if we crash after restoring, we restart from this snapshot anyway.
       await storage.saveSnapshot(rd.snapshot, { discardLog: true });
@@ -496,15 +505,35 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
       this.failProposalsCoveredBySnapshot(rd.snapshot.metadata.index, rd.snapshot.metadata.term);
     }
-    if (rd.hardState || rd.entries.length > 0) await storage.save(rd.hardState, rd.entries);
-    // Only now may anything that depends on those writes leave this process.
-    if (rd.messages.length > 0) this.opts.transport.send(rd.messages);
     if (rd.softState) {
       this.emit('leader-change', { leader: rd.softState.leader, term: core.term, role: rd.softState.role });
       this.wakeWaiters();
     }
+    // Peer addresses first: this ready may already replicate to a member it adds.
     if (rd.confState) this.onMembership(rd.confState);
-    for (const entry of rd.committedEntries) this.applyEntry(entry);
+
+    // Raft §10.2.1: the leader replicates in parallel with its own disk write. Safe because its
+    // commit index, though it counts the leader's entries from the moment they are appended,
+    // only becomes visible (in messages, applies and reads) in a later ready, which starts after
+    // this write is durable — except a commit index inside this ready, which is held back.
+    const sendNow: Message[] = [];
+    const sendAfterWrite: Message[] = [];
+    for (const m of rd.messages) {
+      const replication =
+        m.type === 'Snap' || ((m.type === 'App' || m.type === 'Heartbeat') && m.commit <= stableBefore);
+      (replication ? sendNow : sendAfterWrite).push(m);
+    }
+    if (sendNow.length > 0) this.opts.transport.send(sendNow);
+    let applied = 0;
+    while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore) {
+      this.applyEntry(rd.committedEntries[applied++]!);
+    }
+
+    if (rd.hardState || rd.entries.length > 0) await storage.save(rd.hardState, rd.entries);
+    // Only now may anything else that depends on those writes (votes, acknowledgements) leave.
+    if (sendAfterWrite.length > 0) this.opts.transport.send(sendAfterWrite);
+    while (applied < rd.committedEntries.length) this.applyEntry(rd.committedEntries[applied++]!);
+
     for (const result of rd.proposalResults) this.onForwardedResult(result);
     for (const rs of rd.readStates) {
       const read = this.pendingReads.get(rs.context);
@@ -531,8 +560,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
     this.appliedIndex = entry.index;
     this.recentlyApplied.set(entry.index, { term: entry.term, result: result as Result });
-    if (this.recentlyApplied.size > 4096)
-      this.recentlyApplied.delete(this.recentlyApplied.keys().next().value!);
+    // Indexes are applied in order, so the oldest retained one is simply index - window.
+    this.recentlyApplied.delete(entry.index - RECENTLY_APPLIED_WINDOW);
     const pending = this.pendingByIndex.get(entry.index);
     if (pending && pending.term === entry.term) {
       this.settle(pending, { index: entry.index, term: entry.term, result: result as Result });
@@ -546,11 +575,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    * matching: a committed entry's predecessors have terms no greater than its own).
    */
   private failOverwrittenProposals(index: number, term: number): void {
+    const atIndex = this.pendingByIndex.get(index);
+    if (atIndex && atIndex.term !== term)
+      this.settle(atIndex, new TermChangedError(atIndex.index, atIndex.term));
+    // In steady state every pending proposal has the applied entry's term: skip the scan.
+    if (term <= this.minPendingTerm) return;
+    let min = Infinity;
     for (const p of [...this.pendingByIndex.values()]) {
-      if ((p.index === index && p.term !== term) || (p.index > index && p.term < term)) {
-        this.settle(p, new TermChangedError(p.index, p.term));
-      }
+      if (p.index > index && p.term < term) this.settle(p, new TermChangedError(p.index, p.term));
+      else min = Math.min(min, p.term);
     }
+    this.minPendingTerm = min;
   }
 
   /**

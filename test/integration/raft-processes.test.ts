@@ -205,6 +205,7 @@ describe('Raft over real processes', () => {
     const data = await readFile(first);
     data[Math.floor(size / 3)]! ^= 0xff;
     await writeFile(first, data);
-    await expect(c.spawn(victim)).rejects.toThrow(/exited/);
+    // It must refuse to start, and say which file and where.
+    await expect(c.spawn(victim)).rejects.toThrow(/WAL corrupt: \S+\.wal at byte offset \d+/);
   });
 });

@@ -49,6 +49,9 @@ class MemberProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   exited: Promise<void> = Promise.resolve();
+  /** The last lines the member printed (stdout and stderr). */
+  outputTail: string[] = [];
+  private readonly showOutput = process.env.MEMBER_OUTPUT === '1';
 
   constructor(
     readonly config: MemberConfig,
@@ -59,11 +62,21 @@ class MemberProcess {
     // Without extra flags, fork's own default (the parent's execArgv) applies, as before.
     const execArgv = this.execArgv ? { execArgv: [...process.execArgv, ...this.execArgv] } : {};
     const child = fork(memberScript, [JSON.stringify(this.config)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The members' own output is kept (last lines) rather than mixed into the test report;
+      // it is attached to the error when a member exits unexpectedly. MEMBER_OUTPUT=1 shows it.
+      stdio: ['ignore', this.showOutput ? 'inherit' : 'pipe', this.showOutput ? 'inherit' : 'pipe', 'ipc'],
       ...execArgv,
     });
     this.child = child;
     this.exited = new Promise((res) => child.once('exit', () => res()));
+    this.outputTail = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        this.outputTail.push(...chunk.split('\n').filter((l) => l !== ''));
+        if (this.outputTail.length > 40) this.outputTail.splice(0, this.outputTail.length - 40);
+      });
+    }
     child.on('message', (raw) => {
       const reply = raw as MemberReply;
       const w = this.waiting.get(reply.id);
@@ -74,7 +87,12 @@ class MemberProcess {
     });
     child.once('exit', () => {
       for (const w of this.waiting.values())
-        w.reject(new MemberError('EXITED', `member ${this.config.id} exited`));
+        w.reject(
+          new MemberError(
+            'EXITED',
+            `member ${this.config.id} exited; its last output:\n${this.outputTail.join('\n')}`,
+          ),
+        );
       this.waiting.clear();
       this.child = null;
     });

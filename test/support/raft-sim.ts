@@ -271,15 +271,32 @@ export class RaftSimulation {
   /** Runs the member's ready cycle: fsync takes FSYNC_MS; only then messages leave. */
   private kick(m: SimMember): void {
     if (!m.alive || m.readyInFlight || !m.raft.hasReady()) return;
+    const stableBefore = m.raft.log.stabled;
     const rd = m.raft.ready();
     m.readyInFlight = true;
     this.observeSoftState(m, rd);
     const inc = m.incarnation;
+    // As RaftNode does: replication whose commit index is already durable leaves before the
+    // fsync (Raft §10.2.1), and committed entries already durable are applied meanwhile.
+    const early = (msg: Message): boolean =>
+      rd.snapshot === null &&
+      (msg.type === 'Snap' ||
+        ((msg.type === 'App' || msg.type === 'Heartbeat') && msg.commit <= stableBefore));
+    const applyNow = rd.snapshot === null ? rd.committedEntries.filter((e) => e.index <= stableBefore) : [];
+    for (const msg of rd.messages) if (early(msg)) this.transmit(msg);
+    this.apply(m, {
+      ...rd,
+      snapshot: null,
+      committedEntries: applyNow,
+      readStates: [],
+      failedReads: [],
+      proposalResults: [],
+    });
     this.schedule(FSYNC_MS, () => {
       if (!m.alive || m.incarnation !== inc) return; // crashed before the fsync completed
       this.persist(m, rd);
-      for (const msg of rd.messages) this.transmit(msg);
-      this.apply(m, rd);
+      for (const msg of rd.messages) if (!early(msg)) this.transmit(msg);
+      this.apply(m, { ...rd, committedEntries: rd.committedEntries.slice(applyNow.length) });
       m.raft.advance(rd);
       m.readyInFlight = false;
       this.maybeCompact(m);

@@ -16,6 +16,8 @@ export interface PersistedState {
 export interface RaftStorage {
   load(): Promise<PersistedState>;
   /** Durably (fdatasync before resolving) records hardState (if not null) and appends entries.
+   * A save that only moves the commit index may skip the fdatasync (etcd's MustSync): the commit
+   * index is recovered from the leader, while entries, term and vote must never be lost.
    * If entries[0].index <= the last stored index, the stored suffix from entries[0].index on is replaced (Raft log truncation).
    * Entries at or below the snapshot index are already covered by it and skipped (as etcd's MemoryStorage.Append does);
    * an entries[0].index beyond the last stored index + 1 is rejected with StorageArgumentError. */

@@ -127,7 +127,13 @@ export class Wal {
     if (entries.length === 0 && !writeHardState) return;
     let bytes = writeHardState ? hardStateRecordBytes(hardState) : 0;
     for (const entry of entries) bytes += entryRecordBytes(entry);
-    const segment = await this.write(bytes, lastIndex + 1, (buf, start) => {
+    // etcd's MustSync: entries, a term and a vote must be durable before anything depends on
+    // them; a commit index alone need not be (a restarted member learns it again from the
+    // leader), so a save that only moves it skips the fdatasync that would stall the pipeline.
+    const mustSync =
+      entries.length > 0 ||
+      (writeHardState && (hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote));
+    const segment = await this.write(bytes, lastIndex + 1, mustSync, (buf, start) => {
       let offset = start;
       for (const entry of entries) offset = writeEntryRecord(buf, offset, entry);
       if (writeHardState) writeHardStateRecord(buf, offset, hardState);
@@ -145,7 +151,7 @@ export class Wal {
    * durable. The next entry is reset.index + 1, so a segment started here is named after it.
    */
   async resetLog(reset: LogReset): Promise<void> {
-    const segment = await this.write(logResetRecordBytes, reset.index + 1, (buf, offset) => {
+    const segment = await this.write(logResetRecordBytes, reset.index + 1, true, (buf, offset) => {
       writeLogResetRecord(buf, offset, reset);
     });
     for (const earlier of this.segments) earlier.maxEntryIndex = 0;
@@ -198,6 +204,7 @@ export class Wal {
   private async write(
     bytes: number,
     nextIndex: number,
+    mustSync: boolean,
     encode: (buf: Buffer, offset: number) => void,
   ): Promise<SegmentInfo> {
     const segment = this.current();
@@ -208,7 +215,7 @@ export class Wal {
     encode(buf, headerBytes);
     if (roll) return this.roll(buf, headerBytes, nextIndex);
     await writeFully(this.handle, buf, segment.size);
-    if (this.options.sync) await this.handle.datasync();
+    if (this.options.sync && mustSync) await this.handle.datasync();
     segment.size += buf.length;
     return segment;
   }
