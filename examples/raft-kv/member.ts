@@ -10,8 +10,8 @@ import {
   RaftError,
   openDiskStorage,
   type MemberId,
+  type RaftTransport,
 } from '../../src/raft/index.js';
-
 import { KvStore, encodeCommand, type KvCommand } from './kv-store.js';
 
 export interface MemberConfig {
@@ -42,7 +42,9 @@ export type MemberRequest =
   | { id: number; cmd: 'add-learner'; member: MemberId; address: string }
   | { id: number; cmd: 'promote'; member: MemberId }
   | { id: number; cmd: 'remove'; member: MemberId }
-  | { id: number; cmd: 'transfer'; member?: MemberId };
+  | { id: number; cmd: 'transfer'; member?: MemberId }
+  /** Test hook: drop all Raft traffic to and from these peers (a network partition), or none. */
+  | { id: number; cmd: 'partition'; peers: MemberId[] };
 
 export type MemberReply =
   | { id: number; ok: true; result: unknown }
@@ -65,8 +67,17 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as MemberConfig;
   const logger = createJsonLogger({ level: config.logLevel ?? 'warn', fields: { member: config.id } });
   const store = new KvStore();
-  const transport = new GrpcRaftTransport({ selfId: config.id, logger });
-  await transport.listen(config.address);
+  const grpcTransport = new GrpcRaftTransport({ selfId: config.id, logger });
+  await grpcTransport.listen(config.address);
+  const blocked = new Set<MemberId>();
+  // The node sees the gRPC transport through this filter so tests can cut links (partitions).
+  const transport: RaftTransport = {
+    send: (messages) =>
+      grpcTransport.send(blocked.size === 0 ? messages : messages.filter((m) => !blocked.has(m.to))),
+    setPeer: (id, address) => grpcTransport.setPeer(id, address),
+    removePeer: (id) => grpcTransport.removePeer(id),
+    onMessage: (handler) => grpcTransport.onMessage((m) => blocked.has(m.from) || handler(m)),
+  };
   const node = new RaftNode<void>({
     id: config.id,
     address: config.address,
@@ -112,6 +123,10 @@ async function main(): Promise<void> {
         return (await node.removeMember(req.member)).index;
       case 'transfer':
         return node.transferLeadership(req.member);
+      case 'partition':
+        blocked.clear();
+        for (const peer of req.peers) blocked.add(peer);
+        return [...blocked];
     }
   };
 
@@ -134,7 +149,7 @@ async function main(): Promise<void> {
   const shutdown = (): void => {
     void node
       .stop()
-      .then(() => transport.stop())
+      .then(() => grpcTransport.stop())
       .finally(() => process.exit(0));
   };
   process.on('SIGTERM', shutdown);

@@ -156,7 +156,7 @@ describe('Raft over real processes', () => {
     await expectConverged(c, w);
   });
 
-  it('a partitioned member (stopped, then back with a stale log) rejoins without deposing the leader', async () => {
+  it('a frozen member (SIGSTOP, then SIGCONT with a stale log) rejoins without deposing the leader', async () => {
     cluster = await KvCluster.start({ size: 3, hostBase: 40, tickMs: 50 });
     const c = cluster;
     const leader = await c.leader();
@@ -173,6 +173,33 @@ describe('Raft over real processes', () => {
     const after = await c.status(leader);
     expect(after.role).toBe('leader');
     expect(after.term).toBe(before.term); // PreVote + CheckQuorum: no disruptive election
+  });
+
+  it('a member cut off by a network partition keeps its term (PreVote) and rejoins without an election', async () => {
+    cluster = await KvCluster.start({ size: 3, hostBase: 45, tickMs: 50 });
+    const c = cluster;
+    const leader = await c.leader();
+    const cutOff = c.live().find((id) => id !== leader)!;
+    const others = c.live().filter((id) => id !== cutOff);
+    await c.request(cutOff, { cmd: 'partition', peers: others });
+    await Promise.all(others.map((id) => c.request(id, { cmd: 'partition', peers: [cutOff] })));
+    const before = await c.status(leader);
+    // Many election timeouts (500 ms each here) pass on the isolated side while writes continue.
+    for (let i = 0; i < 40; i++) {
+      await c.request(leader, { cmd: 'write', op: { op: 'put', key: 'p', value: `v${i}` } });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const isolated = await c.status(cutOff);
+    expect(isolated.term).toBe(before.term); // pre-elections failed; it never raised its term
+    expect(isolated.role).not.toBe('leader');
+    for (const id of c.live()) await c.request(id, { cmd: 'partition', peers: [] });
+    await waitUntil(
+      'the isolated member catches up',
+      async () => (await c.request<string>(cutOff, { cmd: 'read', key: 'p' }).catch(() => null)) === 'v39',
+    );
+    const after = await c.status(leader);
+    expect(after.role).toBe('leader');
+    expect(after.term).toBe(before.term);
   });
 
   it('truncates a torn WAL tail on restart, and refuses to start on a corrupted middle record', async () => {
