@@ -11,7 +11,8 @@ fi
 
 echo "test: build + typecheck"
 npx tsc -p tsconfig.json
-echo "test: lint"
+echo "test: lint + format"
 npx eslint .
+npx prettier --check . --log-level warn
 echo "test: vitest"
 npx vitest run "$@"

@@ -28,7 +28,9 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const base = options.fields ?? {};
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (levelRank[level] < minRank) return;
-    write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...base, ...fields }, errorReplacer));
+    write(
+      JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...base, ...fields }, errorReplacer),
+    );
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -49,6 +51,7 @@ export const silentLogger: Logger = {
 };
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
   return value;
 }

@@ -875,7 +875,8 @@ export class Raft {
     }
     const { index, term } = this.appendAsLeader(m.entries);
     if (key !== undefined) {
-      if (this.forwardedInTerm.size >= 65536) this.forwardedInTerm.delete(this.forwardedInTerm.keys().next().value!);
+      if (this.forwardedInTerm.size >= 65536)
+        this.forwardedInTerm.delete(this.forwardedInTerm.keys().next().value!);
       this.forwardedInTerm.set(key, { index, term });
     }
     answer(index, term, '');
