@@ -246,7 +246,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.state = 'stopped';
     if (this.ticker !== null) this.timers.clearInterval(this.ticker);
     this.ticker = null;
+    // Let an in-flight write finish, so the storage is closed between records, not inside one.
     await this.readyRunning?.catch(() => undefined);
+    await this.shutDown();
+  }
+
+  private async shutDown(): Promise<void> {
     this.failAll(new StoppedError());
     await this.opts.storage.close();
   }
@@ -487,9 +492,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         await this.maybeSnapshot(core);
       }
     } catch (err) {
+      // A failed write cannot be retried safely (the disk state is unknown): stop here. Not via
+      // stop(), which waits for this very loop.
       this.log.error('ready loop failed; stopping the node', { err });
-      this.emit('fatal', err as Error);
-      await this.stop();
+      this.state = 'stopped';
+      if (this.ticker !== null) this.timers.clearInterval(this.ticker);
+      this.ticker = null;
+      await this.shutDown().catch((closeErr: unknown) =>
+        this.log.warn('closing storage after a failure failed', { err: closeErr }),
+      );
+      this.emit('fatal', toError(err));
     }
   }
 

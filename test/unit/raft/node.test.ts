@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaftNode, type StateMachine } from '../../../src/raft/node.js';
-import { openDiskStorage } from '../../../src/raft/storage/index.js';
+import { MemoryStorage, openDiskStorage } from '../../../src/raft/storage/index.js';
+import type { Entry, HardState } from '../../../src/raft/core/messages.js';
 import { LocalHub } from '../../../src/raft/transport/local-transport.js';
 
 class Counter implements StateMachine<number> {
@@ -193,5 +194,36 @@ describe('RaftNode', () => {
     const outcome = expect(leader.propose(bytes('never'))).rejects.toMatchObject({ code: 'STOPPED' });
     await leader.stop();
     await outcome;
+  });
+
+  it('stops with a fatal event, failing pending work, when its storage fails a write', async () => {
+    class FailingStorage extends MemoryStorage {
+      failWrites = false;
+      override save(hardState: HardState | null, entries: Entry[]): Promise<void> {
+        return this.failWrites
+          ? Promise.reject(new Error('EIO: disk went away'))
+          : super.save(hardState, entries);
+      }
+    }
+    const storage = new FailingStorage();
+    const hub = new LocalHub();
+    const node = new RaftNode<number>({
+      id: 'solo',
+      address: 'addr-solo',
+      storage,
+      transport: hub.transport('solo'),
+      stateMachine: new Counter(),
+      bootstrap: [{ id: 'solo', address: 'addr-solo' }],
+      tickMs: 10,
+    });
+    cleanups.push(() => node.stop());
+    await node.start();
+    await waitUntil('leadership', () => node.isLeader());
+    const fatal = new Promise<Error>((resolve) => node.once('fatal', resolve));
+    storage.failWrites = true;
+    const outcome = expect(node.propose(bytes('lost'))).rejects.toMatchObject({ code: 'STOPPED' });
+    expect((await fatal).message).toMatch(/EIO/);
+    await outcome;
+    await expect(node.propose(bytes('after'))).rejects.toMatchObject({ code: 'STOPPED' });
   });
 });
