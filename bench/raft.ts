@@ -5,15 +5,14 @@
 // BENCH_FAILOVER_TRIALS, BENCH_ETCD=0 and BENCH_PROFILE=0 (skip those parts).
 
 import { copyFile, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { LoadResult } from '../examples/raft-kv/member.js';
 import { KvCluster, waitUntil, type MemberStatus } from '../test/support/kv-cluster.js';
 import { readCpuProfile, summariseCpuProfile, type ProfileWindow, type SelfTime } from './cpu-profile.js';
 import { runEtcdReference, type EtcdLevelResult, type EtcdReferenceResult } from './reference/etcd.js';
+import { findProjectRoot, percentile, raceTimeout, sleep } from './support.js';
 
 const CONCURRENCIES = [1, 64, 256] as const;
 const VALUE_BYTES = 256;
@@ -594,13 +593,6 @@ function printRows(header: string[], rows: string[][], indent = ''): void {
   for (const r of rows) console.log(line(r));
 }
 
-/** Nearest-rank percentile of an ascending array; NaN when empty. */
-function percentile(sorted: Float64Array, fraction: number): number {
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? Number.NaN
-  );
-}
-
 function fmt(v: number, digits: number): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
@@ -615,33 +607,6 @@ function envNumber(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name}=${raw}: expected a number >= 0`);
   return value;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Walks up from this module (bench/ or dist/bench/) to the directory with package.json. */
-function findProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 try {

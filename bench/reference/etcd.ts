@@ -8,11 +8,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { access, constants as fsConstants, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { findProjectRoot, percentile, raceTimeout, sleep } from '../support.js';
 
 export interface EtcdReferenceOptions {
   /** Concurrent put loops per level, e.g. [1, 64, 256]. */
@@ -551,17 +551,6 @@ function loadEtcdApi(): EtcdApi {
   };
 }
 
-/** Walks up from this module (in the source tree or in dist/) to the directory with package.json. */
-function findProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
 function unaryMethod(
   definition: protoLoader.PackageDefinition,
   serviceName: string,
@@ -713,26 +702,4 @@ async function measureLevel(plan: LevelPlan): Promise<EtcdLevelResult> {
     p99Ms: percentile(sorted, 0.99),
     operations: sorted.length,
   };
-}
-
-/** Nearest-rank percentile of an ascending, non-empty array. */
-function percentile(sorted: Float64Array, fraction: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
