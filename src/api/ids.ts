@@ -1,0 +1,34 @@
+// Object ids: 25 random characters of [0-9a-z], the shape of Docker's swarm ids (SwarmKit's
+// identity.NewID: 128 random bits in base 36). Each character takes one random byte by
+// rejection sampling, so every character is uniform: 25 * log2(36) ≈ 129 bits.
+
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+
+export const ID_LENGTH = 25;
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+/** The largest multiple of 36 not above 256: bytes at or above it would favour low digits. */
+const ACCEPT_BELOW = 256 - (256 % ALPHABET.length);
+const ID_PATTERN = /^[0-9a-z]{25}$/;
+
+/** A source of random bytes; injected in deterministic tests, crypto.randomBytes otherwise. */
+export type RandomBytes = (size: number) => Uint8Array;
+
+export function newId(randomBytes: RandomBytes = cryptoRandomBytes): string {
+  let id = '';
+  // 252 of 256 bytes are accepted, so one draw of a few spare bytes nearly always suffices.
+  while (id.length < ID_LENGTH) {
+    const bytes = randomBytes(ID_LENGTH + 7);
+    if (bytes.length === 0) throw new Error('newId: the random source returned no bytes');
+    for (const byte of bytes) {
+      if (byte >= ACCEPT_BELOW) continue;
+      id += ALPHABET.charAt(byte % ALPHABET.length);
+      if (id.length === ID_LENGTH) break;
+    }
+  }
+  return id;
+}
+
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value);
+}
