@@ -1,8 +1,8 @@
 // Membership changes, one member at a time. A change is an ordinary log entry whose data is an
 // encoded ConfChange; it takes effect on every member when the entry commits, so the membership
 // is a pure function of (snapshot membership, committed entries). Safety of single-member
-// changes relies on two leader rules enforced in raft.ts: at most one uncommitted change in the
-// log, and none before the leader has committed an entry of its own term.
+// changes relies on two leader rules enforced in raft.ts and proposals.ts: at most one uncommitted
+// change in the log, and none before the leader has committed an entry of its own term.
 
 import { ConfChangeType, type ConfChange, type ConfState, type MemberId } from './messages.js';
 

@@ -55,6 +55,8 @@ export interface SnapshotTransfer {
   sent: number;
   /** `acked` at the last heartbeat response: no progress across one means chunks were lost. */
   ackedAtLastHeartbeat: number;
+  /** Consecutive heartbeat responses without a new chunk acknowledged. */
+  stalledHeartbeats: number;
 }
 
 export class Progress {
@@ -100,7 +102,7 @@ export class Progress {
     this.state = 'snapshot';
     this.probeSent = false;
     this.inflights.reset();
-    this.snapshot = { index, term, acked: 0, sent: 0, ackedAtLastHeartbeat: -1 };
+    this.snapshot = { index, term, acked: 0, sent: 0, ackedAtLastHeartbeat: -1, stalledHeartbeats: 0 };
   }
 
   /** A successful AppendEntries response up to `index`; false when it told us nothing new. */

@@ -3,18 +3,13 @@
 // every message; ready() hands back what to persist, send and apply, advance() confirms it.
 // Words follow the paper (term, vote, commit index, matchIndex/nextIndex, AppendEntries).
 
-import {
-  applyConfChange,
-  checkConfChange,
-  copyConfState,
-  decodeConfChange,
-  isMember,
-} from './conf-change.js';
+import { copyConfState, decodeConfChange, encodeConfChange, isMember } from './conf-change.js';
+import type { InitialState, RaftConfig } from './config.js';
 import { InvalidConfChangeError, NotLeaderError, ProposalDroppedError } from './errors.js';
 import { RaftLog } from './log.js';
+import { Membership } from './membership.js';
 import {
   EntryType,
-  ConfChangeType,
   hardStateEqual,
   type AppendRequest,
   type AppendResponse,
@@ -34,130 +29,37 @@ import {
   type VoteRequest,
 } from './messages.js';
 import { Progress } from './progress.js';
+import {
+  ForwardedProposals,
+  invalidConfReason,
+  rejectReasonFor,
+  refusalFor,
+  type ProposalRefusal,
+} from './proposals.js';
 import { hasQuorum, majorityCommitted, voteResult } from './quorum.js';
 import { ReadIndexQueue } from './read-index.js';
+import type {
+  ForwardedProposalResult,
+  ProgressStatus,
+  RaftStatus,
+  ReadState,
+  Ready,
+  Role,
+  SoftState,
+} from './ready.js';
+import { SnapshotReceiver, type SnapshotChunkReply } from './snapshot-receiver.js';
+import { nextSnapshotChunks } from './snapshot-sender.js';
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
-
-export interface RaftConfig {
-  id: MemberId;
-  /** Ticks without hearing from a leader before campaigning (randomized in [n, 2n)). */
-  electionTick: number;
-  /** Ticks between leader heartbeats. */
-  heartbeatTick: number;
-  /** Run a pre-election first so a partitioned member cannot disrupt the cluster when it returns. */
-  preVote: boolean;
-  /** A leader steps down when it has not heard from a majority within an election timeout. */
-  checkQuorum: boolean;
-  /** Upper bound on entry payload bytes per AppendEntries. */
-  maxSizePerMsg: number;
-  /** AppendEntries in flight per follower before waiting for acknowledgements. */
-  maxInflightMsgs: number;
-  /** Upper bound on committed entries handed to the application per ready(). */
-  maxCommittedPerReady: number;
-  snapshotChunkBytes: number;
-  maxSnapshotChunksInFlight: number;
-  /** Uniform random numbers in [0, 1): injected so simulations are deterministic. */
-  random: () => number;
-}
-
-export const defaultRaftConfig: Omit<RaftConfig, 'id' | 'random'> = {
-  electionTick: 10,
-  heartbeatTick: 1,
-  preVote: true,
-  checkQuorum: true,
-  maxSizePerMsg: 1024 * 1024,
-  maxInflightMsgs: 256,
-  maxCommittedPerReady: 4096,
-  snapshotChunkBytes: 512 * 1024,
-  maxSnapshotChunksInFlight: 4,
-};
-
-export interface InitialState {
-  hardState: HardState;
-  snapshot: Snapshot | null;
-  /** Entries after the snapshot, contiguous. */
-  entries: Entry[];
-}
-
-export interface SoftState {
-  leader: MemberId;
-  role: Role;
-}
-
-export interface ReadState {
-  context: string;
-  index: number;
-}
-
-/** The leader's answer to proposals this member forwarded. */
-export interface ForwardedProposalResult {
-  contexts: string[];
-  /** Index of the first entry, or 0 when refused. */
-  index: number;
-  term: number;
-  rejectReason: ProposeResponse['rejectReason'];
-}
-
-export interface Ready {
-  softState: SoftState | null;
-  hardState: HardState | null;
-  /** Persist these (after `snapshot`) before sending `messages`. */
-  entries: Entry[];
-  /** A snapshot received from the leader: persist it and restore the state machine from it. */
-  snapshot: Snapshot | null;
-  /** Apply these, in order, after persisting. */
-  committedEntries: Entry[];
-  messages: Message[];
-  readStates: ReadState[];
-  /** Reads this member queued as leader that can no longer be served (leadership lost). */
-  failedReads: string[];
-  proposalResults: ForwardedProposalResult[];
-  /** The membership, when it changed since the last ready. */
-  confState: ConfState | null;
-}
-
-export interface ProgressStatus {
-  match: number;
-  next: number;
-  state: Progress['state'];
-  isLearner: boolean;
-  recentActive: boolean;
-}
-
-export interface RaftStatus {
-  id: MemberId;
-  term: number;
-  vote: MemberId;
-  commit: number;
-  applied: number;
-  lastIndex: number;
-  snapshotIndex: number;
-  role: Role;
-  leader: MemberId;
-  conf: ConfState;
-  leadTransferee: MemberId;
-  progress: Record<MemberId, ProgressStatus>;
-}
-
-interface IncomingSnapshot {
-  from: MemberId;
-  chunk: SnapshotChunk;
-  parts: Uint8Array[];
-  received: number;
-}
-
-/** The initial log of a brand-new cluster: one committed membership entry per founding member. */
-export function bootstrapEntries(members: Array<{ id: MemberId; address: string }>): Entry[] {
-  return members.map((m, i) => ({
-    term: 1,
-    index: i + 1,
-    type: EntryType.ConfChange,
-    data: new TextEncoder().encode(
-      JSON.stringify({ type: ConfChangeType.AddVoter, member: m.id, address: m.address }),
-    ),
-  }));
-}
+export { bootstrapEntries, defaultRaftConfig, type InitialState, type RaftConfig } from './config.js';
+export type {
+  ForwardedProposalResult,
+  ProgressStatus,
+  RaftStatus,
+  ReadState,
+  Ready,
+  Role,
+  SoftState,
+} from './ready.js';
 
 export class Raft {
   readonly id: MemberId;
@@ -169,8 +71,7 @@ export class Raft {
   readonly log: RaftLog;
 
   /** Membership as of the commit index, and the memberships at earlier committed changes. */
-  private conf: ConfState;
-  private confHistory: Array<{ index: number; conf: ConfState }> = [];
+  private readonly membership: Membership;
   private confChanged = false;
   /** Latest local snapshot (its data is what the leader streams to followers that fell behind). */
   private snapshot: Snapshot | null;
@@ -188,12 +89,8 @@ export class Raft {
   /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
   private readsAwaitingTermCommit: Array<{ context: string; from: MemberId }> = [];
 
-  /**
-   * Forwarded proposals this leader already appended, by their first context: a duplicated
-   * Prop message (a retried RPC, a network that duplicates) gets the same answer, not a second
-   * copy of the entries. Bounded; cleared when the term or role changes.
-   */
-  private forwardedInTerm = new Map<string, { index: number; term: number }>();
+  /** Forwarded proposals this leader appended; cleared when the term or role changes. */
+  private readonly forwardedInTerm = new ForwardedProposals();
 
   private msgs: Message[] = [];
   /** Followers owed an AppendEntries, sent in one batch when the driver asks for ready(). */
@@ -201,7 +98,7 @@ export class Raft {
   private readStates: ReadState[] = [];
   private failedReads: string[] = [];
   private proposalResults: ForwardedProposalResult[] = [];
-  private incoming: IncomingSnapshot | null = null;
+  private readonly snapshotReceiver = new SnapshotReceiver();
   private snapshotToInstall: Snapshot | null = null;
   private prevHardState: HardState;
   private prevSoftState: SoftState = { leader: '', role: 'follower' };
@@ -210,6 +107,16 @@ export class Raft {
     if (config.id === '') throw new Error('raft: member id must not be empty');
     if (config.heartbeatTick <= 0 || config.electionTick <= config.heartbeatTick) {
       throw new Error('raft: electionTick must be greater than heartbeatTick, both positive');
+    }
+    for (const key of [
+      'maxSizePerMsg',
+      'maxInflightMsgs',
+      'maxCommittedPerReady',
+      'snapshotChunkBytes',
+      'maxSnapshotChunksInFlight',
+    ] as const) {
+      if (!Number.isInteger(config[key]) || config[key] < 1)
+        throw new Error(`raft: ${key} must be a positive integer`);
     }
     this.id = config.id;
     this.cfg = config;
@@ -224,7 +131,7 @@ export class Raft {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.prevHardState = { ...initial.hardState };
-    this.conf = snap ? copyConfState(snap.metadata.confState) : { voters: [], learners: [], addresses: {} };
+    this.membership = new Membership(snap?.metadata.confState ?? null);
     this.applyCommittedConfChanges(this.log.snapshotIndex, this.log.committed);
     this.confChanged = true;
     this.resetRandomizedElectionTimeout();
@@ -250,14 +157,15 @@ export class Raft {
     if (this.role !== 'leader') throw new NotLeaderError(this.leader, this.addressOf(this.leader));
     const refusal = this.refusalFor(items);
     if (refusal) {
-      if (refusal === 'conf-change-invalid') throw new InvalidConfChangeError(this.invalidConfReason(items));
+      if (refusal === 'conf-change-invalid')
+        throw new InvalidConfChangeError(invalidConfReason(items, this.membership.conf));
       throw new ProposalDroppedError(refusal);
     }
     return this.appendAsLeader(items);
   }
 
   proposeConfChange(cc: ConfChange): { index: number; term: number } {
-    return this.propose([{ type: EntryType.ConfChange, data: new TextEncoder().encode(JSON.stringify(cc)) }]);
+    return this.propose([{ type: EntryType.ConfChange, data: encodeConfChange(cc) }]);
   }
 
   /** Sends proposals to the leader; its answer arrives in ready().proposalResults. */
@@ -284,8 +192,10 @@ export class Raft {
   transferLeadership(to: MemberId): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.leader, this.addressOf(this.leader));
     if (to === this.id) return;
-    if (!this.conf.voters.includes(to))
+    if (!this.membership.voters.includes(to))
       throw new InvalidConfChangeError(`${to} is not a voter and cannot lead`);
+    // Asking again for the same member must not extend the first request's deadline.
+    if (this.leadTransferee === to) return;
     this.leadTransferee = to;
     // The transfer is abandoned if it does not finish within an election timeout.
     this.electionElapsed = 0;
@@ -306,11 +216,15 @@ export class Raft {
       throw new Error(`raft: snapshot at ${index} is beyond the applied index ${this.log.applied}`);
     }
     const snapshot: Snapshot = {
-      metadata: { index, term: this.log.term(index)!, confState: copyConfState(this.confAt(index)) },
+      metadata: {
+        index,
+        term: this.log.term(index)!,
+        confState: copyConfState(this.membership.confAt(index)),
+      },
       data,
     };
     this.log.compact(Math.max(this.log.snapshotIndex, index - retainEntries));
-    this.confHistory = this.confHistory.filter((h) => h.index > index);
+    this.membership.compact(index);
     this.snapshot = snapshot;
     return snapshot;
   }
@@ -416,7 +330,7 @@ export class Raft {
       readStates: this.readStates,
       failedReads: this.failedReads,
       proposalResults: this.proposalResults,
-      confState: this.confChanged ? copyConfState(this.conf) : null,
+      confState: this.confChanged ? copyConfState(this.membership.conf) : null,
     };
     if (rd.softState) this.prevSoftState = rd.softState;
     if (rd.hardState) this.prevHardState = rd.hardState;
@@ -447,11 +361,11 @@ export class Raft {
   }
 
   confState(): ConfState {
-    return copyConfState(this.conf);
+    return copyConfState(this.membership.conf);
   }
 
   addressOf(id: MemberId): string {
-    return this.conf.addresses[id] ?? '';
+    return this.membership.addressOf(id);
   }
 
   status(): RaftStatus {
@@ -484,7 +398,7 @@ export class Raft {
   // ---- Roles --------------------------------------------------------------------------------
 
   private promotable(): boolean {
-    return this.conf.voters.includes(this.id);
+    return this.membership.voters.includes(this.id);
   }
 
   private reset(term: number): void {
@@ -530,8 +444,9 @@ export class Raft {
     this.role = 'leader';
     this.leader = this.id;
     const last = this.log.lastIndex();
-    for (const id of [...this.conf.voters, ...this.conf.learners]) {
-      const pr = new Progress(last + 1, this.cfg.maxInflightMsgs, this.conf.learners.includes(id));
+    const { voters, learners } = this.membership;
+    for (const id of [...voters, ...learners]) {
+      const pr = new Progress(last + 1, this.cfg.maxInflightMsgs, learners.includes(id));
       pr.recentActive = true;
       if (id === this.id) pr.match = last;
       this.progress.set(id, pr);
@@ -553,13 +468,13 @@ export class Raft {
       term = this.term;
     }
     this.votes.set(this.id, true);
-    if (voteResult(this.conf.voters, this.votes) === 'won') {
+    if (voteResult(this.membership.voters, this.votes) === 'won') {
       if (kind === 'pre-election') this.campaign('election');
       else this.becomeLeader();
       return;
     }
     const type = kind === 'pre-election' ? 'PreVote' : 'Vote';
-    for (const id of this.conf.voters) {
+    for (const id of this.membership.voters) {
       if (id === this.id) continue;
       this.send({
         type,
@@ -602,7 +517,7 @@ export class Raft {
   /** CheckQuorum: whether a majority was heard from since the last check; resets the marks. */
   private quorumActive(): boolean {
     const active = hasQuorum(
-      this.conf.voters,
+      this.membership.voters,
       (id) => id === this.id || this.progress.get(id)?.recentActive === true,
     );
     for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
@@ -648,7 +563,7 @@ export class Raft {
       case 'PreVoteResp': {
         if ((m.type === 'VoteResp') !== (this.role === 'candidate')) return;
         this.votes.set(m.from, !m.reject);
-        const result = voteResult(this.conf.voters, this.votes);
+        const result = voteResult(this.membership.voters, this.votes);
         if (result === 'won') {
           if (this.role === 'pre-candidate') this.campaign('election');
           else this.becomeLeader();
@@ -719,7 +634,7 @@ export class Raft {
   }
 
   private handleSnapshotChunk(m: SnapshotChunk): void {
-    const reply = (fields: Pick<SnapshotResponse, 'received' | 'done' | 'reject'>): void =>
+    const reply = (fields: SnapshotChunkReply): void =>
       this.send({
         type: 'SnapResp',
         from: this.id,
@@ -731,41 +646,13 @@ export class Raft {
       });
     if (m.metadata.index <= this.log.committed) {
       // We already hold everything this snapshot covers.
-      if (this.incoming?.chunk.metadata.index === m.metadata.index) this.incoming = null;
+      this.snapshotReceiver.abandon(m.metadata.index);
       reply({ received: m.totalSize, done: true, reject: false });
       return;
     }
-    let inc = this.incoming;
-    const sameSnapshot =
-      inc !== null &&
-      inc.from === m.from &&
-      inc.chunk.metadata.index === m.metadata.index &&
-      inc.chunk.metadata.term === m.metadata.term;
-    if (!sameSnapshot) {
-      if (m.offset !== 0) {
-        reply({ received: 0, done: false, reject: true });
-        return;
-      }
-      inc = this.incoming = { from: m.from, chunk: m, parts: [], received: 0 };
-    }
-    inc = inc!;
-    if (m.offset < inc.received) {
-      reply({ received: inc.received, done: false, reject: false }); // a duplicate: acknowledge what we hold
-      return;
-    }
-    if (m.offset > inc.received || inc.received + m.data.length > m.totalSize) {
-      reply({ received: inc.received, done: false, reject: true }); // a gap: resume from what we hold
-      return;
-    }
-    inc.parts.push(m.data);
-    inc.received += m.data.length;
-    if (inc.received < m.totalSize) {
-      reply({ received: inc.received, done: false, reject: false });
-      return;
-    }
-    this.incoming = null;
-    this.installSnapshot({ metadata: m.metadata, data: concatBytes(inc.parts, inc.received) });
-    reply({ received: m.totalSize, done: true, reject: false });
+    const { reply: answer, snapshot } = this.snapshotReceiver.receive(m);
+    if (snapshot) this.installSnapshot(snapshot);
+    reply(answer);
   }
 
   private installSnapshot(snapshot: Snapshot): void {
@@ -777,8 +664,7 @@ export class Raft {
       return;
     }
     this.log.restore(snapshot);
-    this.conf = copyConfState(snapshot.metadata.confState);
-    this.confHistory = [];
+    this.membership.restore(snapshot.metadata.confState);
     this.confChanged = true;
     this.snapshot = snapshot;
     this.snapshotToInstall = snapshot;
@@ -854,59 +740,30 @@ export class Raft {
       answer(0, 0, 'not-leader');
       return;
     }
-    const refusal = this.refusalFor(m.entries);
-    if (refusal) {
-      answer(
-        0,
-        0,
-        refusal === 'transferring'
-          ? 'transferring'
-          : refusal === 'conf-change-invalid'
-            ? 'invalid-conf-change'
-            : 'conf-change-pending',
-      );
-      return;
-    }
+    // A duplicate gets the first answer again, before any refusal: its entries may be the very
+    // membership change that is now pending, or committed.
     const key = m.contexts[0];
     const earlier = key === undefined ? undefined : this.forwardedInTerm.get(key);
     if (earlier) {
       answer(earlier.index, earlier.term, '');
       return;
     }
-    const { index, term } = this.appendAsLeader(m.entries);
-    if (key !== undefined) {
-      if (this.forwardedInTerm.size >= 65536)
-        this.forwardedInTerm.delete(this.forwardedInTerm.keys().next().value!);
-      this.forwardedInTerm.set(key, { index, term });
+    const refusal = this.refusalFor(m.entries);
+    if (refusal) {
+      answer(0, 0, rejectReasonFor(refusal));
+      return;
     }
+    const { index, term } = this.appendAsLeader(m.entries);
+    if (key !== undefined) this.forwardedInTerm.remember(key, index, term);
     answer(index, term, '');
   }
 
-  /** Why the leader cannot take these entries now, or undefined. */
-  private refusalFor(
-    items: Array<{ type: EntryType; data: Uint8Array }>,
-  ): 'transferring' | 'a membership change is pending' | 'conf-change-invalid' | undefined {
-    if (this.leadTransferee !== '') return 'transferring';
-    const confChanges = items.filter((e) => e.type === EntryType.ConfChange);
-    if (confChanges.length === 0) return undefined;
-    if (confChanges.length > 1 || this.pendingConfIndex > this.log.committed)
-      return 'a membership change is pending';
-    return this.invalidConfReason(items) === '' ? undefined : 'conf-change-invalid';
-  }
-
-  private invalidConfReason(items: Array<{ type: EntryType; data: Uint8Array }>): string {
-    for (const e of items) {
-      if (e.type !== EntryType.ConfChange) continue;
-      let cc: ConfChange;
-      try {
-        cc = decodeConfChange(e.data);
-      } catch (err) {
-        return (err as Error).message;
-      }
-      const reason = checkConfChange(this.conf, cc);
-      if (reason) return reason;
-    }
-    return '';
+  private refusalFor(items: Array<{ type: EntryType; data: Uint8Array }>): ProposalRefusal | undefined {
+    return refusalFor(items, {
+      transferring: this.leadTransferee !== '',
+      confChangePending: this.confChangePending(),
+      conf: this.membership.conf,
+    });
   }
 
   private appendAsLeader(items: Array<{ type: EntryType; data: Uint8Array }>): {
@@ -949,7 +806,9 @@ export class Raft {
         // Tell every follower the new commit index (batched with new entries by flushAppends).
         this.markAllAppendsDue(true);
       } else if (wasPaused || pr.next <= this.log.lastIndex()) {
-        this.markAppendDue(m.from, false);
+        // A follower that was paused may have missed commit index updates meanwhile: tell it
+        // now (an empty AppendEntries if there is nothing new), not at the next heartbeat.
+        this.markAppendDue(m.from, wasPaused);
       }
       if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     } else if (pr.state === 'replicate') {
@@ -966,18 +825,24 @@ export class Raft {
     }
     if (pr.state === 'snapshot' && pr.snapshot) {
       const t = pr.snapshot;
-      if (t.acked === t.ackedAtLastHeartbeat) {
-        // No chunk acknowledged for a heartbeat round: assume loss and resume from the ack.
+      t.stalledHeartbeats = t.acked === t.ackedAtLastHeartbeat ? t.stalledHeartbeats + 1 : 0;
+      t.ackedAtLastHeartbeat = t.acked;
+      // No chunk acknowledged for half an election timeout while the follower answers
+      // heartbeats: assume chunks were lost and resume from the last acknowledged byte. (Not
+      // sooner: a slow link still delivering a large chunk would otherwise get it resent.)
+      if (
+        t.stalledHeartbeats >= Math.max(2, Math.floor(this.cfg.electionTick / (2 * this.cfg.heartbeatTick)))
+      ) {
+        t.stalledHeartbeats = 0;
         t.sent = t.acked;
         this.sendSnapshotChunks(m.from, pr);
       }
-      t.ackedAtLastHeartbeat = t.acked;
     } else if (pr.match < this.log.lastIndex()) {
       this.markAppendDue(m.from, true);
     }
     if (m.context !== '') {
       const acks = this.readQueue.ack(m.context, m.from);
-      if (acks && hasQuorum(this.conf.voters, (id) => acks.has(id))) {
+      if (acks && hasQuorum(this.membership.voters, (id) => acks.has(id))) {
         for (const read of this.readQueue.releaseThrough(m.context))
           this.releaseRead(read.context, read.index, read.from);
       }
@@ -1020,11 +885,14 @@ export class Raft {
       return;
     }
     const total = snap.data.length;
-    const window = this.cfg.snapshotChunkBytes * this.cfg.maxSnapshotChunksInFlight;
-    // An empty snapshot is still one (empty) chunk; `sent === acked === 0` means "not begun".
-    let first = t.sent === 0;
-    while ((t.sent < total || (first && total === 0)) && t.sent - t.acked < window) {
-      const end = Math.min(total, t.sent + this.cfg.snapshotChunkBytes);
+    const chunks = nextSnapshotChunks({
+      sent: t.sent,
+      acked: t.acked,
+      total,
+      chunkBytes: this.cfg.snapshotChunkBytes,
+      maxChunksInFlight: this.cfg.maxSnapshotChunksInFlight,
+    });
+    for (const { offset, end } of chunks) {
       this.send({
         type: 'Snap',
         from: this.id,
@@ -1032,11 +900,10 @@ export class Raft {
         term: this.term,
         metadata: snap.metadata,
         totalSize: total,
-        offset: t.sent,
-        data: snap.data.subarray(t.sent, end),
+        offset,
+        data: snap.data.subarray(offset, end),
       });
       t.sent = end;
-      first = false;
     }
   }
 
@@ -1114,7 +981,7 @@ export class Raft {
 
   /** §5.3/§5.4.2: commit the highest index on a majority, but only by counting current-term entries. */
   private maybeCommit(): boolean {
-    const index = majorityCommitted(this.conf.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const index = majorityCommitted(this.membership.voters, (id) => this.progress.get(id)?.match ?? 0);
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const hadCommittedInTerm = this.log.term(this.log.committed) === this.term;
     this.commitTo(index);
@@ -1132,7 +999,7 @@ export class Raft {
       this.readsAwaitingTermCommit.push({ context, from });
       return;
     }
-    if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) {
+    if (this.membership.voters.length === 1 && this.membership.voters[0] === this.id) {
       this.releaseRead(context, this.log.committed, from);
       return;
     }
@@ -1159,8 +1026,7 @@ export class Raft {
       const e = this.log.entryAt(i)!;
       if (e.type !== EntryType.ConfChange) continue;
       const cc = decodeConfChange(e.data);
-      this.conf = applyConfChange(this.conf, cc);
-      this.confHistory.push({ index: i, conf: copyConfState(this.conf) });
+      this.membership.apply(i, cc);
       this.confChanged = true;
       if (this.role === 'leader') this.leaderAppliedConfChange(cc);
     }
@@ -1171,7 +1037,7 @@ export class Raft {
       // We were removed or demoted: hand over to the most up-to-date voter and step down.
       let best: MemberId = '';
       let bestMatch = -1;
-      for (const id of this.conf.voters) {
+      for (const id of this.membership.voters) {
         const match = this.progress.get(id)?.match ?? 0;
         if (match > bestMatch) [best, bestMatch] = [id, match];
       }
@@ -1179,12 +1045,14 @@ export class Raft {
       this.becomeFollower(this.term, '');
       return;
     }
+    // A transfer to a member that is no longer a voter (removed or demoted) is abandoned.
+    if (this.leadTransferee !== '' && !this.membership.voters.includes(this.leadTransferee))
+      this.leadTransferee = '';
     const member = cc.member;
-    if (!isMember(this.conf, member)) {
+    if (!isMember(this.membership.conf, member)) {
       this.progress.delete(member);
-      if (this.leadTransferee === member) this.leadTransferee = '';
     } else {
-      const isLearner = this.conf.learners.includes(member);
+      const isLearner = this.membership.learners.includes(member);
       const existing = this.progress.get(member);
       if (existing) {
         existing.isLearner = isLearner;
@@ -1199,24 +1067,7 @@ export class Raft {
     if (this.maybeCommit()) this.markAllAppendsDue(true);
   }
 
-  private confAt(index: number): ConfState {
-    let conf: ConfState | undefined;
-    for (const h of this.confHistory) if (h.index <= index) conf = h.conf;
-    return conf ?? this.snapshot?.metadata.confState ?? { voters: [], learners: [], addresses: {} };
-  }
-
   private send(m: Message): void {
     this.msgs.push(m);
   }
-}
-
-function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -42,7 +42,9 @@ describe('snapshots', () => {
     net.filter = (m) => m.type === 'Snap' && m.offset === 500 && dropped++ < 1;
     net.tick('a'); // transfer stalls at chunk 500
     expect(net.raft('c').log.snapshotIndex).toBe(0);
-    net.tickAll(3); // heartbeats notice no progress and resend from the acknowledged offset
+    // Heartbeat rounds without progress (half an election timeout) make the leader resend from
+    // the acknowledged offset.
+    net.tickAll(8);
     const offsets = net.trace.filter((m): m is SnapshotChunk => m.type === 'Snap').map((m) => m.offset);
     expect(offsets.filter((o) => o === 0)).toHaveLength(1); // never restarted from scratch
     expect(net.member('c').disk.snapshot?.data.length).toBe(1000);
