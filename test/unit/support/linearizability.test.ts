@@ -12,6 +12,7 @@ import {
   type KvOutput,
   type Operation,
 } from '../../support/linearizability.js';
+import { seededRandom } from '../../support/raft-network.js';
 
 // --- builders -------------------------------------------------------------------------------
 
@@ -43,18 +44,6 @@ function get(
   ret: number,
 ): Operation {
   return { clientId, input: { kind: 'get', key }, call, return: ret, output: { kind: 'value', value } };
-}
-
-/** A seeded PRNG (mulberry32) so every random history can be regenerated from its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // --- hand-written histories -------------------------------------------------------------------

@@ -12,45 +12,35 @@ import {
 import {
   ConfChangeType,
   EntryType,
-  type AppendRequest,
-  type AppendResponse,
-  type Entry,
-  type HeartbeatRequest,
   type HeartbeatResponse,
   type MemberId,
-  type Message,
   type ProposeRequest,
   type Snapshot,
   type SnapshotChunk,
   type SnapshotResponse,
-  type VoteRequest,
 } from '../../../../src/raft/core/messages.js';
-import { Raft, defaultRaftConfig, type RaftConfig, type Ready } from '../../../../src/raft/core/raft.js';
+import { Raft, defaultRaftConfig, type RaftConfig } from '../../../../src/raft/core/raft.js';
 import { Network } from '../../../support/raft-network.js';
+import {
+  app,
+  appResp,
+  electLeader,
+  entry,
+  flush,
+  heartbeat,
+  logTerms,
+  membership,
+  newRaft,
+  ofType,
+  sent,
+  text,
+  vote,
+} from '../../../support/raft-single.js';
 
 // ---- Helpers ---------------------------------------------------------------------------------
 
 const enc = new TextEncoder();
 const electionTick = defaultRaftConfig.electionTick;
-
-function membership(voters: MemberId[], learners: MemberId[] = [], index = 0, term = 0): Snapshot {
-  return {
-    metadata: { index, term, confState: { voters, learners, addresses: {} } },
-    data: new Uint8Array(),
-  };
-}
-
-function logOf(terms: number[], first = 1): Entry[] {
-  return terms.map((term, i) => ({ term, index: first + i, type: EntryType.Normal, data: new Uint8Array() }));
-}
-
-function entry(index: number, term: number, data = ''): Entry {
-  return { index, term, type: EntryType.Normal, data: enc.encode(data) };
-}
-
-function text(data: string): { type: EntryType; data: Uint8Array } {
-  return { type: EntryType.Normal, data: enc.encode(data) };
-}
 
 function confChange(type: ConfChangeType, member: MemberId): { type: EntryType; data: Uint8Array } {
   return { type: EntryType.ConfChange, data: encodeConfChange({ type, member, address: '' }) };
@@ -60,113 +50,8 @@ function bytes(n: number, fill: number): Uint8Array {
   return new Uint8Array(n).fill(fill);
 }
 
-interface NodeSetup {
-  voters?: MemberId[];
-  learners?: MemberId[];
-  /** Terms of the entries after the snapshot. */
-  terms?: number[];
-  term?: number;
-  vote?: MemberId;
-  commit?: number;
-  snapshot?: Snapshot;
-  config?: Partial<RaftConfig>;
-}
-
-/** One Raft, PreVote and CheckQuorum off unless asked, election timeout exactly electionTick. */
-function newRaft(id: MemberId, s: NodeSetup = {}): Raft {
-  const snapshot = s.snapshot ?? membership(s.voters ?? ['a', 'b', 'c'], s.learners ?? []);
-  const r = new Raft(
-    { ...defaultRaftConfig, preVote: false, checkQuorum: false, random: () => 0, ...s.config, id },
-    {
-      hardState: { term: s.term ?? 1, vote: s.vote ?? '', commit: s.commit ?? snapshot.metadata.index },
-      snapshot,
-      entries: logOf(s.terms ?? [], snapshot.metadata.index + 1),
-    },
-  );
-  flush(r);
-  return r;
-}
-
-function flush(r: Raft): Ready {
-  const rd = r.ready();
-  r.advance(rd);
-  return rd;
-}
-
-function sent(r: Raft): Message[] {
-  return flush(r).messages;
-}
-
-function ofType<T extends Message['type']>(msgs: Message[], type: T): Array<Message & { type: T }> {
-  return msgs.filter((m): m is Message & { type: T } => m.type === type);
-}
-
-function electLeader(r: Raft): void {
-  r.campaignNow();
-  for (let round = 0; round < 2 && r.role !== 'leader'; round++) {
-    for (const m of sent(r)) {
-      if (m.type !== 'Vote' && m.type !== 'PreVote') continue;
-      const type = m.type === 'Vote' ? 'VoteResp' : 'PreVoteResp';
-      r.step({ type, from: m.to, to: r.id, term: m.term, reject: false });
-    }
-  }
-  expect(r.role).toBe('leader');
-}
-
-function app(
-  from: MemberId,
-  to: MemberId,
-  term: number,
-  prev: { index: number; term: number },
-  entries: Entry[] = [],
-  commit = 0,
-): AppendRequest {
-  return { type: 'App', from, to, term, prevLogIndex: prev.index, prevLogTerm: prev.term, entries, commit };
-}
-
-function appResp(
-  from: MemberId,
-  to: MemberId,
-  term: number,
-  index: number,
-  reject?: { hintIndex: number; hintTerm: number },
-): AppendResponse {
-  return {
-    type: 'AppResp',
-    from,
-    to,
-    term,
-    reject: reject !== undefined,
-    index,
-    hintIndex: reject?.hintIndex ?? 0,
-    hintTerm: reject?.hintTerm ?? 0,
-  };
-}
-
-function heartbeat(from: MemberId, to: MemberId, term: number, commit = 0): HeartbeatRequest {
-  return { type: 'Heartbeat', from, to, term, commit, context: '' };
-}
-
 function heartbeatResp(from: MemberId, to: MemberId, term: number): HeartbeatResponse {
   return { type: 'HeartbeatResp', from, to, term, context: '' };
-}
-
-function vote(
-  from: MemberId,
-  to: MemberId,
-  term: number,
-  last: { index: number; term: number },
-  opts: { type?: 'Vote' | 'PreVote'; transfer?: boolean } = {},
-): VoteRequest {
-  return {
-    type: opts.type ?? 'Vote',
-    from,
-    to,
-    term,
-    lastLogIndex: last.index,
-    lastLogTerm: last.term,
-    transfer: opts.transfer ?? false,
-  };
 }
 
 function snapChunk(
@@ -202,12 +87,6 @@ function snapResp(
   fields: Pick<SnapshotResponse, 'received' | 'done' | 'reject'>,
 ): SnapshotResponse {
   return { type: 'SnapResp', from, to, term, snapshotIndex: snap.index, snapshotTerm: snap.term, ...fields };
-}
-
-function logTerms(r: Raft): number[] {
-  const terms: number[] = [];
-  for (let i = r.log.firstIndex(); i <= r.log.lastIndex(); i++) terms.push(r.log.term(i)!);
-  return terms;
 }
 
 /** A member's disk that only holds a membership: voters and learners known from the start. */

@@ -3,133 +3,27 @@
 // (Figure 7, elections that overwrite newer logs) on the in-memory Network.
 
 import { describe, expect, it } from 'vitest';
-import {
-  Raft,
-  bootstrapEntries,
-  defaultRaftConfig,
-  type RaftConfig,
-  type Ready,
-} from '../../../../src/raft/core/raft.js';
-import {
-  EntryType,
-  type AppendRequest,
-  type AppendResponse,
-  type Entry,
-  type HeartbeatRequest,
-  type MemberId,
-  type Message,
-  type Snapshot,
-  type VoteRequest,
-} from '../../../../src/raft/core/messages.js';
+import { Raft, bootstrapEntries, defaultRaftConfig } from '../../../../src/raft/core/raft.js';
+import type { Entry, MemberId } from '../../../../src/raft/core/messages.js';
 import { Network, seededRandom } from '../../../support/raft-network.js';
+import {
+  app,
+  appResp,
+  electLeader,
+  entry,
+  flush,
+  heartbeat,
+  logOf,
+  logTerms,
+  membership,
+  newRaft,
+  ofType,
+  sent,
+  text,
+  vote,
+} from '../../../support/raft-single.js';
 
-// ---- Helpers: one Raft driven by hand ------------------------------------------------------
-
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** A snapshot at index 0 that only carries the membership, so a log can start at index 1. */
-function membershipAt0(voters: MemberId[], learners: MemberId[] = []): Snapshot {
-  return {
-    metadata: { index: 0, term: 0, confState: { voters, learners, addresses: {} } },
-    data: new Uint8Array(),
-  };
-}
-
-/** Entries at indexes first, first+1, … with the given terms. */
-function logOf(terms: number[], first = 1): Entry[] {
-  return terms.map((term, i) => ({ term, index: first + i, type: EntryType.Normal, data: new Uint8Array() }));
-}
-
-function entry(index: number, term: number, text = ''): Entry {
-  return { index, term, type: EntryType.Normal, data: enc.encode(text) };
-}
-
-interface NodeSetup {
-  voters?: MemberId[];
-  /** Terms of the entries at indexes 1, 2, … */
-  terms?: number[];
-  term?: number;
-  vote?: MemberId;
-  commit?: number;
-  config?: Partial<RaftConfig>;
-}
-
-/** A Raft without PreVote/CheckQuorum (the paper's algorithm) whose election timeout is exactly electionTick. */
-function newRaft(id: MemberId, s: NodeSetup = {}): Raft {
-  const r = new Raft(
-    { ...defaultRaftConfig, preVote: false, checkQuorum: false, random: () => 0, ...s.config, id },
-    {
-      hardState: { term: s.term ?? 1, vote: s.vote ?? '', commit: s.commit ?? 0 },
-      snapshot: membershipAt0(s.voters ?? ['a', 'b', 'c']),
-      entries: logOf(s.terms ?? []),
-    },
-  );
-  flush(r); // the initial ready only announces the membership
-  return r;
-}
-
-function flush(r: Raft): Ready {
-  const rd = r.ready();
-  r.advance(rd);
-  return rd;
-}
-
-function sent(r: Raft): Message[] {
-  return flush(r).messages;
-}
-
-function ofType<T extends Message['type']>(msgs: Message[], type: T): Array<Message & { type: T }> {
-  return msgs.filter((m): m is Message & { type: T } => m.type === type);
-}
-
-/** Campaigns and grants every vote asked for, until `r` leads. */
-function electLeader(r: Raft): void {
-  r.campaignNow();
-  for (let round = 0; round < 2 && r.role !== 'leader'; round++) {
-    for (const m of sent(r)) {
-      if (m.type !== 'Vote' && m.type !== 'PreVote') continue;
-      const type = m.type === 'Vote' ? 'VoteResp' : 'PreVoteResp';
-      r.step({ type, from: m.to, to: r.id, term: m.term, reject: false });
-    }
-  }
-  expect(r.role).toBe('leader');
-}
-
-function app(
-  from: MemberId,
-  to: MemberId,
-  term: number,
-  prev: { index: number; term: number },
-  entries: Entry[] = [],
-  commit = 0,
-): AppendRequest {
-  return { type: 'App', from, to, term, prevLogIndex: prev.index, prevLogTerm: prev.term, entries, commit };
-}
-
-function appResp(from: MemberId, to: MemberId, term: number, index: number): AppendResponse {
-  return { type: 'AppResp', from, to, term, reject: false, index, hintIndex: 0, hintTerm: 0 };
-}
-
-function heartbeat(from: MemberId, to: MemberId, term: number, commit = 0): HeartbeatRequest {
-  return { type: 'Heartbeat', from, to, term, commit, context: '' };
-}
-
-function vote(
-  from: MemberId,
-  to: MemberId,
-  term: number,
-  lastLogIndex: number,
-  lastLogTerm: number,
-): VoteRequest {
-  return { type: 'Vote', from, to, term, lastLogIndex, lastLogTerm, transfer: false };
-}
-
-function logTerms(r: Raft): number[] {
-  const terms: number[] = [];
-  for (let i = r.log.firstIndex(); i <= r.log.lastIndex(); i++) terms.push(r.log.term(i)!);
-  return terms;
-}
 
 // ---- §5.1 ------------------------------------------------------------------------------------
 
@@ -161,7 +55,7 @@ describe('§5.1 terms', () => {
           ? app('b', 'a', 5, { index: 0, term: 0 })
           : kind === 'heartbeat'
             ? heartbeat('b', 'a', 5)
-            : vote('b', 'a', 5, 10, 4);
+            : vote('b', 'a', 5, { index: 10, term: 4 });
       r.step(m);
 
       expect(r.term).toBe(5);
@@ -196,8 +90,8 @@ describe('§5.1 terms', () => {
 
   it('refuses a stale pre-vote explicitly and drops a stale vote request', () => {
     const r = newRaft('a', { term: 3, config: { preVote: true } });
-    r.step({ ...vote('b', 'a', 2, 10, 2), type: 'PreVote' });
-    r.step(vote('c', 'a', 2, 10, 2));
+    r.step(vote('b', 'a', 2, { index: 10, term: 2 }, { type: 'PreVote' }));
+    r.step(vote('c', 'a', 2, { index: 10, term: 2 }));
     const out = sent(r);
     expect(out).toEqual([{ type: 'PreVoteResp', from: 'a', to: 'b', term: 3, reject: true }]);
     expect(r.vote).toBe('');
@@ -215,7 +109,10 @@ describe('§5.2 leader election', () => {
     const rd = flush(r);
     expect(r.role).toBe('candidate');
     expect(rd.hardState).toEqual({ term: 2, vote: 'a', commit: 0 });
-    expect(ofType(rd.messages, 'Vote')).toEqual([vote('a', 'b', 2, 2, 1), vote('a', 'c', 2, 2, 1)]);
+    expect(ofType(rd.messages, 'Vote')).toEqual([
+      vote('a', 'b', 2, { index: 2, term: 1 }),
+      vote('a', 'c', 2, { index: 2, term: 1 }),
+    ]);
   });
 
   it('a candidate that neither wins nor loses starts a new election after another timeout', () => {
@@ -279,7 +176,7 @@ describe('§5.2 leader election', () => {
   for (const { voted, candidate, granted } of ballots) {
     it(`a follower that voted for ${voted || 'nobody'} in this term ${granted ? 'grants' : 'refuses'} its vote to ${candidate}`, () => {
       const r = newRaft('a', { term: 1, vote: voted });
-      r.step(vote(candidate, 'a', 1, 0, 0));
+      r.step(vote(candidate, 'a', 1, { index: 0, term: 0 }));
       expect(sent(r)).toEqual([{ type: 'VoteResp', from: 'a', to: candidate, term: 1, reject: !granted }]);
       expect(r.vote).toBe(granted ? candidate : voted);
     });
@@ -373,7 +270,7 @@ describe('§5.3 log replication', () => {
 
   it('the leader appends a proposal to its log and sends it to every follower with the preceding index and term', () => {
     const r = steadyLeader();
-    r.propose([{ type: EntryType.Normal, data: enc.encode('some data') }]);
+    r.propose([text('some data')]);
     const rd = flush(r);
     expect(rd.entries).toEqual([entry(2, 2, 'some data')]);
     const apps = ofType(rd.messages, 'App');
@@ -385,7 +282,7 @@ describe('§5.3 log replication', () => {
 
   it('the leader commits an entry stored on a majority, applies it and tells the followers', () => {
     const r = steadyLeader();
-    r.propose([{ type: EntryType.Normal, data: enc.encode('some data') }]);
+    r.propose([text('some data')]);
     flush(r);
     r.step(appResp('b', 'a', 2, 2));
     expect(r.log.committed).toBe(2);
@@ -418,7 +315,7 @@ describe('§5.3 log replication', () => {
       for (const id of voters.slice(1)) r.step(appResp(id, 'a', 2, 1));
       flush(r);
       expect(r.log.committed).toBe(1);
-      const { index } = r.propose([{ type: EntryType.Normal, data: enc.encode('x') }]);
+      const { index } = r.propose([text('x')]);
       flush(r);
       for (const id of acceptors) r.step(appResp(id, 'a', 2, index));
       expect(r.log.committed).toBe(commits ? index : 1);
@@ -430,7 +327,7 @@ describe('§5.3 log replication', () => {
     (previous) => {
       const r = newRaft('a', { term: 2, terms: previous });
       electLeader(r); // term 3
-      r.propose([{ type: EntryType.Normal, data: enc.encode('some data') }]);
+      r.propose([text('some data')]);
       for (const m of ofType(sent(r), 'App')) {
         r.step(appResp(m.to, 'a', 3, m.prevLogIndex + m.entries.length));
       }
@@ -509,7 +406,7 @@ describe('§5.3 log replication', () => {
   for (const { name, follower } of figure7Followers) {
     it(`a new leader makes the follower log of figure 7 ${name} identical to its own`, () => {
       const net = new Network([]);
-      const conf = membershipAt0(['a', 'b', 'c']);
+      const conf = membership(['a', 'b', 'c']);
       net.addMember('a', {
         hardState: { term: 8, vote: '', commit: 10 },
         snapshot: conf,
@@ -555,7 +452,7 @@ describe('§5.4 safety', () => {
     'a voter with log terms $log asked by a candidate whose log ends at ($lastIndex, $lastTerm) grants: $granted',
     ({ log, lastTerm, lastIndex, granted }) => {
       const r = newRaft('a', { voters: ['a', 'b'], term: 2, terms: log });
-      r.step(vote('b', 'a', 3, lastIndex, lastTerm));
+      r.step(vote('b', 'a', 3, { index: lastIndex, term: lastTerm }));
       expect(sent(r)).toEqual([{ type: 'VoteResp', from: 'a', to: 'b', term: 3, reject: !granted }]);
     },
   );
@@ -569,7 +466,7 @@ describe('§5.4 safety', () => {
     ({ acked, commit }) => {
       const r = newRaft('a', { voters: ['a', 'b'], term: 2, terms: [1, 2] });
       electLeader(r); // term 3, appends 3:3
-      r.propose([{ type: EntryType.Normal, data: enc.encode('x') }]);
+      r.propose([text('x')]);
       sent(r);
       r.step(appResp('b', 'a', 3, acked));
       expect(r.log.committed).toBe(commit);
