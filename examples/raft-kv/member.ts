@@ -21,8 +21,8 @@ export interface MemberConfig {
   dataDir: string;
   bootstrap?: Array<{ id: MemberId; address: string }>;
   peers?: Record<MemberId, string>;
-  tickMs?: number;
-  electionTicks?: number;
+  heartbeatMs?: number;
+  electionMs?: number;
   snapshotEntries?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     setPeer: (id, address) => grpcTransport.setPeer(id, address),
     removePeer: (id) => grpcTransport.removePeer(id),
     onMessage: (handler) => grpcTransport.onMessage((m) => blocked.has(m.from) || handler(m)),
+    onPeerUnreachable: (handler) => grpcTransport.onPeerUnreachable(handler),
   };
   const node = new RaftNode<void>({
     id: config.id,
@@ -86,8 +87,8 @@ async function main(): Promise<void> {
     stateMachine: store,
     bootstrap: config.bootstrap,
     peers: config.peers,
-    tickMs: config.tickMs,
-    electionTicks: config.electionTicks,
+    heartbeatMs: config.heartbeatMs,
+    electionMs: config.electionMs,
     snapshotEntries: config.snapshotEntries,
     logger,
   });

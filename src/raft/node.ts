@@ -51,6 +51,8 @@ export interface RaftTransport {
   setPeer(id: MemberId, address: string): void;
   removePeer(id: MemberId): void;
   onMessage(handler: (m: Message) => void): void;
+  /** Optional: tells the node when the connection to a peer breaks (a faster failover hint). */
+  onPeerUnreachable?(handler: (id: MemberId) => void): void;
 }
 
 export interface Timers {
@@ -81,10 +83,12 @@ export interface RaftNodeOptions<Result = unknown> {
   bootstrap?: Array<{ id: MemberId; address: string }>;
   /** Addresses of existing members, for a joining node that has not yet received the log. */
   peers?: Record<MemberId, string>;
-  /** Tick period; etcd's defaults: 100 ms heartbeat, 1 s election timeout. */
+  /** Leader heartbeat interval (etcd's --heartbeat-interval); default 100 ms. */
+  heartbeatMs?: number;
+  /** Election timeout (etcd's --election-timeout); randomized in [1, 2) times this; default 1 s. */
+  electionMs?: number;
+  /** Resolution of the Raft clock; default 10 ms (fine-grained, so election timeouts spread well). */
   tickMs?: number;
-  heartbeatTicks?: number;
-  electionTicks?: number;
   preVote?: boolean;
   checkQuorum?: boolean;
   /** Take a snapshot once this many entries were applied since the last one. */
@@ -148,9 +152,9 @@ export interface RaftNodeEvents {
 const RECENTLY_APPLIED_WINDOW = 4096;
 
 const DEFAULTS = {
-  tickMs: 100,
-  heartbeatTicks: 1,
-  electionTicks: 10,
+  tickMs: 10,
+  heartbeatMs: 100,
+  electionMs: 1000,
   snapshotEntries: 10_000,
   snapshotRetainEntries: 5_000,
   maxProposalBytes: 1536 * 1024,
@@ -215,8 +219,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       {
         ...defaultRaftConfig,
         id: o.id,
-        electionTick: o.electionTicks ?? DEFAULTS.electionTicks,
-        heartbeatTick: o.heartbeatTicks ?? DEFAULTS.heartbeatTicks,
+        electionTick: this.ticks(o.electionMs ?? DEFAULTS.electionMs),
+        heartbeatTick: this.ticks(o.heartbeatMs ?? DEFAULTS.heartbeatMs),
         preVote: o.preVote ?? true,
         checkQuorum: o.checkQuorum ?? true,
         maxInflightMsgs: o.maxInflightMsgs ?? defaultRaftConfig.maxInflightMsgs,
@@ -229,6 +233,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const [id, address] of Object.entries(o.peers ?? {}))
       if (id !== this.id) o.transport.setPeer(id, address);
     o.transport.onMessage((m) => this.receive(m));
+    o.transport.onPeerUnreachable?.((id) => {
+      if (this.state !== 'running' || !this.core) return;
+      this.core.reportUnreachable(id);
+    });
     this.state = 'running';
     this.ticker = this.timers.setInterval(() => this.onTick(), o.tickMs ?? DEFAULTS.tickMs);
     this.scheduleReady();
@@ -332,9 +340,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (!target) throw new InvalidConfChangeError('there is no other voter to hand leadership to');
     core.transferLeadership(target);
     this.scheduleReady();
-    const deadline =
-      options.timeoutMs ??
-      (this.opts.electionTicks ?? DEFAULTS.electionTicks) * (this.opts.tickMs ?? DEFAULTS.tickMs) * 2;
+    const deadline = options.timeoutMs ?? (this.opts.electionMs ?? DEFAULTS.electionMs) * 2;
     await this.waitFor(() => core.leader !== '' && core.leader !== this.id, deadline, 'leadership transfer');
     return core.leader;
   }
@@ -363,6 +369,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   // ---- Internals ----------------------------------------------------------------------------
+
+  /** A duration in whole ticks of the Raft clock (at least one). */
+  private ticks(ms: number): number {
+    return Math.max(1, Math.round(ms / (this.opts.tickMs ?? DEFAULTS.tickMs)));
+  }
 
   private running(): Raft {
     if (this.state !== 'running' || !this.core) throw new StoppedError();

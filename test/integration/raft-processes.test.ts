@@ -123,7 +123,7 @@ async function expectConverged(c: KvCluster, w: Writer): Promise<void> {
 
 describe('Raft over real processes', () => {
   it('3 members: kill -9 of the leader and of a follower while a writer runs, restart from disk', async () => {
-    cluster = await KvCluster.start({ size: 3, hostBase: 20, tickMs: 50 });
+    cluster = await KvCluster.start({ size: 3, hostBase: 20, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;
     const w = new Writer(c, 4);
     await waitUntil('some writes', () => w.acknowledged.length > 50);
@@ -143,7 +143,7 @@ describe('Raft over real processes', () => {
   });
 
   it('5 members: survives two kill -9 at once and a restart of both', async () => {
-    cluster = await KvCluster.start({ size: 5, hostBase: 30, tickMs: 50 });
+    cluster = await KvCluster.start({ size: 5, hostBase: 30, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;
     const w = new Writer(c, 4);
     await waitUntil('some writes', () => w.acknowledged.length > 50);
@@ -157,7 +157,7 @@ describe('Raft over real processes', () => {
   });
 
   it('a frozen member (SIGSTOP, then SIGCONT with a stale log) rejoins without deposing the leader', async () => {
-    cluster = await KvCluster.start({ size: 3, hostBase: 40, tickMs: 50 });
+    cluster = await KvCluster.start({ size: 3, hostBase: 40, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;
     const leader = await c.leader();
     const lagging = c.live().find((id) => id !== leader)!;
@@ -176,7 +176,7 @@ describe('Raft over real processes', () => {
   });
 
   it('a member cut off by a network partition keeps its term (PreVote) and rejoins without an election', async () => {
-    cluster = await KvCluster.start({ size: 3, hostBase: 45, tickMs: 50 });
+    cluster = await KvCluster.start({ size: 3, hostBase: 45, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;
     const leader = await c.leader();
     const cutOff = c.live().find((id) => id !== leader)!;
@@ -203,7 +203,7 @@ describe('Raft over real processes', () => {
   });
 
   it('truncates a torn WAL tail on restart, and refuses to start on a corrupted middle record', async () => {
-    cluster = await KvCluster.start({ size: 3, hostBase: 50, tickMs: 50 });
+    cluster = await KvCluster.start({ size: 3, hostBase: 50, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;
     const leader = await c.leader();
     for (let i = 0; i < 20; i++)

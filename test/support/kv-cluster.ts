@@ -119,8 +119,8 @@ class MemberProcess {
 
 export interface ClusterOptions {
   size: number;
-  tickMs?: number;
-  electionTicks?: number;
+  heartbeatMs?: number;
+  electionMs?: number;
   snapshotEntries?: number;
   /** First octet-4 of the members' 127.0.0.x addresses (distinct per test file avoids clashes). */
   hostBase?: number;
@@ -164,8 +164,8 @@ export class KvCluster {
       id,
       address: this.addressFor(n),
       dataDir: join(this.dir, id),
-      tickMs: this.options.tickMs,
-      electionTicks: this.options.electionTicks,
+      heartbeatMs: this.options.heartbeatMs,
+      electionMs: this.options.electionMs,
       snapshotEntries: this.options.snapshotEntries,
       ...(this.members.get(id)?.config ?? {}),
       ...extra,

@@ -181,7 +181,14 @@ export class RaftSimulation {
     while (this.events.length > 0 && this.events[0]!.at <= until) {
       const ev = this.events.shift()!;
       this.now = ev.at;
-      ev.run();
+      try {
+        ev.run();
+      } catch (err) {
+        // The core refusing to go on (an invariant check threw) is a finding, not a harness bug.
+        this.violations.push(`at t=${this.now} the core threw: ${(err as Error).message}`);
+        this.events = [];
+        return;
+      }
     }
     this.now = until;
   }
@@ -241,7 +248,17 @@ export class RaftSimulation {
     m.alive = false;
     m.incarnation++;
     this.stats.crashes++;
-    // Whatever the in-flight ready had not fsynced is lost with the process.
+    // Whatever the in-flight ready had not fsynced is lost with the process. Most peers see
+    // their connection to it break (RaftNode's transport reports that as a hint); some do not.
+    for (const other of this.members.values()) {
+      if (other === m || this.rand() < 0.3) continue;
+      const inc = other.incarnation;
+      this.schedule(1 + this.randInt(5), () => {
+        if (!other.alive || other.incarnation !== inc) return;
+        other.raft.reportUnreachable(id);
+        this.kick(other);
+      });
+    }
   }
 
   /**

@@ -48,7 +48,8 @@ async function startNode(
     stateMachine: sm,
     bootstrap: opts.bootstrap?.map((m) => ({ id: m, address: `addr-${m}` })),
     peers: opts.peers,
-    tickMs: 10,
+    heartbeatMs: 10,
+    electionMs: 100,
     snapshotEntries: opts.snapshotEntries ?? 10_000,
     snapshotRetainEntries: 5,
     requestTimeoutMs: 3000,
@@ -214,7 +215,8 @@ describe('RaftNode', () => {
       transport: hub.transport('solo'),
       stateMachine: new Counter(),
       bootstrap: [{ id: 'solo', address: 'addr-solo' }],
-      tickMs: 10,
+      heartbeatMs: 10,
+      electionMs: 100,
     });
     cleanups.push(() => node.stop());
     await node.start();

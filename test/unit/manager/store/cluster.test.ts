@@ -45,7 +45,8 @@ async function startMember(
     stateMachine: store,
     bootstrap: options.bootstrap?.map((m) => ({ id: m, address: address(m) })),
     peers: options.peers,
-    tickMs: 10,
+    heartbeatMs: 10,
+    electionMs: 100,
     // Small, so that snapshots (and the log compaction behind them) happen within a test.
     snapshotEntries: 20,
     snapshotRetainEntries: 5,

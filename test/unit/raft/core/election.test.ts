@@ -151,3 +151,70 @@ describe('PreVote and CheckQuorum', () => {
     expect(['b', 'c'].some((id) => net.raft(id).role === 'leader')).toBe(true);
   });
 });
+
+describe('leader loss reported by the transport', () => {
+  it('makes the followers campaign one election timeout after the last heartbeat, in turn by rank', () => {
+    const net = new Network(['a', 'b', 'c'], {
+      preVote: true,
+      checkQuorum: true,
+      seed: 5,
+      config: { electionTick: 100, heartbeatTick: 10 },
+    });
+    net.elect('a');
+    net.tickAll(10); // a heartbeat round: everyone's election clock restarts
+    net.isolate('a');
+    net.raft('b').reportUnreachable('a');
+    net.raft('c').reportUnreachable('a');
+    let ticks = 0;
+    while (!['b', 'c'].some((id) => net.raft(id).role === 'leader') && ticks < 400) {
+      net.tick('b');
+      net.tick('c');
+      ticks++;
+    }
+    // b ranks first among the remaining voters and wins right after the leases expire.
+    expect(net.raft('b').role).toBe('leader');
+    expect(ticks).toBeGreaterThan(100);
+    expect(ticks).toBeLessThan(110);
+  });
+
+  it('ignores a report about a member that is not the leader', () => {
+    const ticksToCampaign = (report: boolean): number => {
+      const net = new Network(['a', 'b', 'c'], { config: { electionTick: 100, heartbeatTick: 10 }, seed: 9 });
+      net.elect('a');
+      if (report) net.raft('b').reportUnreachable('c');
+      net.isolate('a');
+      let ticks = 0;
+      while (net.raft('b').role === 'follower' && ticks < 400) {
+        net.tick('b');
+        ticks++;
+      }
+      return ticks;
+    };
+    expect(ticksToCampaign(true)).toBe(ticksToCampaign(false));
+  });
+});
+
+describe('election timer', () => {
+  it('is not restarted by a higher-term vote request that is refused (§5.2), so the up-to-date member still campaigns on time', () => {
+    const net = new Network(['a', 'b', 'c'], { seed: 21, config: { electionTick: 100, heartbeatTick: 10 } });
+    net.elect('a');
+    net.isolate('c'); // c falls behind
+    net.propose('a', 'x');
+    net.recover();
+    net.isolate('a'); // the leader dies
+    for (let i = 0; i < 90; i++) net.tick('b'); // b is 90 ticks into its timeout
+    const bTerm = net.raft('b').term;
+    net.elect('c'); // c, behind, asks b for a vote at a higher term: refused
+    expect(net.raft('c').role).not.toBe('leader');
+    expect(net.raft('b').term).toBeGreaterThan(bTerm);
+    let ticks = 0;
+    while (net.raft('b').role !== 'leader' && ticks < 300) {
+      net.tick('b');
+      net.tick('c');
+      ticks++;
+    }
+    expect(net.raft('b').role).toBe('leader');
+    // Without the rule b would restart a fresh 100–200 tick timeout here.
+    expect(ticks).toBeLessThan(110);
+  });
+});
