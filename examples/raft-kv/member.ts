@@ -21,6 +21,8 @@ export interface MemberConfig {
   dataDir: string;
   bootstrap?: Array<{ id: MemberId; address: string }>;
   peers?: Record<MemberId, string>;
+  /** Quorum-loss recovery: start as the only member of a new cluster that keeps this data dir's state. */
+  forceNewCluster?: boolean;
   heartbeatMs?: number;
   electionMs?: number;
   snapshotEntries?: number;
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     stateMachine: store,
     bootstrap: config.bootstrap,
     peers: config.peers,
+    forceNewCluster: config.forceNewCluster,
     heartbeatMs: config.heartbeatMs,
     electionMs: config.electionMs,
     snapshotEntries: config.snapshotEntries,

@@ -13,6 +13,8 @@ export type {
   Timers,
 } from './node.js';
 export { Raft, bootstrapEntries, defaultRaftConfig } from './core/raft.js';
+export { forceNewCluster } from './core/force-new-cluster.js';
+export type { ForcedNewCluster } from './core/force-new-cluster.js';
 export type { InitialState, RaftConfig, RaftStatus, Ready, ReadState, Role, SoftState } from './core/raft.js';
 export { ConfChangeType, EntryType } from './core/messages.js';
 export type {
@@ -27,6 +29,7 @@ export type {
 } from './core/messages.js';
 export {
   InvalidConfChangeError,
+  NothingToRecoverError,
   NotLeaderError,
   ProposalDroppedError,
   ProposalTooLargeError,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { decodeConfChange, encodeConfChange } from './core/conf-change.js';
+import { forceNewCluster } from './core/force-new-cluster.js';
 import {
   NotLeaderError,
   ProposalDroppedError,
@@ -83,6 +84,16 @@ export interface RaftNodeOptions<Result = unknown> {
   bootstrap?: Array<{ id: MemberId; address: string }>;
   /** Addresses of existing members, for a joining node that has not yet received the log. */
   peers?: Record<MemberId, string>;
+  /**
+   * Quorum-loss recovery (etcd's --force-new-cluster): start as the only member of a new cluster
+   * that keeps everything in this member's storage — its snapshot and its whole log, entries not
+   * seen committed included — and removes every other member. Only for a member whose cluster
+   * lost its majority for good; the lost members must never return with their old data. Drop the
+   * flag once started: the storage then restarts normally as the one-member cluster, whereas
+   * starting with it again would remove the members added since. Refused (NothingToRecoverError)
+   * on empty storage. `peers` is ignored.
+   */
+  forceNewCluster?: boolean;
   /** Leader heartbeat interval (etcd's --heartbeat-interval); default 100 ms. */
   heartbeatMs?: number;
   /** Election timeout (etcd's --election-timeout); randomized in [1, 2) times this; default 1 s. */
@@ -204,7 +215,24 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     let persisted = await o.storage.load();
     const empty =
       persisted.snapshot === null && persisted.entries.length === 0 && persisted.hardState.term === 0;
-    if (empty && o.bootstrap && o.bootstrap.length > 0) {
+    let removedByForce: MemberId[] | null = null;
+    if (o.forceNewCluster) {
+      // Checked before bootstrap: with nothing stored there is nothing to recover, and quietly
+      // founding a cluster instead would hide a wrong data directory (throws NothingToRecoverError).
+      const forced = forceNewCluster(persisted, { id: o.id, address: o.address });
+      // Durable (entries and a new term: save fdatasyncs) before the core starts from it, so
+      // nothing the core does can rest on an unsaved state. A crash during the write leaves the
+      // old state, or a part of the new entries; starting again with the flag finishes the job.
+      await o.storage.save(forced.hardState, forced.entries);
+      persisted = forced.state;
+      removedByForce = forced.removed;
+      this.log.warn("forced a new one-member cluster from this member's state (quorum-loss recovery)", {
+        removed: forced.removed,
+        previousVoters: forced.previous.voters,
+        term: forced.hardState.term,
+        commit: forced.hardState.commit,
+      });
+    } else if (empty && o.bootstrap && o.bootstrap.length > 0) {
       const entries = bootstrapEntries(o.bootstrap);
       const hardState = { term: 1, vote: '', commit: entries.length };
       await o.storage.save(hardState, entries);
@@ -230,13 +258,25 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       },
       persisted,
     );
-    for (const [id, address] of Object.entries(o.peers ?? {}))
-      if (id !== this.id) o.transport.setPeer(id, address);
+    if (removedByForce) {
+      // The lost members must get nothing from us: not even heartbeats that could confuse one that
+      // comes back (an embedding application may have registered them with the transport).
+      for (const id of removedByForce) o.transport.removePeer(id);
+      if (o.peers && Object.keys(o.peers).length > 0)
+        this.log.warn('forceNewCluster: ignoring peers, the members of the lost cluster', {
+          peers: Object.keys(o.peers),
+        });
+    } else {
+      for (const [id, address] of Object.entries(o.peers ?? {}))
+        if (id !== this.id) o.transport.setPeer(id, address);
+    }
     o.transport.onMessage((m) => this.receive(m));
     o.transport.onPeerUnreachable?.((id) => {
       if (this.state !== 'running' || !this.core) return;
       this.core.reportUnreachable(id);
     });
+    // Nobody else votes any more: waiting out an election timeout would only delay recovery.
+    if (removedByForce) this.core.campaignNow();
     this.state = 'running';
     this.ticker = this.timers.setInterval(() => this.onTick(), o.tickMs ?? DEFAULTS.tickMs);
     this.scheduleReady();

@@ -202,6 +202,48 @@ describe('Raft over real processes', () => {
     expect(after.term).toBe(before.term);
   });
 
+  it('quorum loss: after kill -9 of two of three, the survivor restarted with forceNewCluster keeps every acknowledged write, takes new ones and grows again', async () => {
+    cluster = await KvCluster.start({ size: 3, hostBase: 55, heartbeatMs: 50, electionMs: 500 });
+    const c = cluster;
+    const w = new Writer(c, 4);
+    await waitUntil('some writes', () => w.acknowledged.length > 100);
+    // The leader's log holds every committed entry (Leader Completeness), so every acknowledged
+    // write; it also holds entries it appended that were never committed.
+    const survivor = await c.leader();
+    await Promise.all(
+      c
+        .live()
+        .filter((id) => id !== survivor)
+        .map((id) => c.kill(id)),
+    );
+    await c.kill(survivor);
+    await w.stop();
+    expect(w.acknowledged.length).toBeGreaterThan(100);
+
+    await c.spawn(survivor, { forceNewCluster: true });
+    const status = await c.status(survivor);
+    expect(status.role).toBe('leader');
+    expect(status.conf).toMatchObject({ voters: [survivor], learners: [] });
+    const values = (await finalValues(c, survivor)).join('');
+    expect(
+      w.acknowledged.filter((token) => !values.includes(token)),
+      'acknowledged writes lost',
+    ).toEqual([]);
+    await c.request(survivor, { cmd: 'write', op: { op: 'append', key: 'k0', value: '<after>' } });
+    expect(await c.request<string>(survivor, { cmd: 'read', key: 'k0' })).toMatch(/<after>$/);
+
+    // A new member joins the recovered cluster the usual way and serves the same data.
+    await c.spawn('m4', { peers: { [survivor]: c.addressFor(Number(survivor.slice(1))) } });
+    await c.request(survivor, { cmd: 'add-learner', member: 'm4', address: c.addressFor(4) });
+    await c.request(survivor, { cmd: 'promote', member: 'm4' });
+    const expected = await finalValues(c, survivor);
+    await waitUntil(
+      'the new member to serve the same data',
+      async () => (await finalValues(c, 'm4').catch(() => [])).join('|') === expected.join('|'),
+    );
+    expect((await c.status(survivor)).conf.voters).toEqual([survivor, 'm4'].sort());
+  });
+
   it('truncates a torn WAL tail on restart, and refuses to start on a corrupted middle record', async () => {
     cluster = await KvCluster.start({ size: 3, hostBase: 50, heartbeatMs: 50, electionMs: 500 });
     const c = cluster;

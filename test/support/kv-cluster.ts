@@ -157,9 +157,14 @@ export class KvCluster {
     return `127.0.0.${(this.options.hostBase ?? 20) + n}:${this.port}`;
   }
 
-  /** Starts (or restarts, keeping its data directory) member `id`. */
+  /**
+   * Starts (or restarts, keeping its data directory and configuration) member `id`. A restart does
+   * not inherit `forceNewCluster`: it is for one start only (repeated, it would remove the members
+   * added since).
+   */
   async spawn(id: string, extra: Partial<MemberConfig> = {}): Promise<void> {
     const n = Number(id.slice(1));
+    const { forceNewCluster: _oneShot, ...previous } = this.members.get(id)?.config ?? {};
     const config: MemberConfig = {
       id,
       address: this.addressFor(n),
@@ -167,7 +172,7 @@ export class KvCluster {
       heartbeatMs: this.options.heartbeatMs,
       electionMs: this.options.electionMs,
       snapshotEntries: this.options.snapshotEntries,
-      ...(this.members.get(id)?.config ?? {}),
+      ...previous,
       ...extra,
     };
     const m = new MemberProcess(config, this.options.execArgv);

@@ -88,3 +88,20 @@ export class InvalidConfChangeError extends RaftError {
     this.name = 'InvalidConfChangeError';
   }
 }
+
+/**
+ * forceNewCluster was asked of a member whose storage holds neither a log nor a snapshot: there is
+ * no state to recover a cluster from (an empty data directory, or the wrong one).
+ */
+export class NothingToRecoverError extends RaftError {
+  readonly code = 'NOTHING_TO_RECOVER';
+  readonly retryable = false;
+  constructor(readonly member: MemberId) {
+    super(
+      `forceNewCluster: the storage of ${member} holds no log and no snapshot, so there is nothing ` +
+        'to recover; start it on the data directory of a surviving member, or found a new cluster ' +
+        'with bootstrap (without forceNewCluster)',
+    );
+    this.name = 'NothingToRecoverError';
+  }
+}
