@@ -1,6 +1,8 @@
 // Flotilla's public API. The manager, worker and client APIs grow here; the Raft library is
-// also available on its own as 'flotilla/raft'.
+// also available on its own as 'flotilla/raft'. FlotillaClient is the control API's typed client
+// (the CLI and examples use only it).
 
 export * as raft from './raft/index.js';
 export { createJsonLogger, silentLogger } from './util/logger.js';
 export type { Logger, LogLevel } from './util/logger.js';
+export * from './client/index.js';

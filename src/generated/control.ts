@@ -1,0 +1,43 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { ControlClient as _flotilla_control_v1_ControlClient, ControlDefinition as _flotilla_control_v1_ControlDefinition } from './flotilla/control/v1/Control.js';
+import type { CreateRequest as _flotilla_control_v1_CreateRequest, CreateRequest__Output as _flotilla_control_v1_CreateRequest__Output } from './flotilla/control/v1/CreateRequest.js';
+import type { GetRequest as _flotilla_control_v1_GetRequest, GetRequest__Output as _flotilla_control_v1_GetRequest__Output } from './flotilla/control/v1/GetRequest.js';
+import type { LabelMatch as _flotilla_control_v1_LabelMatch, LabelMatch__Output as _flotilla_control_v1_LabelMatch__Output } from './flotilla/control/v1/LabelMatch.js';
+import type { ListFilter as _flotilla_control_v1_ListFilter, ListFilter__Output as _flotilla_control_v1_ListFilter__Output } from './flotilla/control/v1/ListFilter.js';
+import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Output as _flotilla_control_v1_ListRequest__Output } from './flotilla/control/v1/ListRequest.js';
+import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__Output as _flotilla_control_v1_ListResponse__Output } from './flotilla/control/v1/ListResponse.js';
+import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from './flotilla/control/v1/ObjectResponse.js';
+import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from './flotilla/control/v1/RemoveRequest.js';
+import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from './flotilla/control/v1/UpdateRequest.js';
+import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from './flotilla/control/v1/WatchEvent.js';
+import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from './flotilla/control/v1/WatchRequest.js';
+import type { WriteResponse as _flotilla_control_v1_WriteResponse, WriteResponse__Output as _flotilla_control_v1_WriteResponse__Output } from './flotilla/control/v1/WriteResponse.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  flotilla: {
+    control: {
+      v1: {
+        Control: SubtypeConstructor<typeof grpc.Client, _flotilla_control_v1_ControlClient> & { service: _flotilla_control_v1_ControlDefinition }
+        CreateRequest: MessageTypeDefinition<_flotilla_control_v1_CreateRequest, _flotilla_control_v1_CreateRequest__Output>
+        GetRequest: MessageTypeDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_GetRequest__Output>
+        LabelMatch: MessageTypeDefinition<_flotilla_control_v1_LabelMatch, _flotilla_control_v1_LabelMatch__Output>
+        ListFilter: MessageTypeDefinition<_flotilla_control_v1_ListFilter, _flotilla_control_v1_ListFilter__Output>
+        ListRequest: MessageTypeDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListRequest__Output>
+        ListResponse: MessageTypeDefinition<_flotilla_control_v1_ListResponse, _flotilla_control_v1_ListResponse__Output>
+        ObjectResponse: MessageTypeDefinition<_flotilla_control_v1_ObjectResponse, _flotilla_control_v1_ObjectResponse__Output>
+        RemoveRequest: MessageTypeDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_RemoveRequest__Output>
+        UpdateRequest: MessageTypeDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_UpdateRequest__Output>
+        WatchEvent: MessageTypeDefinition<_flotilla_control_v1_WatchEvent, _flotilla_control_v1_WatchEvent__Output>
+        WatchRequest: MessageTypeDefinition<_flotilla_control_v1_WatchRequest, _flotilla_control_v1_WatchRequest__Output>
+        WriteResponse: MessageTypeDefinition<_flotilla_control_v1_WriteResponse, _flotilla_control_v1_WriteResponse__Output>
+      }
+    }
+  }
+}
+

@@ -1,0 +1,283 @@
+// Original file: proto/control.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CreateRequest as _flotilla_control_v1_CreateRequest, CreateRequest__Output as _flotilla_control_v1_CreateRequest__Output } from '../../../flotilla/control/v1/CreateRequest.js';
+import type { GetRequest as _flotilla_control_v1_GetRequest, GetRequest__Output as _flotilla_control_v1_GetRequest__Output } from '../../../flotilla/control/v1/GetRequest.js';
+import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Output as _flotilla_control_v1_ListRequest__Output } from '../../../flotilla/control/v1/ListRequest.js';
+import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__Output as _flotilla_control_v1_ListResponse__Output } from '../../../flotilla/control/v1/ListResponse.js';
+import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from '../../../flotilla/control/v1/ObjectResponse.js';
+import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
+import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from '../../../flotilla/control/v1/UpdateRequest.js';
+import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from '../../../flotilla/control/v1/WatchEvent.js';
+import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from '../../../flotilla/control/v1/WatchRequest.js';
+import type { WriteResponse as _flotilla_control_v1_WriteResponse, WriteResponse__Output as _flotilla_control_v1_WriteResponse__Output } from '../../../flotilla/control/v1/WriteResponse.js';
+
+export interface ControlClient extends grpc.Client {
+  CreateConfig(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateConfig(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateConfig(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateConfig(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createConfig(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createConfig(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createConfig(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createConfig(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateSecret(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateSecret(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateSecret(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateSecret(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createSecret(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createSecret(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createSecret(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createSecret(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateService(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateService(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateService(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreateService(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createService(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createService(argument: _flotilla_control_v1_CreateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createService(argument: _flotilla_control_v1_CreateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createService(argument: _flotilla_control_v1_CreateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetCluster(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetCluster(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetCluster(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetCluster(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getCluster(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getCluster(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getCluster(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getCluster(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetConfig(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetConfig(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetConfig(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetConfig(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getConfig(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getConfig(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getConfig(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getConfig(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetNode(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetNode(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetNode(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetNode(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getNode(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getNode(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getNode(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getNode(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetSecret(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetSecret(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetSecret(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetSecret(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getSecret(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getSecret(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getSecret(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getSecret(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetService(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetService(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetService(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetService(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getService(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getService(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getService(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getService(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetTask(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetTask(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetTask(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  GetTask(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getTask(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getTask(argument: _flotilla_control_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getTask(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  getTask(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListServices(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListServices(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listServices(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listServices(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListTasks(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListTasks(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listTasks(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  listTasks(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeConfig(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeConfig(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveNode(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveSecret(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSecret(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSecret(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSecret(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeSecret(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeSecret(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeSecret(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeSecret(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveService(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveService(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveService(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RemoveService(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeService(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeService(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeService(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  removeService(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateCluster(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateCluster(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  UpdateNode(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateNode(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateNode(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateNode(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateNode(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateNode(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateNode(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateNode(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  UpdateService(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateService(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateService(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  UpdateService(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateService(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateService(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateService(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  updateService(argument: _flotilla_control_v1_UpdateRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  Watch(argument: _flotilla_control_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_WatchEvent__Output>;
+  Watch(argument: _flotilla_control_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_WatchEvent__Output>;
+  watch(argument: _flotilla_control_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_WatchEvent__Output>;
+  watch(argument: _flotilla_control_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_WatchEvent__Output>;
+  
+}
+
+export interface ControlHandlers extends grpc.UntypedServiceImplementation {
+  CreateConfig: grpc.handleUnaryCall<_flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  CreateSecret: grpc.handleUnaryCall<_flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  CreateService: grpc.handleUnaryCall<_flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  GetCluster: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  GetConfig: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  GetNode: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  GetSecret: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  GetService: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  GetTask: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
+  
+  ListConfigs: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  
+  ListNodes: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  
+  ListSecrets: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  
+  ListServices: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  
+  ListTasks: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  
+  RemoveConfig: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  RemoveNode: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  RemoveSecret: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  RemoveService: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  UpdateCluster: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  UpdateNode: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  UpdateService: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  Watch: grpc.handleServerStreamingCall<_flotilla_control_v1_WatchRequest__Output, _flotilla_control_v1_WatchEvent>;
+  
+}
+
+export interface ControlDefinition extends grpc.ServiceDefinition {
+  CreateConfig: MethodDefinition<_flotilla_control_v1_CreateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  CreateSecret: MethodDefinition<_flotilla_control_v1_CreateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  CreateService: MethodDefinition<_flotilla_control_v1_CreateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_CreateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  GetCluster: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetConfig: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetNode: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetSecret: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetService: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetTask: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  ListConfigs: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
+  ListNodes: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
+  ListSecrets: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
+  ListServices: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
+  ListTasks: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
+  RemoveConfig: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RemoveNode: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RemoveSecret: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RemoveService: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  UpdateCluster: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  UpdateNode: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  UpdateService: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  Watch: MethodDefinition<_flotilla_control_v1_WatchRequest, _flotilla_control_v1_WatchEvent, _flotilla_control_v1_WatchRequest__Output, _flotilla_control_v1_WatchEvent__Output>
+}

@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface CreateRequest {
+  'specJson'?: (Buffer | Uint8Array | string);
+  'data'?: (Buffer | Uint8Array | string);
+}
+
+export interface CreateRequest__Output {
+  'specJson': (Buffer);
+  'data': (Buffer);
+}

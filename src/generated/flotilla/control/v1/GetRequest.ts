@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface GetRequest {
+  'id'?: (string);
+  'linearizable'?: (boolean);
+}
+
+export interface GetRequest__Output {
+  'id': (string);
+  'linearizable': (boolean);
+}

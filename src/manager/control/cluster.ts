@@ -1,0 +1,56 @@
+// The cluster object through the control API: one object (SwarmKit's `docker swarm
+// inspect|update`), read whole and updated with the version it was read at.
+
+import { validateClusterSpec, withClusterDefaults, type Cluster, type ClusterSpec } from '../../api/index.js';
+import type { GetRequest__Output } from '../../generated/flotilla/control/v1/GetRequest.js';
+import type { ObjectResponse } from '../../generated/flotilla/control/v1/ObjectResponse.js';
+import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
+import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
+import type { ObjectInput } from '../store/index.js';
+import { requireVersion, type ControlContext, type Stored } from './context.js';
+import { FailedPreconditionError } from './errors.js';
+import { objectJson, parseJsonField } from './json.js';
+import { writeResponse } from './reads.js';
+
+export function clusterHandlers(ctx: ControlContext) {
+  return {
+    GetCluster: async (request: GetRequest__Output): Promise<ObjectResponse> => {
+      await ctx.readBarrier(request.linearizable);
+      const cluster = theCluster(ctx, request.id);
+      return { objectJson: objectJson('cluster', cluster), storeVersion: ctx.store.version };
+    },
+    UpdateCluster: (request: UpdateRequest__Output) => updateCluster(ctx, request),
+  };
+}
+
+async function updateCluster(ctx: ControlContext, request: UpdateRequest__Output): Promise<WriteResponse> {
+  const expectedVersion = requireVersion(request.version);
+  const spec: ClusterSpec = withClusterDefaults(
+    validateClusterSpec(parseJsonField(request.specJson, 'spec')),
+  );
+  const known = theCluster(ctx, request.id);
+  const current = await ctx.resolveAt('cluster', known.id, expectedVersion);
+  const object: ObjectInput<Cluster> = { ...current, spec: keepSigningKey(spec, current.spec) };
+  const { version, objects } = await ctx.write([{ op: 'update', kind: 'cluster', object, expectedVersion }]);
+  return writeResponse('cluster', objects[0]!, version);
+}
+
+/** The cluster `id` names, or the only one there is when `id` is empty. */
+function theCluster(ctx: ControlContext, id: string): Stored<'cluster'> {
+  if (id !== '') return ctx.resolve('cluster', id);
+  const [cluster] = ctx.store.list('cluster');
+  if (!cluster) throw new FailedPreconditionError('the cluster is not initialised yet (no cluster object)');
+  return cluster;
+}
+
+/**
+ * Reads never return the CA signing key, so a spec read, changed and sent back lacks it: keep
+ * the stored key as long as the certificate it belongs to is unchanged (as SwarmKit does).
+ */
+function keepSigningKey(spec: ClusterSpec, current: Stored<'cluster'>['spec']): ClusterSpec {
+  const key = current.caConfig?.signingCAKey;
+  const ca = spec.caConfig;
+  if (key === undefined || ca === undefined || ca.signingCAKey !== undefined) return spec;
+  if (ca.signingCACert !== current.caConfig?.signingCACert) return spec;
+  return { ...spec, caConfig: { ...ca, signingCAKey: key } };
+}
