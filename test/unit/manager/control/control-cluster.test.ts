@@ -4,20 +4,18 @@
 // retryable UNAVAILABLE within the bounded write time instead of hanging.
 
 import * as grpc from '@grpc/grpc-js';
+import { startTestManager } from '../../../support/control-harness.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../../../src/api/index.js';
 import { FlotillaClient, UnavailableError } from '../../../../src/index.js';
 import {
   CONTROL_METHODS,
-  controlServerOptions,
   methodPath,
-  registerControlService,
   serializer,
-  type ApiObjectTypes,
   type ApiStore,
 } from '../../../../src/manager/control/index.js';
-import { ReplicatedStore, type TransactionResult } from '../../../../src/manager/store/index.js';
-import { LocalHub, MemoryStorage, RaftNode } from '../../../../src/raft/index.js';
+import { type TransactionResult } from '../../../../src/manager/store/index.js';
+import { LocalHub, RaftNode } from '../../../../src/raft/index.js';
 
 interface Manager {
   id: string;
@@ -39,35 +37,8 @@ async function startCluster(): Promise<{ hub: LocalHub; managers: Manager[] }> {
   const hub = new LocalHub();
   const managers: Manager[] = [];
   for (const id of IDS) {
-    const store = new ReplicatedStore<ApiObjectTypes>();
-    const node = new RaftNode<TransactionResult>({
-      id,
-      address: id,
-      storage: new MemoryStorage(),
-      transport: hub.transport(id),
-      stateMachine: store,
-      bootstrap: IDS.map((m) => ({ id: m, address: m })),
-      heartbeatMs: 10,
-      electionMs: 100,
-    });
-    store.attach(node);
-    await node.start();
-    cleanups.push(() => node.stop());
-    const server = new grpc.Server(controlServerOptions());
-    const control = registerControlService(server, { store, node, writeTimeoutMs: WRITE_TIMEOUT_MS });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-    cleanups.push(() => {
-      control.stop();
-      server.forceShutdown();
-    });
-    const address = `127.0.0.1:${port}`;
-    const client = new FlotillaClient({ address });
-    cleanups.push(() => client.close());
-    managers.push({ id, node, store, client, address });
+    const m = await startTestManager(id, cleanups, { hub, members: IDS, writeTimeoutMs: WRITE_TIMEOUT_MS });
+    managers.push({ id, node: m.node, store: m.store, client: m.client, address: m.address });
   }
   return { hub, managers };
 }

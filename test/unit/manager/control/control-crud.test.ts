@@ -1,20 +1,13 @@
 // The control API end to end for every kind: a real gRPC server on 127.0.0.1 in this process,
-// serving a ReplicatedStore over a single-member RaftNode, driven through FlotillaClient (the
+// serving a ReplicatedStore over a single-member driven through FlotillaClient (the
 // public client). Objects the API does not create (tasks, nodes, the cluster) are written into
 // the store directly, as the orchestrator, dispatcher and `init` will.
 
-import * as grpc from '@grpc/grpc-js';
+import { startTestManager } from '../../../support/control-harness.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withClusterDefaults, type ServiceSpec } from '../../../../src/api/index.js';
 import { FlotillaClient, type WatchEvent } from '../../../../src/index.js';
-import {
-  controlServerOptions,
-  registerControlService,
-  type ApiObjectTypes,
-  type ApiStore,
-} from '../../../../src/manager/control/index.js';
-import { ReplicatedStore, type TransactionResult } from '../../../../src/manager/store/index.js';
-import { LocalHub, MemoryStorage, RaftNode } from '../../../../src/raft/index.js';
+import type { ApiStore } from '../../../../src/manager/control/index.js';
 
 interface Manager {
   store: ApiStore;
@@ -27,34 +20,8 @@ afterEach(async () => {
 });
 
 async function startManager(): Promise<Manager> {
-  const store = new ReplicatedStore<ApiObjectTypes>();
-  const node = new RaftNode<TransactionResult>({
-    id: 'm1',
-    address: 'm1',
-    storage: new MemoryStorage(),
-    transport: new LocalHub().transport('m1'),
-    stateMachine: store,
-    bootstrap: [{ id: 'm1', address: 'm1' }],
-    heartbeatMs: 10,
-    electionMs: 100,
-  });
-  store.attach(node);
-  await node.start();
-  cleanups.push(() => node.stop());
+  const { node, store, client } = await startTestManager('m1', cleanups);
   await node.waitForLeader(5_000);
-  const server = new grpc.Server(controlServerOptions());
-  const control = registerControlService(server, { store, node });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  cleanups.push(() => {
-    control.stop();
-    server.forceShutdown();
-  });
-  const client = new FlotillaClient({ address: `127.0.0.1:${port}` });
-  cleanups.push(() => client.close());
   return { store, client };
 }
 

@@ -4,6 +4,7 @@
 // decode) gets a clear error and the manager keeps serving.
 
 import * as grpc from '@grpc/grpc-js';
+import { startTestManager } from '../../../support/control-harness.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../../../src/api/index.js';
 import {
@@ -18,18 +19,13 @@ import {
 } from '../../../../src/index.js';
 import {
   CONTROL_METHODS,
-  controlServerOptions,
   methodPath,
-  registerControlService,
   serializer,
-  type ApiObjectTypes,
   type ApiStore,
   type ControlService,
   type RequestIn,
   type UnaryMethod,
 } from '../../../../src/manager/control/index.js';
-import { ReplicatedStore, type TransactionResult } from '../../../../src/manager/store/index.js';
-import { LocalHub, MemoryStorage, RaftNode } from '../../../../src/raft/index.js';
 
 interface Manager {
   store: ApiStore;
@@ -46,36 +42,9 @@ afterEach(async () => {
 async function startManager(
   options: { maxEvents?: number; maxRequestBytes?: number } = {},
 ): Promise<Manager> {
-  const store = new ReplicatedStore<ApiObjectTypes>({ maxEvents: options.maxEvents });
-  const node = new RaftNode<TransactionResult>({
-    id: 'm1',
-    address: 'm1',
-    storage: new MemoryStorage(),
-    transport: new LocalHub().transport('m1'),
-    stateMachine: store,
-    bootstrap: [{ id: 'm1', address: 'm1' }],
-    heartbeatMs: 10,
-    electionMs: 100,
-  });
-  store.attach(node);
-  await node.start();
-  cleanups.push(() => node.stop());
-  await node.waitForLeader(5_000);
-  const server = new grpc.Server(controlServerOptions());
-  const control = registerControlService(server, { store, node, maxRequestBytes: options.maxRequestBytes });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  cleanups.push(() => {
-    control.stop();
-    server.forceShutdown();
-  });
-  const address = `127.0.0.1:${port}`;
-  const client = new FlotillaClient({ address });
-  cleanups.push(() => client.close());
-  return { store, client, control, address };
+  const m = await startTestManager('m1', cleanups, options);
+  await m.node.waitForLeader(5_000);
+  return { store: m.store, client: m.client, control: m.control, address: m.address };
 }
 
 /** A call with hand-made bytes, to see the status exactly as any gRPC client would. */
