@@ -9,11 +9,9 @@ import { decodeConfChange, encodeConfChange } from './core/conf-change.js';
 import { forceNewCluster } from './core/force-new-cluster.js';
 import {
   NotLeaderError,
-  ProposalDroppedError,
   ProposalTooLargeError,
   RaftError,
   StoppedError,
-  TermChangedError,
   TimeoutError,
   InvalidConfChangeError,
 } from './core/errors.js';
@@ -34,6 +32,7 @@ import {
   type Ready,
   type Role,
 } from './core/raft.js';
+import { ProposalTracker } from './proposal-tracker.js';
 import type { RaftStorage } from './storage/storage.js';
 
 /** The replicated application: applied in log order, identically on every member. */
@@ -129,20 +128,6 @@ export interface Applied<Result> {
   result: Result;
 }
 
-interface PendingProposal<Result> {
-  index: number;
-  term: number;
-  resolve: (a: Applied<Result>) => void;
-  reject: (e: Error) => void;
-  timer: unknown;
-}
-
-interface PendingForward<Result> {
-  resolve: (a: Applied<Result>) => void;
-  reject: (e: Error) => void;
-  timer: unknown;
-}
-
 interface PendingRead {
   index: number;
   resolve: (index: number) => void;
@@ -158,9 +143,6 @@ export interface RaftNodeEvents {
   /** The ready loop failed (storage error): the node has stopped. */
   fatal: [Error];
 }
-
-/** How many applied results to remember for forwarded proposals whose answer arrives late. */
-const RECENTLY_APPLIED_WINDOW = 4096;
 
 const DEFAULTS = {
   tickMs: 10,
@@ -189,13 +171,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly contextPrefix = randomBytes(6).toString('base64url');
   private nextContext = 1;
   /** Proposals awaiting application, in index order. */
-  private pendingByIndex = new Map<number, PendingProposal<Result>>();
-  /** A lower bound on the terms of pendingByIndex (exact after each scan). */
-  private minPendingTerm = Infinity;
-  private pendingForwards = new Map<string, PendingForward<Result>>();
+  private readonly proposals: ProposalTracker<Result>;
   private pendingReads = new Map<string, PendingRead>();
-  /** (term, result) of recently applied entries, for forwarded proposals answered late. */
-  private recentlyApplied = new Map<number, { term: number; result: Result }>();
   private leaderWaiters = new Set<() => void>();
 
   constructor(options: RaftNodeOptions<Result>) {
@@ -205,6 +182,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.address = options.address;
     this.log = (options.logger ?? silentLogger).child({ component: 'raft', member: options.id });
     this.timers = options.timers ?? realTimers;
+    this.proposals = new ProposalTracker<Result>(this.timers);
   }
 
   // ---- Lifecycle ----------------------------------------------------------------------------
@@ -453,14 +431,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       try {
         if (core.role === 'leader') {
           const { index, term } = core.propose([entry]);
-          this.trackProposal(index, term, resolve, reject, timeoutMs);
+          this.proposals.track(index, term, { resolve, reject }, timeoutMs);
         } else if (options.forward && core.leader !== '') {
           const context = this.newContext();
-          const timer = this.timers.setTimeout(() => {
-            this.pendingForwards.delete(context);
-            reject(new TimeoutError('forwarded proposal'));
-          }, timeoutMs);
-          this.pendingForwards.set(context, { resolve, reject, timer });
+          this.proposals.trackForward(context, { resolve, reject }, timeoutMs);
           core.forwardProposal([entry], [context]);
         } else {
           throw new NotLeaderError(core.leader, core.addressOf(core.leader));
@@ -471,34 +445,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       }
       this.scheduleReady();
     });
-  }
-
-  private trackProposal(
-    index: number,
-    term: number,
-    resolve: (a: Applied<Result>) => void,
-    reject: (e: Error) => void,
-    timeoutMs: number,
-  ): void {
-    const previous = this.pendingByIndex.get(index);
-    if (previous) {
-      // A newer leader reused the index: the older proposal there was overwritten.
-      this.settle(previous, new TermChangedError(previous.index, previous.term));
-    }
-    const pending: PendingProposal<Result> = { index, term, resolve, reject, timer: null };
-    pending.timer = this.timers.setTimeout(() => {
-      if (this.pendingByIndex.get(index) === pending) this.pendingByIndex.delete(index);
-      reject(new TimeoutError(`proposal at index ${index}`));
-    }, timeoutMs);
-    this.pendingByIndex.set(index, pending);
-    this.minPendingTerm = Math.min(this.minPendingTerm, term);
-  }
-
-  private settle(p: PendingProposal<Result>, outcome: Error | Applied<Result>): void {
-    if (this.pendingByIndex.get(p.index) === p) this.pendingByIndex.delete(p.index);
-    this.timers.clearTimeout(p.timer);
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome);
   }
 
   private receive(m: Message): void {
@@ -566,7 +512,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       await storage.saveSnapshot(rd.snapshot, { discardLog: true });
       await this.opts.stateMachine.restore(rd.snapshot.data);
       this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
-      this.failProposalsCoveredBySnapshot(rd.snapshot.metadata.index, rd.snapshot.metadata.term);
+      this.proposals.snapshotInstalled(rd.snapshot.metadata.index, rd.snapshot.metadata.term);
     }
     if (rd.softState) {
       this.emit('leader-change', { leader: rd.softState.leader, term: core.term, role: rd.softState.role });
@@ -597,7 +543,14 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (sendAfterWrite.length > 0) this.opts.transport.send(sendAfterWrite);
     while (applied < rd.committedEntries.length) this.applyEntry(rd.committedEntries[applied++]!);
 
-    for (const result of rd.proposalResults) this.onForwardedResult(result);
+    for (const result of rd.proposalResults) {
+      this.proposals.forwardedResult(
+        result,
+        this.appliedIndex,
+        () => new NotLeaderError(core.leader, core.addressOf(core.leader)),
+        this.requestTimeout(),
+      );
+    }
     for (const rs of rd.readStates) {
       const read = this.pendingReads.get(rs.context);
       if (read) read.index = rs.index;
@@ -622,77 +575,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       result = this.opts.stateMachine.apply({ index: entry.index, term: entry.term, data: entry.data });
     }
     this.appliedIndex = entry.index;
-    this.recentlyApplied.set(entry.index, { term: entry.term, result: result as Result });
-    // Indexes are applied in order, so the oldest retained one is simply index - window.
-    this.recentlyApplied.delete(entry.index - RECENTLY_APPLIED_WINDOW);
-    const pending = this.pendingByIndex.get(entry.index);
-    if (pending && pending.term === entry.term) {
-      this.settle(pending, { index: entry.index, term: entry.term, result: result as Result });
-    }
-    this.failOverwrittenProposals(entry.index, entry.term);
-  }
-
-  /**
-   * The entry (index, term) was applied. A pending proposal at that index with another term was
-   * overwritten; one at a later index with an older term can never commit either (log
-   * matching: a committed entry's predecessors have terms no greater than its own).
-   */
-  private failOverwrittenProposals(index: number, term: number): void {
-    const atIndex = this.pendingByIndex.get(index);
-    if (atIndex && atIndex.term !== term)
-      this.settle(atIndex, new TermChangedError(atIndex.index, atIndex.term));
-    // In steady state every pending proposal has the applied entry's term: skip the scan.
-    if (term <= this.minPendingTerm) return;
-    let min = Infinity;
-    for (const p of [...this.pendingByIndex.values()]) {
-      if (p.index > index && p.term < term) this.settle(p, new TermChangedError(p.index, p.term));
-      else min = Math.min(min, p.term);
-    }
-    this.minPendingTerm = min;
-  }
-
-  /**
-   * A snapshot replaced the log up to (index, term): proposals it covers may or may not have
-   * committed (the snapshot does not say which entries it holds), so their outcome is unknown.
-   */
-  private failProposalsCoveredBySnapshot(index: number, term: number): void {
-    for (const p of [...this.pendingByIndex.values()]) {
-      if (p.index <= index)
-        this.settle(p, new TimeoutError(`proposal at index ${p.index} (replaced by a snapshot)`));
-    }
-    this.failOverwrittenProposals(index, term);
-  }
-
-  private onForwardedResult(r: Ready['proposalResults'][number]): void {
-    for (const context of r.contexts) {
-      const fwd = this.pendingForwards.get(context);
-      if (!fwd) continue;
-      this.pendingForwards.delete(context);
-      this.timers.clearTimeout(fwd.timer);
-      if (r.index === 0) {
-        const core = this.core!;
-        fwd.reject(
-          r.rejectReason === 'not-leader'
-            ? new NotLeaderError(core.leader, core.addressOf(core.leader))
-            : r.rejectReason === 'invalid-conf-change'
-              ? new InvalidConfChangeError('refused by the leader')
-              : new ProposalDroppedError(r.rejectReason),
-        );
-        continue;
-      }
-      if (r.index <= this.appliedIndex) {
-        const done = this.recentlyApplied.get(r.index);
-        if (done && done.term === r.term) fwd.resolve({ index: r.index, term: r.term, result: done.result });
-        else
-          fwd.reject(
-            done
-              ? new TermChangedError(r.index, r.term)
-              : new TimeoutError('forwarded proposal (result no longer known)'),
-          );
-        continue;
-      }
-      this.trackProposal(r.index, r.term, fwd.resolve, fwd.reject, this.requestTimeout());
-    }
+    this.proposals.applied(entry.index, entry.term, result as Result);
   }
 
   private serveReads(): void {
@@ -779,12 +662,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   private failAll(err: RaftError): void {
-    for (const p of [...this.pendingByIndex.values()]) this.settle(p, err);
-    for (const p of this.pendingForwards.values()) {
-      this.timers.clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pendingForwards.clear();
+    this.proposals.failAll(err);
     for (const p of this.pendingReads.values()) {
       this.timers.clearTimeout(p.timer);
       p.reject(err);
