@@ -6,3 +6,4 @@ export * as raft from './raft/index.js';
 export { createJsonLogger, silentLogger } from './util/logger.js';
 export type { Logger, LogLevel } from './util/logger.js';
 export * from './client/index.js';
+export { Manager } from './manager/index.js';

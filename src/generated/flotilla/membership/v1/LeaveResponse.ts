@@ -1,0 +1,8 @@
+// Original file: proto/membership.proto
+
+
+export interface LeaveResponse {
+}
+
+export interface LeaveResponse__Output {
+}

@@ -1,0 +1,83 @@
+// A process that runs one Manager, configured by JSON in argv[2] (the tests' real-process
+// clusters use it). It reports readiness as {ready, id, address} over the IPC channel when it has
+// one (or as a JSON line on stdout), and stops cleanly on SIGTERM.
+
+import { createJsonLogger, type LogLevel } from '../util/logger.js';
+import { Manager, type ManagerTuning } from './manager.js';
+
+export interface DaemonConfig {
+  mode: 'init' | 'join' | 'start';
+  dataDir: string;
+  listenAddr?: string;
+  advertiseAddr?: string;
+  joinAddr?: string;
+  joinSecret?: string;
+  forceNewCluster?: boolean;
+  tuning?: ManagerTuning;
+  logLevel?: LogLevel;
+}
+
+export type DaemonReport = { ready: true; id: string; address: string } | { ready: false; error: string };
+
+function report(message: DaemonReport): void {
+  if (process.send) process.send(message);
+  else process.stdout.write(JSON.stringify(message) + '\n');
+}
+
+function required(value: string | undefined, field: string): string {
+  if (value === undefined || value === '') throw new Error(`daemon config: ${field} is required`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as DaemonConfig;
+  const logger = createJsonLogger({ level: config.logLevel ?? 'warn', fields: { dataDir: config.dataDir } });
+  const common = { dataDir: config.dataDir, logger, tuning: config.tuning };
+  let manager: Manager;
+  switch (config.mode) {
+    case 'init':
+      manager = await Manager.init({
+        ...common,
+        listenAddr: required(config.listenAddr, 'listenAddr'),
+        advertiseAddr: config.advertiseAddr,
+      });
+      break;
+    case 'join':
+      manager = await Manager.join({
+        ...common,
+        listenAddr: required(config.listenAddr, 'listenAddr'),
+        advertiseAddr: config.advertiseAddr,
+        joinAddr: required(config.joinAddr, 'joinAddr'),
+        joinSecret: required(config.joinSecret, 'joinSecret'),
+      });
+      break;
+    case 'start':
+      manager = await Manager.start({ ...common, forceNewCluster: config.forceNewCluster });
+      break;
+    default:
+      throw new Error(`daemon config: unknown mode ${String(config.mode)}`);
+  }
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    manager.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('stop failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  // Started by a parent that went away: do not linger.
+  process.on('disconnect', shutdown);
+  report({ ready: true, id: manager.id, address: manager.address });
+}
+
+main().catch((err: unknown) => {
+  report({ ready: false, error: err instanceof Error ? err.message : String(err) });
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

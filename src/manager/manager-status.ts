@@ -1,0 +1,277 @@
+// The leader-only loop that keeps managers' records current: it creates the Cluster object if it
+// is missing, promotes learners (joining managers) once they have caught up, removes managers
+// demoted to worker from the Raft voters, and keeps each manager's Node object (managerStatus:
+// leader, reachability, address) in line with Raft.
+// Deciding is pure (planManagerNodes); the ManagerStatusLoop class only samples and writes.
+
+import { withClusterDefaults, type Node } from '../api/index.js';
+import type { ConfState, RaftNode, RaftStatus } from '../raft/index.js';
+import type { Logger } from '../util/logger.js';
+import type { ApiStore } from './control/index.js';
+import { newJoinSecret } from './membership-service.js';
+import type { DeepReadonly, StoreOperation, TransactionResult } from './store/index.js';
+import type { ApiObjectTypes } from './control/index.js';
+
+type NodeRecord = ApiObjectTypes['node'];
+type Op = StoreOperation<ApiObjectTypes>;
+
+/** A learner within this many entries of the leader's last index has caught up. */
+export const CATCH_UP_SLACK = 5;
+
+function nodeHost(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
+}
+
+export interface ManagerPlanInput {
+  nodes: ReadonlyArray<DeepReadonly<Node>>;
+  conf: ConfState;
+  leaderId: string;
+  reachable: (id: string) => boolean;
+}
+
+/**
+ * The writes that make the Node objects agree with the Raft membership: every voter has a Node
+ * with role manager and a current managerStatus; a Node whose member left the membership loses
+ * its managerStatus, becomes a worker and is marked down (it can then be removed).
+ */
+export function planManagerNodes(input: ManagerPlanInput): Op[] {
+  const ops: Op[] = [];
+  const byId = new Map(input.nodes.map((n) => [n.id, n]));
+  for (const id of input.conf.voters) {
+    const addr = input.conf.addresses[id] ?? '';
+    const reachable = input.reachable(id);
+    const managerStatus: Node['managerStatus'] = {
+      leader: id === input.leaderId,
+      reachability: reachable ? 'reachable' : 'unreachable',
+      addr,
+    };
+    const state = reachable ? 'ready' : 'down';
+    const current = byId.get(id);
+    if (!current) {
+      const object: NodeRecord = {
+        id,
+        meta: { version: { index: 0 }, createdAt: '', updatedAt: '' },
+        spec: { role: 'manager', availability: 'active' },
+        status: { state, addr: nodeHost(addr) },
+        managerStatus,
+      };
+      ops.push({ op: 'create', kind: 'node', object });
+      continue;
+    }
+    const m = current.managerStatus;
+    if (
+      m !== undefined &&
+      m.leader === managerStatus.leader &&
+      m.reachability === managerStatus.reachability &&
+      m.addr === managerStatus.addr &&
+      current.status.state === state
+    )
+      continue;
+    ops.push({
+      op: 'update',
+      kind: 'node',
+      object: { ...current, status: { ...current.status, state, addr: nodeHost(addr) }, managerStatus },
+      expectedVersion: current.meta.version.index,
+    });
+  }
+  const members = new Set([...input.conf.voters, ...input.conf.learners]);
+  for (const n of input.nodes) {
+    if (n.managerStatus === undefined || members.has(n.id)) continue;
+    const { managerStatus: _gone, ...rest } = n;
+    // A demoted node stays what it is (a worker); a manager that left is down until removed.
+    const left = n.spec.role === 'manager';
+    ops.push({
+      op: 'update',
+      kind: 'node',
+      object: left
+        ? {
+            ...rest,
+            spec: { ...n.spec, role: 'worker' },
+            status: { ...n.status, state: 'down', message: 'left the Raft membership' },
+          }
+        : rest,
+      expectedVersion: n.meta.version.index,
+    });
+  }
+  return ops;
+}
+
+/** Members of the Raft membership whose Node was demoted to worker through the control API. */
+export function demotedMembers(nodes: ReadonlyArray<DeepReadonly<Node>>, conf: ConfState): string[] {
+  const members = new Set([...conf.voters, ...conf.learners]);
+  return nodes.filter((n) => n.spec.role === 'worker' && members.has(n.id)).map((n) => n.id);
+}
+
+/** Learners that have acknowledged entries up to within CATCH_UP_SLACK of the leader's last index. */
+export function caughtUpLearners(status: RaftStatus): string[] {
+  return status.conf.learners.filter((id) => {
+    // match 0: it has acknowledged nothing yet, however short the log is.
+    const match = status.progress[id]?.match ?? 0;
+    return match > 0 && match >= status.lastIndex - CATCH_UP_SLACK;
+  });
+}
+
+export interface ManagerStatusLoopOptions {
+  store: ApiStore;
+  node: RaftNode<TransactionResult>;
+  clusterId: string;
+  logger: Logger;
+  /** Resync period; default 3 s. */
+  intervalMs?: number;
+  /** A member not heard from for this long is unreachable; default 3 s. */
+  unreachableAfterMs?: number;
+  /** A learner not caught up after this long is removed; default 2 min. */
+  learnerCatchUpTimeoutMs?: number;
+  now?: () => number;
+}
+
+export class ManagerStatusLoop {
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private wasLeader = false;
+  private readonly lastActive = new Map<string, number>();
+  /** When this leader first saw each learner (its catch-up clock). */
+  private readonly learnerSince = new Map<string, number>();
+  private readonly onEvent = (): void => this.kick();
+
+  constructor(private readonly options: ManagerStatusLoopOptions) {
+    this.log = options.logger.child({ component: 'manager-status' });
+  }
+
+  start(): void {
+    this.options.node.on('leader-change', this.onEvent);
+    this.options.node.on('membership-change', this.onEvent);
+    const interval = this.options.intervalMs ?? 3_000;
+    // Sampled more often than it writes: reachability is judged from recent samples.
+    this.timer = setInterval(() => this.kick(), Math.max(20, Math.floor(interval / 3)));
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.options.node.off('leader-change', this.onEvent);
+    this.options.node.off('membership-change', this.onEvent);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Runs a pass soon (coalesced: at most one at a time, one more queued). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((err: unknown) => {
+        // Safe to drop: the next pass (event or timer) recomputes everything from the store.
+        this.log.debug('manager status pass failed; will retry', { err });
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** One pass, awaited (tests and init use it to see the records written). */
+  async reconcileNow(): Promise<void> {
+    while (this.running) await this.running;
+    await this.pass();
+  }
+
+  private async pass(): Promise<void> {
+    const { node, store } = this.options;
+    if (this.stopped || !node.isLeader()) {
+      this.wasLeader = false;
+      return;
+    }
+    const now = (this.options.now ?? Date.now)();
+    const status = node.status();
+    if (!this.wasLeader) {
+      // A new leader has no history of who answered: give everyone a grace period.
+      for (const id of status.conf.voters) this.lastActive.set(id, now);
+      this.learnerSince.clear();
+      this.wasLeader = true;
+    }
+    for (const [id, p] of Object.entries(status.progress)) if (p.recentActive) this.lastActive.set(id, now);
+    this.lastActive.set(node.id, now);
+    const unreachableAfter = this.options.unreachableAfterMs ?? 3_000;
+
+    if (store.list('cluster').length === 0) await this.createCluster();
+
+    for (const id of caughtUpLearners(status)) {
+      this.log.info('promoting a caught-up learner to voter', {
+        node: id,
+        match: status.progress[id]?.match,
+      });
+      await node.promote(id);
+      this.learnerSince.delete(id);
+    }
+    // Catching up is bounded: a joiner that never gets there (gone, or far too slow) is removed
+    // rather than left in the membership for ever; it can join again with a fresh data directory.
+    const catchUpTimeout = this.options.learnerCatchUpTimeoutMs ?? 120_000;
+    const caughtUp = new Set(caughtUpLearners(status));
+    for (const id of status.conf.learners) {
+      const since = this.learnerSince.get(id) ?? now;
+      this.learnerSince.set(id, since);
+      if (now - since <= catchUpTimeout || caughtUp.has(id)) continue;
+      this.log.warn('removing a learner that did not catch up in time', {
+        node: id,
+        match: status.progress[id]?.match,
+        lastIndex: status.lastIndex,
+      });
+      await node.removeMember(id);
+      this.learnerSince.delete(id);
+    }
+
+    // Demotion through the control API (spec.role = worker): the Raft membership follows. The
+    // leader itself hands over first; the new leader's loop then removes it.
+    for (const id of demotedMembers(store.list('node'), node.membership())) {
+      if (id === node.id) {
+        this.log.info('demoted: handing leadership over before leaving the voters');
+        await node.transferLeadership();
+        return;
+      }
+      this.log.info('removing a demoted manager from the Raft membership', { node: id });
+      await node.removeMember(id);
+    }
+
+    const ops = planManagerNodes({
+      nodes: store.list('node'),
+      conf: node.membership(),
+      leaderId: node.id,
+      reachable: (id) => now - (this.lastActive.get(id) ?? -Infinity) <= unreachableAfter,
+    });
+    // One transaction per node: a conflict on one (someone else updated it) does not block others.
+    for (const op of ops) await store.update([op]);
+  }
+
+  private async createCluster(): Promise<void> {
+    this.log.info('writing the cluster object');
+    const manager = newJoinSecret();
+    const worker = newJoinSecret();
+    await this.options.store.update([
+      {
+        op: 'create',
+        kind: 'cluster',
+        object: {
+          id: this.options.clusterId,
+          spec: withClusterDefaults(),
+          joinTokens: { worker, manager },
+          rootRotationInProgress: false,
+          defaultAddrPool: ['10.0.0.0/8'],
+          subnetSize: 24,
+          dataPathPort: 4789,
+        },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,123 @@
+// Managers as real processes (src/manager/daemon-main.ts) on 127.0.0.x with real gRPC and files:
+// a three-manager cluster keeps taking writes through the survivors when its leader is killed
+// with SIGKILL, and the old leader restarts from its data directory and catches up.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AlreadyExistsError,
+  FlotillaClient,
+  UnavailableError,
+  type ServiceSpec,
+} from '../../src/client/index.js';
+import { addresses, FAST, ManagerProcesses, TestDirs, waitUntil } from '../support/manager-cluster.js';
+
+let procs: ManagerProcesses | null = null;
+let dirs: TestDirs | null = null;
+const clients: FlotillaClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await procs?.stop();
+  await dirs?.remove();
+  procs = null;
+  dirs = null;
+});
+
+const spec = (name: string): ServiceSpec => ({
+  name,
+  taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
+  mode: { replicated: { replicas: 1 } },
+});
+
+function clientFor(address: string): FlotillaClient {
+  const c = new FlotillaClient({ address, timeoutMs: 10_000 });
+  clients.push(c);
+  return c;
+}
+
+/**
+ * Creates a service, retrying while the cluster elects a leader. A retry after an answer that was
+ * lost finds the service already there: that is success, the write happened once.
+ */
+async function createWithRetry(c: FlotillaClient, name: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await c.createService(spec(name));
+      return;
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) return;
+      if (!(err instanceof UnavailableError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe('managers as processes', () => {
+  it('keep every service through a kill -9 of the leader and its restart', async () => {
+    dirs = await TestDirs.create('flotilla-mgr-int-');
+    procs = new ManagerProcesses(dirs);
+    const addr = addresses(60);
+    const m1 = await procs.spawn('m1', { mode: 'init', listenAddr: addr(1), tuning: FAST });
+    const secret = (await clientFor(m1.address).getCluster()).joinTokens.manager;
+    await procs.spawn('m2', {
+      mode: 'join',
+      listenAddr: addr(2),
+      joinAddr: m1.address,
+      joinSecret: secret,
+      tuning: FAST,
+    });
+    await procs.spawn('m3', {
+      mode: 'join',
+      listenAddr: addr(3),
+      joinAddr: addr(2),
+      joinSecret: secret,
+      tuning: FAST,
+    });
+    const byName = new Map(['m1', 'm2', 'm3'].map((n) => [n, clientFor(procs!.get(n).address)]));
+
+    const managerNodes = async (via: FlotillaClient) =>
+      (await via.listNodes(undefined, { linearizable: true })).filter((n) => n.managerStatus !== undefined);
+    await waitUntil('three reachable manager Nodes with one leader', async () => {
+      const nodes = await managerNodes(byName.get('m1')!);
+      return (
+        nodes.length === 3 &&
+        nodes.filter((n) => n.managerStatus?.leader).length === 1 &&
+        nodes.every((n) => n.managerStatus?.reachability === 'reachable')
+      );
+    });
+
+    const expected: string[] = [];
+    const names = ['m1', 'm2', 'm3'];
+    for (let i = 0; i < 60; i++) {
+      const name = `before-${i}`;
+      await createWithRetry(byName.get(names[i % 3]!)!, name);
+      expected.push(name);
+    }
+
+    const leaderNode = (await managerNodes(byName.get('m1')!)).find((n) => n.managerStatus?.leader)!;
+    const leaderName = procs.byId(leaderNode.id);
+    await procs.kill(leaderName, 'SIGKILL');
+    const survivors = names.filter((n) => n !== leaderName);
+    for (let i = 0; i < 40; i++) {
+      const name = `after-${i}`;
+      await createWithRetry(byName.get(survivors[i % 2]!)!, name);
+      expected.push(name);
+    }
+
+    await procs.restart(leaderName);
+    const sorted = [...expected].sort();
+    for (const n of names) {
+      const c = byName.get(n)!;
+      let listed: string[] = [];
+      await waitUntil(`${n} to hold all 100 services`, async () => {
+        listed = (await c.listServices(undefined, { linearizable: true })).map((s) => s.spec.name).sort();
+        return listed.length === sorted.length;
+      });
+      expect(listed).toEqual(sorted);
+    }
+    await waitUntil('the restarted manager to be reachable again', async () => {
+      const nodes = await managerNodes(byName.get(survivors[0]!)!);
+      return nodes.length === 3 && nodes.every((n) => n.managerStatus?.reachability === 'reachable');
+    });
+  });
+});

@@ -1,0 +1,146 @@
+// Helpers for manager tests: temporary data directories, 127.0.0.x addresses on a random port,
+// fast Raft timings, polling with a bounded deadline, and managers as real processes
+// (ManagerProcesses, like kv-cluster.ts does for the Raft example).
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ManagerTuning } from '../../src/manager/index.js';
+import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
+
+export const FAST: ManagerTuning = {
+  heartbeatMs: 20,
+  electionMs: 200,
+  statusIntervalMs: 150,
+  unreachableAfterMs: 1_000,
+};
+
+export class TestDirs {
+  private constructor(readonly root: string) {}
+
+  static async create(prefix = 'flotilla-mgr-'): Promise<TestDirs> {
+    return new TestDirs(await mkdtemp(join(tmpdir(), prefix)));
+  }
+
+  dir(name: string): string {
+    return join(this.root, name);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Addresses 127.0.0.(base+n):port on one random port, so parallel test files rarely clash. */
+export function addresses(base: number): (n: number) => string {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  return (n) => `127.0.0.${base + n}:${port}`;
+}
+
+export async function waitUntil(
+  what: string,
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// ---- real processes (src/manager/daemon-main.ts, compiled to dist/) ---------------------------
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The project root, whether this file runs from test/support or dist/test/support. */
+const root = [resolve(here, '../..'), resolve(here, '../../..')].find((p) =>
+  existsSync(join(p, 'package.json')),
+)!;
+const daemonScript = join(root, 'dist/src/manager/daemon-main.js');
+
+interface Daemon {
+  config: DaemonConfig;
+  child: ChildProcess | null;
+  exited: Promise<void>;
+  id: string;
+  address: string;
+  outputTail: string[];
+}
+
+/** Manager processes by name; stop() kills every one still running and removes their data. */
+export class ManagerProcesses {
+  readonly daemons = new Map<string, Daemon>();
+
+  constructor(readonly dirs: TestDirs) {
+    if (!existsSync(daemonScript))
+      throw new Error(`${daemonScript} is missing: run 'npx tsc -p tsconfig.json' first (npm test does)`);
+  }
+
+  /** Starts a manager process and waits until it reports ready (or fails with its output). */
+  async spawn(name: string, config: Omit<DaemonConfig, 'dataDir'>): Promise<Daemon> {
+    const full: DaemonConfig = { dataDir: this.dirs.dir(name), ...config };
+    const child = fork(daemonScript, [JSON.stringify(full)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const daemon: Daemon = {
+      config: full,
+      child,
+      exited: new Promise((res) => child.once('exit', () => res())),
+      id: '',
+      address: '',
+      outputTail: [],
+    };
+    this.daemons.set(name, daemon);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        daemon.outputTail.push(...chunk.split('\n').filter((l) => l !== ''));
+        if (daemon.outputTail.length > 40) daemon.outputTail.splice(0, daemon.outputTail.length - 40);
+      });
+    }
+    child.once('exit', () => (daemon.child = null));
+    const report = await new Promise<DaemonReport>((res, rej) => {
+      child.once('message', (m) => res(m as DaemonReport));
+      child.once('exit', (code) =>
+        rej(new Error(`manager ${name} exited (${code}) before ready:\n${daemon.outputTail.join('\n')}`)),
+      );
+    });
+    if (!report.ready) throw new Error(`manager ${name} failed to start: ${report.error}`);
+    daemon.id = report.id;
+    daemon.address = report.address;
+    return daemon;
+  }
+
+  /** Restarts a stopped manager from its data directory. */
+  restart(name: string, extra: Partial<DaemonConfig> = {}): Promise<Daemon> {
+    const previous = this.get(name).config;
+    return this.spawn(name, { mode: 'start', tuning: previous.tuning, ...extra });
+  }
+
+  get(name: string): Daemon {
+    const d = this.daemons.get(name);
+    if (!d) throw new Error(`no manager ${name}`);
+    return d;
+  }
+
+  byId(id: string): string {
+    for (const [name, d] of this.daemons) if (d.id === id) return name;
+    throw new Error(`no manager with id ${id}`);
+  }
+
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const d = this.get(name);
+    d.child?.kill(signal);
+    await d.exited;
+  }
+
+  async stop(): Promise<void> {
+    for (const d of this.daemons.values()) d.child?.kill('SIGKILL');
+    await Promise.all([...this.daemons.values()].map((d) => d.exited));
+  }
+}

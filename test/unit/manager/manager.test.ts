@@ -1,0 +1,266 @@
+// Managers in one process on 127.0.0.x: init, restart with identity, join (good and bad secret),
+// three managers whose stores agree after writes through followers, and leave.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlError } from '../../../src/client/index.js';
+import { newId } from '../../../src/api/index.js';
+import { DataDirError, Manager } from '../../../src/manager/index.js';
+import { callJoin } from '../../../src/manager/membership-service.js';
+import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
+
+const service = (name: string) => ({
+  name,
+  taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
+  mode: { replicated: { replicas: 1 } },
+});
+
+describe('Manager', () => {
+  let dirs: TestDirs;
+  let addr: (n: number) => string;
+  const running: Manager[] = [];
+  const track = (m: Manager): Manager => {
+    running.push(m);
+    return m;
+  };
+
+  beforeEach(async () => {
+    dirs = await TestDirs.create();
+    addr = addresses(100 + Math.floor(Math.random() * 100));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((m) => m.stop()));
+    await dirs.remove();
+  });
+
+  const secretOf = async (m: Manager): Promise<string> => {
+    const c = m.client();
+    try {
+      return (await c.getCluster()).joinTokens.manager;
+    } finally {
+      c.close();
+    }
+  };
+
+  const threeManagers = async (): Promise<Manager[]> => {
+    const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    const secret = await secretOf(a);
+    const b = track(
+      await Manager.join({
+        dataDir: dirs.dir('b'),
+        listenAddr: addr(2),
+        joinAddr: a.address,
+        joinSecret: secret,
+        tuning: FAST,
+      }),
+    );
+    await waitUntil('b to be a voter', () => a.raft.membership().voters.includes(b.id));
+    const c = track(
+      await Manager.join({
+        dataDir: dirs.dir('c'),
+        listenAddr: addr(3),
+        joinAddr: b.address,
+        joinSecret: secret,
+        tuning: FAST,
+      }),
+    );
+    await waitUntil('c to be a voter', () => a.raft.membership().voters.includes(c.id));
+    return [a, b, c];
+  };
+
+  it('founds a cluster with a cluster object and its own manager Node, identity on disk', async () => {
+    const m = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    const cluster = m.store.list('cluster');
+    expect(cluster).toHaveLength(1);
+    expect(cluster[0]!.id).toBe(m.clusterId);
+    expect(Buffer.from(cluster[0]!.joinTokens.manager, 'base64url')).toHaveLength(32);
+    const node = m.store.get('node', m.id);
+    expect(node?.spec.role).toBe('manager');
+    expect(node?.managerStatus).toEqual({ leader: true, reachability: 'reachable', addr: addr(1) });
+    const identity = JSON.parse(await readFile(join(dirs.dir('a'), 'node.json'), 'utf8')) as { id: string };
+    expect(identity.id).toBe(m.id);
+  });
+
+  it('restarts from its data directory with the same identity and state', async () => {
+    const m = await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST });
+    const c = m.client();
+    await c.createService(service('web'));
+    c.close();
+    const id = m.id;
+    await m.stop();
+    await expect(Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1) })).rejects.toThrow(DataDirError);
+    const again = track(await Manager.start({ dataDir: dirs.dir('a'), tuning: FAST }));
+    expect(again.id).toBe(id);
+    await again.raft.waitForLeader();
+    await waitUntil('the service to be back', () => again.store.getByName('service', 'web') !== undefined);
+    expect(again.raft.membership().voters).toEqual([id]);
+  });
+
+  it('refuses a join with a wrong secret and changes nothing', async () => {
+    const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    const before = a.raft.membership();
+    const err = await Manager.join({
+      dataDir: dirs.dir('b'),
+      listenAddr: addr(2),
+      joinAddr: a.address,
+      joinSecret: 'not-the-secret',
+      tuning: FAST,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ControlError);
+    expect((err as ControlError).code).toBe('PERMISSION_DENIED');
+    expect((err as ControlError).message).toMatch(/join secret is not valid/);
+    expect(a.raft.membership()).toEqual(before);
+    await expect(Manager.start({ dataDir: dirs.dir('b') })).rejects.toThrow(DataDirError);
+    // Nothing of the refused attempt remains: the same directory joins with the right secret.
+    const b = track(
+      await Manager.join({
+        dataDir: dirs.dir('b'),
+        listenAddr: addr(2),
+        joinAddr: a.address,
+        joinSecret: await secretOf(a),
+        tuning: FAST,
+      }),
+    );
+    await waitUntil('b to be a voter', () => a.raft.membership().voters.includes(b.id));
+  });
+
+  it('joins three managers whose stores agree after writes through followers', async () => {
+    const managers = await threeManagers();
+    await waitUntil('three manager Nodes, one leader', () => {
+      const nodes = managers[0]!.store.list('node');
+      return nodes.length === 3 && nodes.filter((n) => n.managerStatus?.leader).length === 1;
+    });
+    for (const [i, m] of managers.entries()) {
+      const c = m.client();
+      for (let j = 0; j < 5; j++) await c.createService(service(`s${i}-${j}`));
+      c.close();
+    }
+    const names = (m: Manager) =>
+      m.store
+        .list('service')
+        .map((s) => s.spec.name)
+        .sort();
+    await waitUntil('all stores to hold 15 services', () => managers.every((m) => names(m).length === 15));
+    expect(names(managers[1]!)).toEqual(names(managers[0]!));
+    expect(names(managers[2]!)).toEqual(names(managers[0]!));
+    for (const m of managers) {
+      const node = managers[0]!.store.get('node', m.id);
+      expect(node?.managerStatus?.addr).toBe(m.address);
+      expect(node?.managerStatus?.reachability).toBe('reachable');
+    }
+  });
+
+  it('leaves cleanly, the leader handing over first', async () => {
+    const managers = await threeManagers();
+    const leader = managers.find((m) => m.raft.isLeader())!;
+    const others = managers.filter((m) => m !== leader);
+    await leader.leave();
+    await waitUntil('the others to see two voters', () =>
+      others.every(
+        (m) => m.raft.membership().voters.length === 2 && !m.raft.membership().voters.includes(leader.id),
+      ),
+    );
+    await waitUntil('the left manager Node to be a down worker', () => {
+      const n = others[0]!.store.get('node', leader.id);
+      return n?.spec.role === 'worker' && n.managerStatus === undefined && n.status.state === 'down';
+    });
+    const c = others[0]!.client();
+    await c.createService(service('after-leave'));
+    c.close();
+  });
+
+  it('demotes a follower and then the leader through the control API, handing leadership over first', async () => {
+    const managers = await threeManagers();
+    const leader = managers.find((m) => m.raft.isLeader())!;
+    const follower = managers.find((m) => !m.raft.isLeader())!;
+    const c = leader.client();
+    try {
+      await waitUntil('the follower Node', () => leader.store.get('node', follower.id) !== undefined);
+      const f = await c.getNode(follower.id, { linearizable: true });
+      await c.updateNode(f.id, f.meta.version.index, { ...f.spec, role: 'worker' });
+      await waitUntil(
+        'the follower to leave the voters',
+        () => !leader.raft.membership().voters.includes(follower.id),
+      );
+      await waitUntil(
+        'its Node to lose managerStatus',
+        () => leader.store.get('node', follower.id)?.managerStatus === undefined,
+      );
+      expect(leader.store.get('node', follower.id)?.spec.role).toBe('worker');
+
+      const l = await c.getNode(leader.id, { linearizable: true });
+      await c.updateNode(l.id, l.meta.version.index, { ...l.spec, role: 'worker' });
+      const remaining = managers.find((m) => m !== leader && m !== follower)!;
+      await waitUntil(
+        'the old leader to leave the voters',
+        () => remaining.raft.membership().voters.join() === remaining.id,
+      );
+      expect(remaining.raft.isLeader()).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('recovers from quorum loss with forceNewCluster, keeping the state', async () => {
+    const [a, b, c] = await threeManagers();
+    const client = b!.client();
+    await client.createService(service('kept'));
+    client.close();
+    await waitUntil('a to apply the service', () => a!.store.getByName('service', 'kept') !== undefined);
+    await Promise.all([b!.stop(), c!.stop(), a!.stop()]);
+    const recovered = track(
+      await Manager.start({ dataDir: dirs.dir('a'), forceNewCluster: true, tuning: FAST }),
+    );
+    await recovered.raft.waitForLeader();
+    expect(recovered.raft.membership().voters).toEqual([recovered.id]);
+    expect(recovered.store.getByName('service', 'kept')).toBeDefined();
+    const rc = recovered.client();
+    await rc.createService(service('after-recovery'));
+    rc.close();
+    await waitUntil('the lost managers to be marked down workers', () =>
+      [b!.id, c!.id].every((id) => {
+        const n = recovered.store.get('node', id);
+        return n?.managerStatus === undefined && n?.status.state === 'down';
+      }),
+    );
+  });
+
+  it('restarts a joined manager from its data directory as the same member, catching up', async () => {
+    const [a, b] = await threeManagers();
+    const id = b!.id;
+    await b!.stop();
+    const ca = a!.client();
+    await ca.createService(service('while-away'));
+    ca.close();
+    const again = track(await Manager.start({ dataDir: dirs.dir('b'), tuning: FAST }));
+    expect(again.id).toBe(id);
+    await waitUntil(
+      'the restarted manager to catch up',
+      () => again.store.getByName('service', 'while-away') !== undefined,
+    );
+    expect(a!.raft.membership().voters).toContain(id);
+  });
+
+  it('removes a joined learner that never catches up', async () => {
+    const tuning = { ...FAST, learnerCatchUpTimeoutMs: 500 };
+    const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning }));
+    // Granted membership as a learner at an address where nobody listens: it never catches up.
+    const ghost = newId();
+    const reply = await callJoin(a.address, { secret: await secretOf(a), nodeId: ghost, address: addr(9) });
+    expect(reply.members.map((m) => m.id).sort()).toEqual([a.id, ghost].sort());
+    expect(a.raft.membership().learners).toEqual([ghost]);
+    await waitUntil('the stuck learner to be removed', () => a.raft.membership().learners.length === 0);
+    expect(a.raft.membership().voters).toEqual([a.id]);
+  });
+
+  it('leaves a directory it failed to init in empty, so init can be retried', async () => {
+    track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    // The address is taken: the bind fails.
+    await expect(
+      Manager.init({ dataDir: dirs.dir('b'), listenAddr: addr(1), tuning: FAST }),
+    ).rejects.toThrow();
+    const b = track(await Manager.init({ dataDir: dirs.dir('b'), listenAddr: addr(2), tuning: FAST }));
+    expect(b.store.list('cluster')).toHaveLength(1);
+  });
+});
