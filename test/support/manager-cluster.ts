@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManagerTuning } from '../../src/manager/index.js';
 import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
+import { callLeave } from '../../src/manager/membership-service.js';
 
 export const FAST: ManagerTuning = {
   heartbeatMs: 20,
@@ -137,6 +138,16 @@ export class ManagerProcesses {
     const d = this.get(name);
     d.child?.kill(signal);
     await d.exited;
+  }
+
+  /**
+   * What Manager.leave does, for a manager process: its own Leave RPC (a leader hands over first,
+   * then the leader removes it from the Raft membership), then a clean stop (SIGTERM).
+   */
+  async leave(name: string, secret: string, timeoutMs = 15_000): Promise<void> {
+    const d = this.get(name);
+    await callLeave(d.address, { secret, nodeId: d.id }, timeoutMs);
+    await this.kill(name, 'SIGTERM');
   }
 
   async stop(): Promise<void> {
