@@ -29,6 +29,7 @@ export type {
 } from './core/messages.js';
 export {
   InvalidConfChangeError,
+  LeaderChangedError,
   NothingToRecoverError,
   NotLeaderError,
   ProposalDroppedError,

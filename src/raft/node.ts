@@ -434,7 +434,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
           this.proposals.track(index, term, { resolve, reject }, timeoutMs);
         } else if (options.forward && core.leader !== '') {
           const context = this.newContext();
-          this.proposals.trackForward(context, { resolve, reject }, timeoutMs);
+          this.proposals.trackForward(context, core.leader, { resolve, reject }, timeoutMs);
           core.forwardProposal([entry], [context]);
         } else {
           throw new NotLeaderError(core.leader, core.addressOf(core.leader));
@@ -515,6 +515,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.proposals.snapshotInstalled(rd.snapshot.metadata.index, rd.snapshot.metadata.term);
     }
     if (rd.softState) {
+      this.proposals.leaderChanged(rd.softState.leader);
       this.emit('leader-change', { leader: rd.softState.leader, term: core.term, role: rd.softState.role });
       this.wakeWaiters();
     }

@@ -5,6 +5,7 @@
 
 import {
   InvalidConfChangeError,
+  LeaderChangedError,
   ProposalDroppedError,
   TermChangedError,
   TimeoutError,
@@ -29,6 +30,8 @@ interface PendingProposal<Result> extends Waiter<Result> {
 
 interface PendingForward<Result> extends Waiter<Result> {
   timer: unknown;
+  /** The leader it was sent to. */
+  leader: string;
 }
 
 export class ProposalTracker<Result> {
@@ -58,12 +61,25 @@ export class ProposalTracker<Result> {
   }
 
   /** A proposal forwarded to the leader under `context`, until the leader says where it went. */
-  trackForward(context: string, waiter: Waiter<Result>, timeoutMs: number): void {
+  trackForward(context: string, leader: string, waiter: Waiter<Result>, timeoutMs: number): void {
     const timer = this.timers.setTimeout(() => {
       this.forwards.delete(context);
       waiter.reject(new TimeoutError('forwarded proposal'));
     }, timeoutMs);
-    this.forwards.set(context, { ...waiter, timer });
+    this.forwards.set(context, { ...waiter, timer, leader });
+  }
+
+  /**
+   * The leader is now `leader`: proposals forwarded to another one and not yet answered will get
+   * no answer (it died or stepped down). Fail them now rather than at their timeout.
+   */
+  leaderChanged(leader: string): void {
+    for (const [context, fwd] of this.forwards) {
+      if (fwd.leader === leader) continue;
+      this.forwards.delete(context);
+      this.timers.clearTimeout(fwd.timer);
+      fwd.reject(new LeaderChangedError(fwd.leader));
+    }
   }
 
   /** The entry (index, term) was applied with `result`. */

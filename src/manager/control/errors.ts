@@ -13,6 +13,7 @@ import {
   StoppedError,
   TermChangedError,
   TimeoutError,
+  LeaderChangedError,
 } from '../../raft/index.js';
 import type { Logger } from '../../util/logger.js';
 import {
@@ -188,7 +189,11 @@ function asUnavailable(err: unknown): UnavailableError | undefined {
     return err.leaderId === ''
       ? new UnavailableError('no-leader', NO_LEADER_MESSAGE)
       : new UnavailableError('leader-changed', `${err.message}; retry`);
-  if (err instanceof ProposalDroppedError || err instanceof TermChangedError)
+  if (
+    err instanceof ProposalDroppedError ||
+    err instanceof TermChangedError ||
+    err instanceof LeaderChangedError
+  )
     return new UnavailableError('leader-changed', `${err.message}; retry`);
   if (err instanceof TimeoutError) return new UnavailableError('timeout', err.message);
   if (err instanceof StoppedError) return new UnavailableError('stopping', 'the manager is stopping; retry');

@@ -28,7 +28,7 @@ export function parseJsonField(bytes: Uint8Array, path: string): unknown {
 
 /** The object as the API shows it, as UTF-8 JSON. */
 export function objectJson(kind: Kind, object: unknown): Buffer {
-  return Buffer.from(JSON.stringify(toJsonValue(publicView(kind, object))), 'utf8');
+  return Buffer.from(JSON.stringify(publicView(kind, object), bytesAsBase64), 'utf8');
 }
 
 /** The object without what the API never returns. Copies only what it changes. */
@@ -46,16 +46,15 @@ export function publicView(kind: Kind, object: unknown): unknown {
   return object;
 }
 
-/** A JSON-ready copy: byte arrays (and Buffers, whose own toJSON is not base64) become base64. */
-function toJsonValue(value: unknown): unknown {
-  if (value instanceof Uint8Array)
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (isRecord(value)) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) copy[key] = toJsonValue(field);
-    return copy;
-  }
+/**
+ * JSON.stringify replacer: byte arrays become base64, as in Docker's JSON. It reads the holder's
+ * raw field (`this[key]`) because a Buffer's own toJSON runs first and is not base64. A replacer
+ * instead of a converted copy: lists of thousands of objects are encoded on the request path.
+ */
+function bytesAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array)
+    return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   return value;
 }
 

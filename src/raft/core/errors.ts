@@ -70,6 +70,21 @@ export class StoppedError extends RaftError {
   }
 }
 
+/**
+ * A proposal was forwarded to a leader that lost its leadership (or died) before saying where it
+ * appended it: the entry may still commit, or not. Retry if the operation is idempotent.
+ */
+export class LeaderChangedError extends RaftError {
+  readonly code = 'LEADER_CHANGED';
+  readonly retryable = true;
+  constructor(readonly previousLeader: MemberId) {
+    super(
+      `the leader ${previousLeader} changed before answering a forwarded proposal; the outcome is unknown`,
+    );
+    this.name = 'LeaderChangedError';
+  }
+}
+
 /** No answer in time; the outcome is unknown (the entry may still commit). */
 export class TimeoutError extends RaftError {
   readonly code = 'TIMEOUT';

@@ -131,6 +131,17 @@ describe('RaftNode', () => {
     expect(follower.sm.values).toContain('w1');
   });
 
+  it('fails a forwarded proposal with LEADER_CHANGED when its leader is replaced before answering', async () => {
+    const h = await cluster(['a', 'b', 'c']);
+    const leader = await leaderOf(h);
+    const follower = [...h.nodes.values()].find(({ node }) => node !== leader)!.node;
+    await waitUntil('follower knows leader', () => follower.leader().id === leader.id);
+    // The leader is cut off before the forwarded proposal reaches it; the others elect another.
+    const outcome = follower.propose(bytes('lost'), { forward: true, timeoutMs: 20_000 });
+    h.hub.isolate(leader.id);
+    await expect(outcome).rejects.toMatchObject({ code: 'LEADER_CHANGED', previousLeader: leader.id });
+  });
+
   it('refuses a proposal over the size limit with a typed error', async () => {
     const h = await cluster(['a']);
     const leader = await leaderOf(h);
