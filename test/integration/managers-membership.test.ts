@@ -5,13 +5,15 @@
 // every service the writer saw acknowledged (a linearizable read).
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlreadyExistsError, FlotillaClient, UnavailableError } from '../../src/client/index.js';
 import {
-  AlreadyExistsError,
-  FlotillaClient,
-  UnavailableError,
-  type ServiceSpec,
-} from '../../src/client/index.js';
-import { addresses, FAST, ManagerProcesses, TestDirs, waitUntil } from '../support/manager-cluster.js';
+  addresses,
+  FAST,
+  ManagerProcesses,
+  TestDirs,
+  waitUntil,
+  serviceSpec,
+} from '../support/manager-cluster.js';
 
 let procs: ManagerProcesses | null = null;
 let dirs: TestDirs | null = null;
@@ -26,12 +28,6 @@ afterEach(async () => {
   await dirs?.remove();
   procs = null;
   dirs = null;
-});
-
-const spec = (name: string): ServiceSpec => ({
-  name,
-  taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
-  mode: { replicated: { replicas: 1 } },
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -76,7 +72,7 @@ class Writer {
         const pool = this.pool();
         const c = pool[(i + attempt) % pool.length]!;
         try {
-          await c.createService(spec(name));
+          await c.createService(serviceSpec(name));
           break;
         } catch (err) {
           if (err instanceof AlreadyExistsError) break;

@@ -3,13 +3,15 @@
 // with SIGKILL, and the old leader restarts from its data directory and catches up.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlreadyExistsError, FlotillaClient, UnavailableError } from '../../src/client/index.js';
 import {
-  AlreadyExistsError,
-  FlotillaClient,
-  UnavailableError,
-  type ServiceSpec,
-} from '../../src/client/index.js';
-import { addresses, FAST, ManagerProcesses, TestDirs, waitUntil } from '../support/manager-cluster.js';
+  addresses,
+  FAST,
+  ManagerProcesses,
+  TestDirs,
+  waitUntil,
+  serviceSpec,
+} from '../support/manager-cluster.js';
 
 let procs: ManagerProcesses | null = null;
 let dirs: TestDirs | null = null;
@@ -20,12 +22,6 @@ afterEach(async () => {
   await dirs?.remove();
   procs = null;
   dirs = null;
-});
-
-const spec = (name: string): ServiceSpec => ({
-  name,
-  taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
-  mode: { replicated: { replicas: 1 } },
 });
 
 function clientFor(address: string): FlotillaClient {
@@ -42,7 +38,7 @@ async function createWithRetry(c: FlotillaClient, name: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      await c.createService(spec(name));
+      await c.createService(serviceSpec(name));
       return;
     } catch (err) {
       if (err instanceof AlreadyExistsError) return;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemberConfig, MemberReply, MemberRequest } from '../../examples/raft-kv/member.js';
+export { waitUntil } from './wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The project root, whether this file runs from test/support or dist/test/support. */
@@ -224,17 +225,5 @@ export class KvCluster {
     for (const m of this.members.values()) m.kill('SIGKILL');
     await Promise.all([...this.members.values()].map((m) => m.exited));
     await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-export async function waitUntil(
-  what: string,
-  cond: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { ManagerTuning } from '../../src/manager/index.js';
 import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
 import { callLeave } from '../../src/manager/membership-service.js';
+import { waitUntil as waitFor } from './wait.js';
+import type { ServiceSpec } from '../../src/api/index.js';
 
 export const FAST: ManagerTuning = {
   heartbeatMs: 20,
@@ -41,20 +43,22 @@ export function addresses(base: number): (n: number) => string {
   return (n) => `127.0.0.${base + n}:${port}`;
 }
 
-export async function waitUntil(
+/** A minimal replicated service spec for the manager tests. */
+export function serviceSpec(name: string): ServiceSpec {
+  return {
+    name,
+    taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
+    mode: { replicated: { replicas: 1 } },
+  };
+}
+
+/** waitUntil that treats a failing probe (a manager still starting or just killed) as "not yet". */
+export function waitUntil(
   what: string,
   cond: () => Promise<boolean> | boolean,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(cond)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitFor(what, cond, timeoutMs, { retryOnError: true, intervalMs: 20 });
 }
 
 // ---- real processes (src/manager/daemon-main.ts, compiled to dist/) ---------------------------

@@ -15,6 +15,7 @@ import {
   type SaveSnapshotOptions,
 } from '../../../src/raft/storage/index.js';
 import { LocalHub } from '../../../src/raft/transport/local-transport.js';
+import { waitUntil } from '../../support/wait.js';
 
 class Journal implements StateMachine<number> {
   values: string[] = [];
@@ -92,14 +93,6 @@ async function startMember(
   cleanups.push(() => node.stop());
   await node.start();
   return { node, journal, storage };
-}
-
-async function waitUntil(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const bytes = (s: string) => Buffer.from(s);

@@ -8,6 +8,7 @@ import { RaftNode, type StateMachine } from '../../../src/raft/node.js';
 import { MemoryStorage, openDiskStorage } from '../../../src/raft/storage/index.js';
 import type { Entry, HardState } from '../../../src/raft/core/messages.js';
 import { LocalHub } from '../../../src/raft/transport/local-transport.js';
+import { waitUntil } from '../../support/wait.js';
 
 class Counter implements StateMachine<number> {
   values: string[] = [];
@@ -71,14 +72,6 @@ async function cluster(ids: string[], snapshotEntries?: number): Promise<Harness
   });
   for (const id of ids) await startNode(h, id, { bootstrap: ids, snapshotEntries });
   return h;
-}
-
-async function waitUntil(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 async function leaderOf(h: Harness): Promise<RaftNode<number>> {

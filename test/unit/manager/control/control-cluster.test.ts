@@ -16,6 +16,7 @@ import {
 } from '../../../../src/manager/control/index.js';
 import { type TransactionResult } from '../../../../src/manager/store/index.js';
 import { LocalHub, RaftNode } from '../../../../src/raft/index.js';
+import { waitUntil } from '../../../support/wait.js';
 
 interface Manager {
   id: string;
@@ -41,14 +42,6 @@ async function startCluster(): Promise<{ hub: LocalHub; managers: Manager[] }> {
     managers.push({ id, node: m.node, store: m.store, client: m.client, address: m.address });
   }
   return { hub, managers };
-}
-
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** The leader and a follower that knows it. */

@@ -9,6 +9,7 @@ import type {
   WireObject,
 } from '../../../../src/manager/store/transaction.js';
 import type { Kind } from '../../../../src/manager/store/types.js';
+export { waitUntil } from '../../../support/wait.js';
 
 export const T0 = '2030-01-01T00:00:00.000Z';
 
@@ -67,12 +68,4 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
