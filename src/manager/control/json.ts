@@ -26,9 +26,25 @@ export function parseJsonField(bytes: Uint8Array, path: string): unknown {
   }
 }
 
-/** The object as the API shows it, as UTF-8 JSON. */
+/**
+ * Encodings of stored objects, by object. The store's objects are frozen and replaced (never
+ * changed) by a write, so an object's JSON never goes stale, and the entry goes when the object
+ * does. Lists and watch fan-out encode the same objects again and again: this makes a repeated
+ * list of 10,000 tasks, or one event sent to 100 watchers, cost one encoding per object version
+ * (the Kubernetes API server caches serialized objects for the same reason).
+ */
+const encodedByObject = new WeakMap<object, Buffer>();
+
+/** The object as the API shows it, as UTF-8 JSON. Cached for frozen (stored) objects. */
 export function objectJson(kind: Kind, object: unknown): Buffer {
-  return Buffer.from(JSON.stringify(publicView(kind, object), bytesAsBase64), 'utf8');
+  const cacheable = typeof object === 'object' && object !== null && Object.isFrozen(object);
+  if (cacheable) {
+    const cached = encodedByObject.get(object);
+    if (cached) return cached;
+  }
+  const encoded = Buffer.from(JSON.stringify(publicView(kind, object), bytesAsBase64), 'utf8');
+  if (cacheable) encodedByObject.set(object, encoded);
+  return encoded;
 }
 
 /** The object without what the API never returns. Copies only what it changes. */
