@@ -33,6 +33,8 @@ interface Change {
 export class MemoryStore {
   private tables: Tables = emptyTables();
   private indexes = new StoreIndexes();
+  /** Per kind, its ids in order (see idsInOrder); absent after the set of ids changed. */
+  private readonly sortedIds = new Map<Kind, string[]>();
   private readonly events: EventLog;
   private appliedVersion = 0;
 
@@ -67,6 +69,7 @@ export class MemoryStore {
     for (const change of staged) {
       const table = this.tables.get(change.kind)!;
       if (change.before) this.indexes.remove(change.kind, change.before);
+      if (change.type !== 'update') this.sortedIds.delete(change.kind);
       if (change.after) {
         table.set(change.after.id, change.after);
         this.indexes.add(change.kind, change.after);
@@ -154,16 +157,35 @@ export class MemoryStore {
   list(kind: Kind, filter: ListFilter = {}): StoredObject[] {
     const table = this.tables.get(kind)!;
     const candidates = this.candidates(kind, filter);
-    const found: StoredObject[] = [];
     if (candidates === undefined) {
-      for (const object of table.values()) if (matchesListFilter(kind, object, filter)) found.push(object);
-    } else {
-      for (const id of candidates) {
-        const object = table.get(id);
-        if (object && matchesListFilter(kind, object, filter)) found.push(object);
+      const found: StoredObject[] = [];
+      for (const id of this.idsInOrder(kind)) {
+        const object = table.get(id)!;
+        if (matchesListFilter(kind, object, filter)) found.push(object);
       }
+      return found;
     }
-    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const ids: string[] = [];
+    for (const id of candidates) {
+      const object = table.get(id);
+      if (object && matchesListFilter(kind, object, filter)) ids.push(id);
+    }
+    // Strings sort by UTF-16 code units by default, the order `<` gives.
+    return ids.sort().map((id) => table.get(id)!);
+  }
+
+  /**
+   * Every id of `kind`, sorted; rebuilt only after a create or delete. Sorting ids rather than the
+   * objects matters: a comparator reading `.id` from 10,000 objects of varied shapes costs
+   * several times the default sort of their ids.
+   */
+  private idsInOrder(kind: Kind): readonly string[] {
+    let ids = this.sortedIds.get(kind);
+    if (!ids) {
+      ids = [...this.tables.get(kind)!.keys()].sort();
+      this.sortedIds.set(kind, ids);
+    }
+    return ids;
   }
 
   count(kind: Kind): number {
@@ -244,6 +266,7 @@ export class MemoryStore {
     }
     this.tables = tables;
     this.indexes = indexes;
+    this.sortedIds.clear();
     this.appliedVersion = snapshot.version;
     this.events.reset(snapshot.version);
   }
