@@ -69,6 +69,23 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Demoted (or a join that never caught up): this build has no worker role to fall back to yet,
+  // so the process ends once the manager has stepped down, saying why.
+  manager.on('removed', ({ stopped }) => {
+    stopping = true;
+    stopped.then(
+      () => {
+        logger.warn('the cluster removed this node from its managers; it no longer runs the manager role', {
+          node: manager.id,
+        });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error('stepping down failed', { err });
+        process.exit(1);
+      },
+    );
+  });
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   // Started by a parent that went away: do not linger.

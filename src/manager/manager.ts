@@ -3,6 +3,7 @@
 // managers' Node objects current. Manager.init founds a cluster, Manager.join enters one,
 // Manager.start restarts from the data directory (DATA_DIR/node.json + DATA_DIR/raft).
 
+import { EventEmitter } from 'node:events';
 import { access, rm } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -18,7 +19,8 @@ import {
   type ControlService,
 } from './control/index.js';
 import { ManagerStatusLoop } from './manager-status.js';
-import { callJoin, callLeave, registerMembershipService } from './membership-service.js';
+import { callJoin, callLeave, callMemberStatus, registerMembershipService } from './membership-service.js';
+import { RemovalWatch } from './removal-watch.js';
 import { readIdentity, writeIdentity, type NodeIdentity } from './node-identity.js';
 import { ReplicatedStore, type TransactionResult } from './store/index.js';
 
@@ -73,13 +75,34 @@ interface Parts {
   server: grpc.Server;
   control: ControlService;
   status: ManagerStatusLoop;
+  removalWatch: RemovalWatch;
   log: Logger;
 }
 
-export class Manager {
-  private stopping: Promise<void> | null = null;
+export interface ManagerEvents {
+  /**
+   * The cluster removed this manager from the Raft membership (demoted to worker, or a join that
+   * never caught up). The manager has stopped, its Raft data is deleted and node.json says
+   * 'worker'; `stopped` resolves once all of that is done.
+   */
+  removed: [{ stopped: Promise<void> }];
+}
 
-  private constructor(private readonly parts: Parts) {}
+export class Manager extends EventEmitter<ManagerEvents> {
+  private stopping: Promise<void> | null = null;
+  private leaving = false;
+
+  private constructor(private readonly parts: Parts) {
+    super();
+    const removed = (): void => {
+      // A manager that leaves is removed too, and leave() cleans up after itself.
+      if (this.leaving || this.stopping) return;
+      this.emit('removed', { stopped: this.stepDown() });
+    };
+    // Whichever learns it first: applying its own removal, or a peer's word (see RemovalWatch).
+    parts.node.on('removed', removed);
+    parts.removalWatch.on('removed', removed);
+  }
 
   get id(): string {
     return this.parts.identity.id;
@@ -88,6 +111,10 @@ export class Manager {
   /** The address other managers and clients reach this manager at. */
   get address(): string {
     return this.parts.identity.advertiseAddr;
+  }
+
+  get dataDir(): string {
+    return this.parts.dataDir;
   }
 
   get clusterId(): string {
@@ -132,7 +159,7 @@ export class Manager {
       // The cluster object and this manager's Node are written before init returns (a restart
       // after a failure here writes them too: the leader's loop creates what is missing).
       await parts.status.reconcileNow();
-      parts.status.start();
+      startLoops(parts);
     } catch (err) {
       if (parts) await shutdown(parts);
       if (!written) await abandon(options.dataDir);
@@ -172,7 +199,7 @@ export class Manager {
       );
       await writeIdentity(options.dataDir, identity);
       await parts.node.start();
-      parts.status.start();
+      startLoops(parts);
     } catch (err) {
       if (parts) await shutdown(parts);
       // Nothing of this attempt may remain: a retry must find an empty directory again. (If the
@@ -191,6 +218,10 @@ export class Manager {
       throw new DataDirError(
         `${options.dataDir} holds no manager (no node.json): use init to found a cluster or join to enter one`,
       );
+    if (identity.role !== 'manager')
+      throw new DataDirError(
+        `${options.dataDir} holds node ${identity.id}, which the cluster demoted to worker: it no longer runs the manager role`,
+      );
     const parts = await assemble(
       identity,
       options.dataDir,
@@ -200,7 +231,7 @@ export class Manager {
     );
     try {
       await parts.node.start();
-      parts.status.start();
+      startLoops(parts);
     } catch (err) {
       await shutdown(parts);
       throw err;
@@ -217,6 +248,7 @@ export class Manager {
    */
   async leave(): Promise<void> {
     const { node, store, dataDir } = this.parts;
+    this.leaving = true;
     const conf = node.membership();
     if (conf.voters.length <= 1 && conf.voters.includes(this.id))
       throw new FailedPreconditionError('the last manager of the cluster cannot leave it');
@@ -227,6 +259,18 @@ export class Manager {
     await callLeave(node.leader().address, { secret: cluster.joinTokens.manager, nodeId: this.id });
     await this.stop();
     await rm(joinPath(dataDir, 'node.json'), { force: true });
+    await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
+  }
+
+  /**
+   * After the cluster removed this member: stop, keep the node's identity as a worker's, and
+   * delete the Raft data (a later promotion joins afresh as a learner, as Swarm's does).
+   */
+  private async stepDown(): Promise<void> {
+    const { identity, dataDir, log } = this.parts;
+    log.warn('removed from the Raft membership: no longer a manager, stopping the manager role');
+    await this.stop();
+    await writeIdentity(dataDir, { ...identity, role: 'worker', peers: undefined });
     await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
   }
 
@@ -310,6 +354,13 @@ async function assemble(
     unreachableAfterMs: tuning.unreachableAfterMs,
     learnerCatchUpTimeoutMs: tuning.learnerCatchUpTimeoutMs,
   });
+  const removalWatch = new RemovalWatch({
+    selfId: identity.id,
+    node,
+    ask: (address, nodeId) => callMemberStatus(address, nodeId),
+    intervalMs: tuning.statusIntervalMs,
+    logger: log,
+  });
   const server = new grpc.Server(serverOptions());
   transport.register(server);
   const control = registerControlService(server, { store, node, logger: log });
@@ -325,15 +376,23 @@ async function assemble(
     server.forceShutdown();
     throw err;
   }
-  return { identity, dataDir, store, node, transport, server, control, status, log };
+  return { identity, dataDir, store, node, transport, server, control, status, removalWatch, log };
+}
+
+/** The loops that run on every manager once its Raft node has started. */
+function startLoops(parts: Parts): void {
+  parts.status.start();
+  parts.removalWatch.start();
 }
 
 async function shutdown(parts: Parts): Promise<void> {
   // The loop may be waiting on a proposal: stopping the node fails it at once.
   const loopStopped = parts.status.stop();
+  const watchStopped = parts.removalWatch.stop();
   parts.control.stop();
   await parts.node.stop();
   await loopStopped;
+  await watchStopped;
   await parts.transport.stop();
   // Peers' streams may hold the server open: give them a moment, then cut them.
   await new Promise<void>((resolve) => {

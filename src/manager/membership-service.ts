@@ -13,6 +13,11 @@ import type { JoinRequest__Output } from '../generated/flotilla/membership/v1/Jo
 import type { JoinResponse, JoinResponse__Output } from '../generated/flotilla/membership/v1/JoinResponse.js';
 import type { LeaveRequest__Output } from '../generated/flotilla/membership/v1/LeaveRequest.js';
 import type { LeaveResponse } from '../generated/flotilla/membership/v1/LeaveResponse.js';
+import type { MemberStatusRequest__Output } from '../generated/flotilla/membership/v1/MemberStatusRequest.js';
+import type {
+  MemberStatusResponse,
+  MemberStatusResponse__Output,
+} from '../generated/flotilla/membership/v1/MemberStatusResponse.js';
 import type { MembershipClient as GeneratedClient } from '../generated/flotilla/membership/v1/Membership.js';
 import type { ProtoGrpcType } from '../generated/membership.js';
 import { InvalidConfChangeError, type RaftNode } from '../raft/index.js';
@@ -149,6 +154,16 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
     return {};
   };
 
+  const memberStatus = async (request: MemberStatusRequest__Output): Promise<MemberStatusResponse> => {
+    if (!isId(request.nodeId)) throw new ControlError('INVALID_ARGUMENT', 'nodeId: not a node id');
+    const conf = node.membership();
+    return {
+      member: conf.voters.includes(request.nodeId) || conf.learners.includes(request.nodeId),
+      appliedIndex: node.status().appliedIndex,
+      leaderId: node.leader().id,
+    };
+  };
+
   const unary =
     <Req, Res>(method: string, handler: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
@@ -160,6 +175,7 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
   server.addService(loadDefinition().flotilla.membership.v1.Membership.service, {
     Join: unary('Join', join),
     Leave: unary('Leave', leave),
+    MemberStatus: unary('MemberStatus', memberStatus),
   });
 }
 
@@ -200,4 +216,13 @@ export async function callLeave(
   timeoutMs = 15_000,
 ): Promise<void> {
   await call(address, timeoutMs, (c, options, cb) => c.leave(request, options, cb));
+}
+
+/** Asks the manager at `address` whether `nodeId` is in its applied Raft membership. */
+export function callMemberStatus(
+  address: string,
+  nodeId: string,
+  timeoutMs = 2_000,
+): Promise<MemberStatusResponse__Output> {
+  return call(address, timeoutMs, (c, options, cb) => c.memberStatus({ nodeId }, options, cb));
 }

@@ -9,7 +9,11 @@ import { isId } from '../api/index.js';
 export interface NodeIdentity {
   format: 1;
   id: string;
-  role: 'manager';
+  /**
+   * 'worker' once the cluster removed this manager from the Raft membership (demoted, or a join
+   * that never caught up): the node keeps its id, and its Raft data is gone.
+   */
+  role: 'manager' | 'worker';
   /** host:port the gRPC server binds. */
   listenAddr: string;
   /** host:port the other managers reach this one at (its Raft address). */
@@ -61,7 +65,7 @@ export function parseIdentity(text: string, where = IDENTITY_FILE): NodeIdentity
   if (typeof value !== 'object' || value === null) bad('(root)');
   if (o.format !== 1) bad('format');
   if (!isId(o.id)) bad('id');
-  if (o.role !== 'manager') bad('role');
+  if (o.role !== 'manager' && o.role !== 'worker') bad('role');
   if (typeof o.listenAddr !== 'string' || o.listenAddr === '') bad('listenAddr');
   if (typeof o.advertiseAddr !== 'string' || o.advertiseAddr === '') bad('advertiseAddr');
   if (!isId(o.clusterId)) bad('clusterId');

@@ -8,6 +8,7 @@ import { ControlError } from '../../../src/client/index.js';
 import { newId } from '../../../src/api/index.js';
 import { DataDirError, Manager } from '../../../src/manager/index.js';
 import { callJoin } from '../../../src/manager/membership-service.js';
+import { readIdentity } from '../../../src/manager/node-identity.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
 
 const service = (name: string) => ({
@@ -177,6 +178,10 @@ describe('Manager', () => {
     const c = leader.client();
     try {
       await waitUntil('the follower Node', () => leader.store.get('node', follower.id) !== undefined);
+      const followerDir = follower.dataDir;
+      const stepDown = new Promise<void>((resolve) =>
+        follower.once('removed', ({ stopped }) => resolve(stopped)),
+      );
       const f = await c.getNode(follower.id, { linearizable: true });
       await c.updateNode(f.id, f.meta.version.index, { ...f.spec, role: 'worker' });
       await waitUntil(
@@ -188,6 +193,10 @@ describe('Manager', () => {
         () => leader.store.get('node', follower.id)?.managerStatus === undefined,
       );
       expect(leader.store.get('node', follower.id)?.spec.role).toBe('worker');
+      // The demoted process steps down: its manager role stops and its data directory says so.
+      await stepDown;
+      expect(await readIdentity(followerDir)).toMatchObject({ id: follower.id, role: 'worker' });
+      await expect(Manager.start({ dataDir: followerDir })).rejects.toThrow(/demoted to worker/);
 
       const l = await c.getNode(leader.id, { linearizable: true });
       await c.updateNode(l.id, l.meta.version.index, { ...l.spec, role: 'worker' });
