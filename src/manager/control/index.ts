@@ -25,4 +25,4 @@ export {
   methodPath,
   serializer,
 } from './wire.js';
-export type { MethodName, RequestIn, ResponseOut, UnaryMethod } from './wire.js';
+export type { ListMethod, MethodName, RequestIn, ResponseOut, UnaryMethod } from './wire.js';

@@ -10,12 +10,11 @@ import type { ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
 import { parseJsonField } from './json.js';
-import { getHandler, listHandler, removeHandler, writeResponse } from './reads.js';
+import { getHandler, removeHandler, writeResponse } from './reads.js';
 
 export function nodeHandlers(ctx: ControlContext) {
   return {
     GetNode: getHandler(ctx, 'node'),
-    ListNodes: listHandler(ctx, 'node'),
     UpdateNode: (request: UpdateRequest__Output) => updateNode(ctx, request),
     RemoveNode: removeHandler(ctx, 'node', (node, request) => checkRemovable(node, request.force)),
   };

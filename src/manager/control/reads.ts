@@ -1,21 +1,18 @@
-// The handlers every kind shares: get (by id, name or id prefix) and list (filtered) from this
-// manager's store, or behind a ReadIndex barrier when the caller asks for a linearizable read;
-// removal by id with an optional version; and the responses that carry objects as JSON.
+// The handlers every kind shares: get (by id, name or id prefix) from this manager's store, or
+// behind a ReadIndex barrier when the caller asks for a linearizable read; removal by id with an
+// optional version; and the responses that carry objects as JSON. Lists are in lists.ts.
 
 import type { GetRequest__Output } from '../../generated/flotilla/control/v1/GetRequest.js';
-import type { ListRequest__Output } from '../../generated/flotilla/control/v1/ListRequest.js';
-import type { ListResponse } from '../../generated/flotilla/control/v1/ListResponse.js';
 import type { ObjectResponse } from '../../generated/flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest__Output } from '../../generated/flotilla/control/v1/RemoveRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
 import type { Kind } from '../store/index.js';
 import type { ControlContext, Stored } from './context.js';
-import { listFilter } from './filters.js';
 import { objectJson } from './json.js';
 
 /** Tasks are only read through the API: the orchestrator, scheduler and dispatcher write them. */
 export function taskHandlers(ctx: ControlContext) {
-  return { GetTask: getHandler(ctx, 'task'), ListTasks: listHandler(ctx, 'task') };
+  return { GetTask: getHandler(ctx, 'task') };
 }
 
 export function getHandler(ctx: ControlContext, kind: Kind) {
@@ -23,16 +20,6 @@ export function getHandler(ctx: ControlContext, kind: Kind) {
     await ctx.readBarrier(request.linearizable);
     const object = ctx.resolve(kind, request.id);
     return { objectJson: objectJson(kind, object), storeVersion: ctx.store.version };
-  };
-}
-
-export function listHandler(ctx: ControlContext, kind: Kind) {
-  return async (request: ListRequest__Output): Promise<ListResponse> => {
-    const filter = listFilter(ctx, kind, request.filter);
-    await ctx.readBarrier(request.linearizable);
-    // Read synchronously with the version, so the two agree (no apply can run in between).
-    const objects = ctx.store.list(kind, filter);
-    return { objectsJson: objects.map((o) => objectJson(kind, o)), storeVersion: ctx.store.version };
   };
 }
 

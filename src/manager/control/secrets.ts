@@ -9,7 +9,7 @@ import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteRes
 import type { ControlContext } from './context.js';
 import { FailedPreconditionError } from './errors.js';
 import { parseJsonField } from './json.js';
-import { getHandler, listHandler, removeHandler, writeResponse } from './reads.js';
+import { getHandler, removeHandler, writeResponse } from './reads.js';
 
 export function secretHandlers(ctx: ControlContext) {
   return {
@@ -19,7 +19,6 @@ export function secretHandlers(ctx: ControlContext) {
       return writeResponse('secret', objects[0]!, version);
     },
     GetSecret: getHandler(ctx, 'secret'),
-    ListSecrets: listHandler(ctx, 'secret'),
     RemoveSecret: removeHandler(ctx, 'secret', (secret) => checkUnused(ctx, 'secret', secret.id)),
   };
 }
@@ -32,7 +31,6 @@ export function configHandlers(ctx: ControlContext) {
       return writeResponse('config', objects[0]!, version);
     },
     GetConfig: getHandler(ctx, 'config'),
-    ListConfigs: listHandler(ctx, 'config'),
     RemoveConfig: removeHandler(ctx, 'config', (config) => checkUnused(ctx, 'config', config.id)),
   };
 }

@@ -1,4 +1,5 @@
-// The control API's gRPC service: every manager registers it on its server. Each unary handler
+// The control API's gRPC service: every manager registers it on its server. Lists and Watch are
+// server streams (lists.ts, watch.ts); each unary handler
 // validates its request (src/api), reads from this manager's store or writes through Raft (a
 // follower forwards to the leader), and every failure leaves through errors.ts as a typed status.
 
@@ -11,6 +12,7 @@ import { nodeHandlers } from './nodes.js';
 import { taskHandlers } from './reads.js';
 import { configHandlers, secretHandlers } from './secrets.js';
 import { serviceHandlers } from './services.js';
+import { listHandlers } from './lists.js';
 import { WatchStreams, type WatchCall } from './watch.js';
 import {
   MAX_REQUEST_BYTES,
@@ -49,6 +51,7 @@ export function registerControlService(server: grpc.Server, options: ControlServ
   const watches = new WatchStreams(ctx, requestOf);
   const implementation: grpc.UntypedServiceImplementation = {
     Watch: (call: WatchCall) => watches.serve(call),
+    ...listHandlers(ctx, requestOf),
   };
   for (const method of Object.keys(handlers) as UnaryMethod[]) {
     // Each handler matches its own method's messages; the loop only sees their union.

@@ -16,13 +16,12 @@ import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteRes
 import type { NewObjectInput, ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { parseJsonField } from './json.js';
-import { getHandler, listHandler, removeHandler, writeResponse } from './reads.js';
+import { getHandler, removeHandler, writeResponse } from './reads.js';
 
 export function serviceHandlers(ctx: ControlContext) {
   return {
     CreateService: (request: CreateRequest__Output) => createService(ctx, request),
     GetService: getHandler(ctx, 'service'),
-    ListServices: listHandler(ctx, 'service'),
     UpdateService: (request: UpdateRequest__Output) => updateService(ctx, request),
     RemoveService: removeHandler(ctx, 'service'),
   };

@@ -51,26 +51,28 @@ type MessageName = keyof Messages;
 
 const unary = <Req extends MessageName, Res extends MessageName>(request: Req, response: Res) =>
   ({ request, response, stream: false }) as const;
+/** Lists answer with a stream of chunks (see ListResponse in proto/control.proto). */
+const list = { request: 'ListRequest', response: 'ListResponse', stream: true } as const;
 
 export const CONTROL_METHODS = {
   CreateService: unary('CreateRequest', 'WriteResponse'),
   GetService: unary('GetRequest', 'ObjectResponse'),
-  ListServices: unary('ListRequest', 'ListResponse'),
+  ListServices: list,
   UpdateService: unary('UpdateRequest', 'WriteResponse'),
   RemoveService: unary('RemoveRequest', 'WriteResponse'),
   GetTask: unary('GetRequest', 'ObjectResponse'),
-  ListTasks: unary('ListRequest', 'ListResponse'),
+  ListTasks: list,
   GetNode: unary('GetRequest', 'ObjectResponse'),
-  ListNodes: unary('ListRequest', 'ListResponse'),
+  ListNodes: list,
   UpdateNode: unary('UpdateRequest', 'WriteResponse'),
   RemoveNode: unary('RemoveRequest', 'WriteResponse'),
   CreateSecret: unary('CreateRequest', 'WriteResponse'),
   GetSecret: unary('GetRequest', 'ObjectResponse'),
-  ListSecrets: unary('ListRequest', 'ListResponse'),
+  ListSecrets: list,
   RemoveSecret: unary('RemoveRequest', 'WriteResponse'),
   CreateConfig: unary('CreateRequest', 'WriteResponse'),
   GetConfig: unary('GetRequest', 'ObjectResponse'),
-  ListConfigs: unary('ListRequest', 'ListResponse'),
+  ListConfigs: list,
   RemoveConfig: unary('RemoveRequest', 'WriteResponse'),
   GetCluster: unary('GetRequest', 'ObjectResponse'),
   UpdateCluster: unary('UpdateRequest', 'WriteResponse'),
@@ -80,6 +82,7 @@ export const CONTROL_METHODS = {
 type Methods = typeof CONTROL_METHODS;
 export type MethodName = keyof Methods;
 export type UnaryMethod = { [M in MethodName]: Methods[M]['stream'] extends false ? M : never }[MethodName];
+export type ListMethod = 'ListServices' | 'ListTasks' | 'ListNodes' | 'ListSecrets' | 'ListConfigs';
 
 /** What a client sends / what a server reads / what a server answers / what a client receives. */
 export type RequestIn<M extends MethodName> = Messages[Methods[M]['request']][0];

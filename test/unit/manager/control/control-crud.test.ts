@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { withClusterDefaults, type ServiceSpec } from '../../../../src/api/index.js';
 import { FlotillaClient, type WatchEvent } from '../../../../src/index.js';
 import type { ApiStore } from '../../../../src/manager/control/index.js';
+import { LIST_CHUNK_OBJECTS } from '../../../../src/manager/control/lists.js';
 
 interface Manager {
   store: ApiStore;
@@ -150,6 +151,37 @@ describe('the control API: tasks', () => {
 });
 
 describe('the control API: nodes', () => {
+  it('streams a list longer than one chunk whole, in id order, at one store version', async () => {
+    const { store, client } = await startManager();
+    const web = await client.createService(webSpec());
+    const count = LIST_CHUNK_OBJECTS * 2 + 500;
+    for (let start = 0; start < count; start += 500)
+      await store.update(
+        Array.from({ length: 500 }, (_, i) => ({
+          op: 'create' as const,
+          kind: 'task' as const,
+          object: {
+            serviceId: web.id,
+            slot: start + i + 1,
+            desiredState: 'running' as const,
+            labels: {},
+            spec: { containerSpec: { image: 'nginx:1.27' } },
+            status: { state: 'new' as const, timestamp: new Date(0).toISOString(), message: 'created' },
+          },
+        })),
+      );
+    const listed = await client.list('task');
+    expect(listed.items).toHaveLength(count);
+    const ids = listed.items.map((t) => t.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(listed.items.map((t) => t.slot)).size).toBe(count);
+    expect(listed.version).toBe(store.version);
+    // Filters apply across chunks too; an empty result still carries the version.
+    expect((await client.listTasks({ services: web.id, desiredStates: 'running' })).length).toBe(count);
+    const none = await client.list('task', { nodes: 'nowhere' });
+    expect(none).toEqual({ items: [], version: store.version });
+  });
+
   it('gets, lists, updates the spec of and removes a node', async () => {
     const { store, client } = await startManager();
     const id = await addNode(store, 'node-1', 'down');

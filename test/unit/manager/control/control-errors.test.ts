@@ -24,6 +24,7 @@ import {
   type ApiStore,
   type ControlService,
   type RequestIn,
+  type MethodName,
   type UnaryMethod,
 } from '../../../../src/manager/control/index.js';
 
@@ -65,7 +66,7 @@ async function rawCall(address: string, method: UnaryMethod, body: Uint8Array): 
   }
 }
 
-function encode<M extends UnaryMethod>(method: M, request: RequestIn<M>): Buffer {
+function encode<M extends MethodName>(method: M, request: RequestIn<M>): Buffer {
   return (serializer(CONTROL_METHODS[method].request) as (value: RequestIn<M>) => Buffer)(request);
 }
 
@@ -357,7 +358,16 @@ describe('secret data', () => {
       encode('CreateSecret', { specJson: json({ name: 'pw' }), data: Buffer.from(needle) }),
     );
     await capture('GetSecret', encode('GetSecret', { id: 'pw' }));
-    await capture('ListSecrets', encode('ListSecrets', {}));
+    // Lists are streams of chunks: every chunk's bytes are checked.
+    const rawList = new grpc.Client(address, grpc.credentials.createInsecure());
+    const chunks = rawList.makeServerStreamRequest(
+      methodPath('ListSecrets'),
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      encode('ListSecrets', {}),
+    );
+    for await (const chunk of chunks as AsyncIterable<Buffer>) received.push(chunk);
+    rawList.close();
     for (const bytes of received) {
       expect(bytes.includes(needle)).toBe(false);
       expect(bytes.includes(base64)).toBe(false);

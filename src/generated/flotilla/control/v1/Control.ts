@@ -95,50 +95,30 @@ export interface ControlClient extends grpc.Client {
   getTask(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
   getTask(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
   
-  ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListConfigs(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListConfigs(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listConfigs(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listConfigs(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  ListConfigs(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listConfigs(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   
-  ListNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListNodes(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListNodes(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listNodes(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listNodes(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  ListNodes(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listNodes(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listNodes(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   
-  ListSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListSecrets(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListSecrets(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listSecrets(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listSecrets(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  ListSecrets(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listSecrets(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   
-  ListServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListServices(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListServices(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listServices(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listServices(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  ListServices(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listServices(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listServices(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   
-  ListTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListTasks(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  ListTasks(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listTasks(argument: _flotilla_control_v1_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
-  listTasks(argument: _flotilla_control_v1_ListRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListResponse__Output>): grpc.ClientUnaryCall;
+  ListTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  ListTasks(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listTasks(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
+  listTasks(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   
   RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   RemoveConfig(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -229,15 +209,15 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   GetTask: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
   
-  ListConfigs: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  ListConfigs: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
-  ListNodes: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  ListNodes: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
-  ListSecrets: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  ListSecrets: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
-  ListServices: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  ListServices: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
-  ListTasks: grpc.handleUnaryCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
+  ListTasks: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
   RemoveConfig: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
   
