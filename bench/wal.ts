@@ -1,22 +1,25 @@
 // Microbenchmark of the WAL's group commit: 10,000 saves of 16 entries x 256 bytes each, with
-// fdatasync on, into a temp directory. Prints throughput; asserts nothing.
+// fdatasync on, into a temp directory, in plaintext and then sealed with AES-256-GCM (encryption at
+// rest). Prints throughput; asserts nothing.
 // Run: npx tsc -p tsconfig.json && node dist/bench/wal.js
 
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryType } from '../src/raft/core/messages.js';
 import type { Entry } from '../src/raft/core/messages.js';
-import { openDiskStorage } from '../src/raft/storage/index.js';
+import { aesGcmCipher, openDiskStorage } from '../src/raft/storage/index.js';
+import type { DiskStorageOptions } from '../src/raft/storage/index.js';
 
 const BATCHES = 10_000;
 const ENTRIES_PER_BATCH = 16;
 const ENTRY_BYTES = 256;
 
-async function main(): Promise<void> {
+async function run(label: string, options: DiskStorageOptions): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-wal-bench-'));
   try {
-    const storage = await openDiskStorage(dir, { sync: true });
+    const storage = await openDiskStorage(dir, { ...options, sync: true });
     const data = new Uint8Array(ENTRY_BYTES).fill(0x5a);
     const latencies = new Float64Array(BATCHES);
     let index = 1;
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     const percentile = (p: number): string => latencies[Math.floor((BATCHES - 1) * p)]!.toFixed(3);
     const megabytes = (BATCHES * ENTRIES_PER_BATCH * ENTRY_BYTES) / (1024 * 1024);
     console.log(
-      `wal: ${BATCHES} batches x ${ENTRIES_PER_BATCH} entries x ${ENTRY_BYTES} B, fdatasync on, in ${dir}`,
+      `wal (${label}): ${BATCHES} batches x ${ENTRIES_PER_BATCH} entries x ${ENTRY_BYTES} B, fdatasync on, in ${dir}`,
     );
     console.log(`  ${(BATCHES / seconds).toFixed(0)} batches/s`);
     console.log(`  ${((BATCHES * ENTRIES_PER_BATCH) / seconds).toFixed(0)} entries/s`);
@@ -47,4 +50,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await run('plaintext', {});
+await run('AES-256-GCM', { cipher: aesGcmCipher({ keys: [{ id: 1, key: randomBytes(32) }] }) });

@@ -38,6 +38,11 @@ export class ByteReader {
     this.pos = start;
   }
 
+  /** Where the next read starts, as an offset into the whole buffer. */
+  get position(): number {
+    return this.pos;
+  }
+
   get remaining(): number {
     return this.end - this.pos;
   }

@@ -13,6 +13,7 @@ import {
   StorageArgumentError,
   WalCorruptionError,
 } from './errors.js';
+import type { StorageCipher } from './cipher.js';
 import { fsyncDirectory } from './fs-util.js';
 import { SnapshotStore } from './snapshots.js';
 import type { StoredSnapshot } from './snapshots.js';
@@ -28,6 +29,12 @@ export interface DiskStorageOptions {
   logger?: Logger;
   /** fsync/fdatasync before resolving. Default true; false only for tests that say so. */
   sync?: boolean;
+  /**
+   * Encryption at rest: seals the data of every entry and snapshot written from now on, and opens
+   * sealed ones read (records written without it stay readable: turning encryption on migrates as
+   * the log is replaced). Without it, opening storage that holds sealed data needed on replay fails.
+   */
+  cipher?: StorageCipher;
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -37,7 +44,8 @@ const SNAPSHOTS_KEPT = 2;
 /**
  * Opens (creating if needed) the storage in `dir`: `dir/wal/` and `dir/snap/`. Replays the WAL,
  * truncating a torn write at its very end; throws WalCorruptionError or SnapshotCorruptionError
- * for any other damage rather than start without acknowledged data.
+ * for any other damage rather than start without acknowledged data, and StorageEncryptionError or
+ * StorageDecryptionError when sealed data is needed and `options.cipher` cannot open it.
  */
 export async function openDiskStorage(dir: string, options: DiskStorageOptions = {}): Promise<RaftStorage> {
   const sync = options.sync ?? true;
@@ -53,16 +61,26 @@ export async function openDiskStorage(dir: string, options: DiskStorageOptions =
   const createdSnap = await mkdir(snapDir, { recursive: true });
   const topCreated = createdWal ?? createdSnap;
   if (topCreated !== undefined && sync) await syncNewDirectories(root, topCreated);
-  const snapshots = await SnapshotStore.open(snapDir, { sync, logger });
+  const cipher = options.cipher ?? null;
+  const snapshots = await SnapshotStore.open(snapDir, { sync, logger, cipher });
   const stored = await snapshots.readNewest();
   const base = logBase(stored);
-  const opened = await Wal.open(walDir, base, { segmentBytes, sync, logger });
+  const opened = await Wal.open(walDir, base, { segmentBytes, sync, logger, cipher });
   const initial: PersistedState = {
     hardState: opened.hardState,
     snapshot: stored?.snapshot ?? null,
     entries: opened.entries,
   };
-  return new DiskStorage(walDir, opened.wal, snapshots, logger, base.index, opened.lastIndex, initial);
+  return new DiskStorage(
+    walDir,
+    opened.wal,
+    snapshots,
+    cipher,
+    logger,
+    base.index,
+    opened.lastIndex,
+    initial,
+  );
 }
 
 function logBase(stored: StoredSnapshot | null): LogBase {
@@ -82,6 +100,7 @@ class DiskStorage implements RaftStorage {
     private readonly walDir: string,
     private readonly wal: Wal,
     private readonly snapshots: SnapshotStore,
+    private readonly cipher: StorageCipher | null,
     private readonly logger: Logger,
     private snapshotIndex: number,
     /** The log's last index: the last entry's, or the snapshot's if that is higher. */
@@ -98,7 +117,7 @@ class DiskStorage implements RaftStorage {
         return initial;
       }
       const stored = await this.snapshots.readNewest();
-      const replay = await replayWal(this.walDir, logBase(stored), this.logger);
+      const replay = await replayWal(this.walDir, logBase(stored), this.logger, this.cipher);
       // Opening cut off any torn tail and finished any log reset, and every write since
       // completed: someone else wrote here.
       if (replay.tornTail) {

@@ -75,6 +75,47 @@ export class SnapshotOutOfDateError extends Error {
   }
 }
 
+/**
+ * Stored data is sealed (encrypted at rest) and the storage was opened without a cipher: the member
+ * needs its data encryption key (for a manager, from its key files, unlocked if autolocked).
+ */
+export class StorageEncryptionError extends Error {
+  readonly code = 'RAFT_STORAGE_ENCRYPTED';
+
+  constructor(
+    readonly file: string,
+    /** What is sealed: "entry 123", "the snapshot at index 40". */
+    readonly what: string,
+  ) {
+    super(`${file}: ${what} is encrypted and no key was given`);
+    this.name = 'StorageEncryptionError';
+  }
+}
+
+/**
+ * Sealed data does not open: the key with its id is not among those given, or the key does not
+ * match the one it was sealed with, or the bytes were altered (AES-GCM cannot tell these two apart).
+ * Never a torn write: the record's CRC matched, so these are the bytes that were written.
+ */
+export class StorageDecryptionError extends Error {
+  readonly code = 'RAFT_STORAGE_DECRYPT';
+
+  constructor(
+    readonly file: string,
+    /** Byte offset within `file` of the WAL record, or of a snapshot's sealed data. */
+    readonly offset: number,
+    /** What is sealed: "entry 123", "the snapshot at index 40". */
+    readonly what: string,
+    readonly keyId: number,
+    readonly reason: string,
+  ) {
+    super(
+      `${file} at byte offset ${offset}: ${what} (sealed with key id ${keyId}) does not decrypt: ${reason}`,
+    );
+    this.name = 'StorageDecryptionError';
+  }
+}
+
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

@@ -4,11 +4,15 @@ export type { PersistedState, RaftStorage, SaveSnapshotOptions } from './storage
 export { MemoryStorage } from './storage.js';
 export type { DiskStorageOptions } from './disk-storage.js';
 export { openDiskStorage } from './disk-storage.js';
+export type { AesGcmKeys, CipherKey, StorageCipher } from './cipher.js';
+export { AesGcmCipher, aesGcmCipher } from './cipher.js';
 export {
   SnapshotCorruptionError,
   SnapshotOutOfDateError,
   StorageArgumentError,
   StorageClosedError,
+  StorageDecryptionError,
+  StorageEncryptionError,
   StorageFailedError,
   WalCorruptionError,
 } from './errors.js';

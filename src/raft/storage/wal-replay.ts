@@ -1,15 +1,17 @@
 // Replaying the WAL: reads segment files `wal/<16-hex seq>-<16-hex first index>.wal` in order and
 // rebuilds the hard state and the log after the newest snapshot, checking that no entry is missing.
-// wal.ts opens the WAL for writing on top of what this reads.
+// wal.ts opens the WAL for writing on top of what this reads. Sealed entries are opened only once
+// the log is rebuilt: those truncated, voided or covered by the snapshot never need their key.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyHardState } from '../core/messages.js';
 import type { Entry, HardState } from '../core/messages.js';
 import type { Logger } from '../../util/logger.js';
-import { WalCorruptionError } from './errors.js';
+import type { StorageCipher } from './cipher.js';
+import { StorageDecryptionError, StorageEncryptionError, WalCorruptionError } from './errors.js';
 import { scanRecords } from './wal-record.js';
-import type { LogReset, WalRecord } from './wal-record.js';
+import type { LogReset, SealedData, WalRecord } from './wal-record.js';
 
 const SEGMENT_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 
@@ -56,16 +58,31 @@ export interface WalReplay {
   tornTail: { path: string; offset: number; reason: string } | null;
 }
 
+/** Where a sealed entry was read, to open it once replay is done and to name it if that fails. */
+interface SealedSource {
+  path: string;
+  offset: number;
+  sealed: SealedData;
+}
+
 /**
  * Reads every segment in order and rebuilds the hard state and the entries after `base.index`.
  * Throws WalCorruptionError for damage anywhere but the tail of the last segment (reported in
  * `tornTail`), and for entries that are missing: a gap is only fine below the snapshot, or before
- * a log reset.
+ * a log reset. Opens sealed entries with `cipher`: StorageEncryptionError without one,
+ * StorageDecryptionError when one does not open.
  */
-export async function replayWal(walDir: string, base: LogBase, logger: Logger): Promise<WalReplay> {
+export async function replayWal(
+  walDir: string,
+  base: LogBase,
+  logger: Logger,
+  cipher: StorageCipher | null = null,
+): Promise<WalReplay> {
   const files = await listSegments(walDir, logger);
   const log = new LogReplay(base);
   const segments: SegmentInfo[] = [];
+  // Keyed by the entry object the log holds, so the plaintext path pays nothing for it.
+  const sealedSources = new Map<Entry, SealedSource>();
   let tornTail: WalReplay['tornTail'] = null;
   for (const [i, file] of files.entries()) {
     const buf = await readFile(file.path);
@@ -88,6 +105,9 @@ export async function replayWal(walDir: string, base: LogBase, logger: Logger): 
       log.apply(record, file.path, offset);
       if (record.type === 'entry') {
         segment.maxEntryIndex = Math.max(segment.maxEntryIndex, record.entry.index);
+        if (record.sealed !== null && record.entry.index > base.index) {
+          sealedSources.set(record.entry, { path: file.path, offset, sealed: record.sealed });
+        }
       } else if (record.type === 'logReset') {
         // Every entry before a reset is void: no segment needs keeping for them.
         for (const earlier of segments) earlier.maxEntryIndex = 0;
@@ -105,8 +125,38 @@ export async function replayWal(walDir: string, base: LogBase, logger: Logger): 
     segments.push(segment);
   }
   const result = log.result();
+  if (sealedSources.size > 0) openSealedEntries(result.entries, sealedSources, cipher);
   if (result.resetPending) for (const segment of segments) segment.maxEntryIndex = 0;
   return { ...result, segments, tornTail };
+}
+
+/** Replaces each sealed entry of `entries` by its opened copy, in place. */
+function openSealedEntries(
+  entries: Entry[],
+  sources: ReadonlyMap<Entry, SealedSource>,
+  cipher: StorageCipher | null,
+): void {
+  for (const [i, entry] of entries.entries()) {
+    const source = sources.get(entry);
+    if (source === undefined) continue;
+    const { path, offset, sealed } = source;
+    const what = `entry ${entry.index}`;
+    if (cipher === null) throw new StorageEncryptionError(path, what);
+    if (!cipher.hasKey(sealed.keyId)) {
+      throw new StorageDecryptionError(path, offset, what, sealed.keyId, 'no key with that id was given');
+    }
+    const data = cipher.open(sealed.keyId, entry.data, sealed.aad);
+    if (data === null) {
+      throw new StorageDecryptionError(
+        path,
+        offset,
+        what,
+        sealed.keyId,
+        'the key given under that id does not match the one that sealed it, or the record was altered',
+      );
+    }
+    entries[i] = { term: entry.term, index: entry.index, type: entry.type, data };
+  }
 }
 
 async function listSegments(

@@ -8,23 +8,29 @@ import { join } from 'node:path';
 import { hardStateEqual } from '../core/messages.js';
 import type { Entry, HardState } from '../core/messages.js';
 import type { Logger } from '../../util/logger.js';
+import type { StorageCipher } from './cipher.js';
 import { WalCorruptionError } from './errors.js';
 import { errorCode, fsyncDirectory, hex16, listRemovingTemp, writeFully } from './fs-util.js';
 import {
   entryRecordBytes,
   hardStateRecordBytes,
   logResetRecordBytes,
+  sealedEntryRecordBytes,
   writeEntryRecord,
   writeHardStateRecord,
   writeLogResetRecord,
+  writeSealedEntryRecord,
 } from './wal-record.js';
 import type { LogReset } from './wal-record.js';
 import { replayWal } from './wal-replay.js';
 import type { LogBase, SegmentInfo } from './wal-replay.js';
+
 export interface WalOptions {
   segmentBytes: number;
   sync: boolean;
   logger: Logger;
+  /** Seals the data of appended entries, and opens sealed entries on replay; null: plaintext. */
+  cipher: StorageCipher | null;
 }
 
 export interface OpenedWal {
@@ -52,7 +58,7 @@ export class Wal {
   static async open(dir: string, base: LogBase, options: WalOptions): Promise<OpenedWal> {
     const { logger } = options;
     await listRemovingTemp(dir, logger);
-    const replay = await replayWal(dir, base, logger);
+    const replay = await replayWal(dir, base, logger, options.cipher);
     const { hardState, segments } = replay;
     const last = segments.at(-1);
     if (last === undefined) {
@@ -125,8 +131,10 @@ export class Wal {
   async append(entries: Entry[], hardState: HardState | null, lastIndex: number): Promise<void> {
     const writeHardState = hardState !== null && !hardStateEqual(hardState, this.hardState);
     if (entries.length === 0 && !writeHardState) return;
+    const { cipher } = this.options;
     let bytes = writeHardState ? hardStateRecordBytes(hardState) : 0;
-    for (const entry of entries) bytes += entryRecordBytes(entry);
+    if (cipher === null) for (const entry of entries) bytes += entryRecordBytes(entry);
+    else for (const entry of entries) bytes += sealedEntryRecordBytes(entry, cipher);
     // etcd's MustSync: entries, a term and a vote must be durable before anything depends on
     // them; a commit index alone need not be (a restarted member learns it again from the
     // leader), so a save that only moves it skips the fdatasync that would stall the pipeline.
@@ -135,7 +143,8 @@ export class Wal {
       (writeHardState && (hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote));
     const segment = await this.write(bytes, lastIndex + 1, mustSync, (buf, start) => {
       let offset = start;
-      for (const entry of entries) offset = writeEntryRecord(buf, offset, entry);
+      if (cipher === null) for (const entry of entries) offset = writeEntryRecord(buf, offset, entry);
+      else for (const entry of entries) offset = writeSealedEntryRecord(buf, offset, entry, cipher);
       if (writeHardState) writeHardStateRecord(buf, offset, hardState);
     });
     const lastEntry = entries.at(-1);

@@ -1,16 +1,17 @@
 // The RaftStorage contract, run against MemoryStorage and the disk storage (reloaded in place, and
-// closed and reopened), so the simulation's storage behaves like the real one.
+// closed and reopened, also encrypted), so the simulation's storage behaves like the real one.
 
 import { describe, expect, it } from 'vitest';
 import { EntryType } from '../../../../src/raft/core/messages.js';
 import {
+  aesGcmCipher,
   MemoryStorage,
   openDiskStorage,
   SnapshotOutOfDateError,
   StorageArgumentError,
   StorageClosedError,
 } from '../../../../src/raft/storage/index.js';
-import type { PersistedState, RaftStorage } from '../../../../src/raft/storage/index.js';
+import type { DiskStorageOptions, PersistedState, RaftStorage } from '../../../../src/raft/storage/index.js';
 import { entries, indexes, snapshotAt, useTempDirs } from './helpers.js';
 
 interface Subject {
@@ -23,9 +24,9 @@ interface Subject {
 const temp = useTempDirs();
 const dirOf = new WeakMap<RaftStorage, string>();
 
-async function openDisk(dir?: string): Promise<RaftStorage> {
+async function openDisk(dir?: string, options: DiskStorageOptions = {}): Promise<RaftStorage> {
   const storageDir = dir ?? (await temp.makeDir());
-  const storage = temp.track(await openDiskStorage(storageDir));
+  const storage = temp.track(await openDiskStorage(storageDir, options));
   dirOf.set(storage, storageDir);
   return storage;
 }
@@ -41,7 +42,19 @@ const subjects: Subject[] = [
       return openDisk(dirOf.get(storage));
     },
   },
+  {
+    name: 'encrypted disk storage, closed and reopened',
+    open: () => openDisk(undefined, { cipher: encrypted() }),
+    restart: async (storage) => {
+      await storage.close();
+      return openDisk(dirOf.get(storage), { cipher: encrypted() });
+    },
+  },
 ];
+
+function encrypted() {
+  return aesGcmCipher({ keys: [{ id: 7, key: new Uint8Array(32).fill(0x42) }] });
+}
 
 describe.each(subjects)('$name', (subject) => {
   async function reload(storage: RaftStorage): Promise<PersistedState> {
