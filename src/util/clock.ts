@@ -1,0 +1,66 @@
+// Time as a dependency: the manager's loops (restart delays, update delays and monitors,
+// heartbeat grace) read and wait on a Clock, so deterministic tests can drive them with
+// ManualClock instead of waiting for real time.
+
+export interface ClockTimer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Runs `fn` once, `ms` from now. */
+  setTimer(ms: number, fn: () => void): ClockTimer;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (ms, fn) => {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
+
+/**
+ * A clock that moves only when told to. `advance(ms)` fires every timer that falls due, in due
+ * order (ties in the order they were set), each seeing `now()` at its own due time.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private nextSeq = 0;
+  private readonly timers = new Map<number, { due: number; seq: number; fn: () => void }>();
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(ms: number, fn: () => void): ClockTimer {
+    const seq = this.nextSeq++;
+    this.timers.set(seq, { due: this.current + Math.max(0, ms), seq, fn });
+    return { cancel: () => this.timers.delete(seq) };
+  }
+
+  /** Timers not yet fired. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  advance(ms: number): void {
+    const until = this.current + Math.max(0, ms);
+    for (;;) {
+      let next: { due: number; seq: number; fn: () => void } | undefined;
+      for (const t of this.timers.values())
+        if (t.due <= until && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq)))
+          next = t;
+      if (!next) break;
+      this.timers.delete(next.seq);
+      this.current = next.due;
+      next.fn();
+    }
+    this.current = until;
+  }
+}
