@@ -13,6 +13,7 @@ import {
 import type { CreateRequest__Output } from '../../generated/flotilla/control/v1/CreateRequest.js';
 import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
+import { checkPortConflicts } from '../allocator/index.js';
 import type { NewObjectInput, ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { parseJsonField } from './json.js';
@@ -30,6 +31,8 @@ export function serviceHandlers(ctx: ControlContext) {
 async function createService(ctx: ControlContext, request: CreateRequest__Output): Promise<WriteResponse> {
   if (request.data.length > 0) throw new ValidationError('data', 'only secrets and configs carry data');
   const spec = readSpec(ctx, request.specJson);
+  // A published port taken by another service is refused here, not discovered by the allocator.
+  checkPortConflicts(spec.endpointSpec, undefined, ctx.store.list('service'));
   const object: NewObjectInput<Service> = isJob(spec)
     ? { spec, jobStatus: { jobIteration: { index: 0 }, lastExecution: ctx.now().toISOString() } }
     : { spec };
@@ -46,6 +49,7 @@ async function updateService(ctx: ControlContext, request: UpdateRequest__Output
     throw new ValidationError('spec.name', `cannot be changed (the service is named "${current.spec.name}")`);
   const [from, to] = [modeName(current.spec), modeName(spec)];
   if (from !== to) throw new ValidationError('spec.mode', `cannot change from ${from} to ${to}`);
+  checkPortConflicts(spec.endpointSpec, current.id, ctx.store.list('service'));
 
   const object: ObjectInput<Service> = {
     ...current,

@@ -1,0 +1,40 @@
+// Which NEW tasks the allocator hands to the scheduler: those whose service has its endpoint
+// allocated, and that are still meant to run. SwarmKit's allocator writes PENDING with the
+// message "pending task scheduling" (PENDING and ALLOCATED were merged long ago).
+
+import { taskStateRank, type Task } from '../../api/index.js';
+import type { DeepReadonly, ObjectInput } from '../store/index.js';
+
+export const PENDING_MESSAGE = 'pending task scheduling';
+
+type StoredTask = DeepReadonly<Task>;
+
+export interface TaskTransition {
+  task: StoredTask;
+  updated: ObjectInput<Task>;
+}
+
+export function isNewTask(task: StoredTask): boolean {
+  return task.status.state === 'new';
+}
+
+/**
+ * NEW → PENDING for the tasks whose service is allocated, in id order. A task no longer meant
+ * to run (desired past COMPLETE) stays NEW: the orchestrator removes it.
+ */
+export function tasksToPend(
+  tasks: Iterable<StoredTask>,
+  allocatedServices: ReadonlySet<string>,
+  at: string,
+): TaskTransition[] {
+  const transitions: TaskTransition[] = [];
+  for (const task of tasks) {
+    if (!isNewTask(task) || taskStateRank(task.desiredState) > taskStateRank('complete')) continue;
+    if (!allocatedServices.has(task.serviceId)) continue;
+    transitions.push({
+      task,
+      updated: { ...task, status: { state: 'pending', timestamp: at, message: PENDING_MESSAGE } },
+    });
+  }
+  return transitions.sort((a, b) => (a.task.id < b.task.id ? -1 : a.task.id > b.task.id ? 1 : 0));
+}
