@@ -1,0 +1,48 @@
+// The global orchestrator's driver: passes when services or nodes change, and when tasks appear,
+// vanish or change their desired state.
+
+import { isTerminal } from '../../../api/index.js';
+import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { readSnapshot } from '../snapshot.js';
+import { planGlobal } from './reconcile.js';
+
+export type GlobalOrchestratorOptions = LoopOptions;
+
+export class GlobalOrchestrator {
+  private readonly loop: ControlLoop;
+
+  constructor(options: GlobalOrchestratorOptions) {
+    const { store } = options;
+    this.loop = new ControlLoop(options, {
+      name: 'orchestrator.global',
+      watch: { kinds: ['service', 'task', 'node'] },
+      wants: wantsGlobalPass,
+      plan: (now) => planGlobal(readSnapshot(store), now),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+
+  get passes(): number {
+    return this.loop.passes;
+  }
+}
+
+function wantsGlobalPass(event: ApiStoreEvent): boolean {
+  if (event.kind !== 'task' || event.type !== 'update' || !event.previous) return true;
+  const { object, previous } = event;
+  return (
+    object.desiredState !== previous.desiredState ||
+    (object.status.state !== previous.status.state && isTerminal(object.status.state))
+  );
+}

@@ -1,0 +1,56 @@
+// The restart supervisor's driver: passes over the store when a task's status or desired state
+// changes, when nodes change, and when a restart delay it scheduled runs out.
+
+import { isTerminal } from '../../../api/index.js';
+import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { readSnapshot } from '../snapshot.js';
+import { DEFAULT_RESTART_TUNING, type RestartTuning } from './policy.js';
+import { planRestarts } from './supervise.js';
+
+export interface RestartSupervisorOptions extends LoopOptions {
+  tuning?: Partial<RestartTuning>;
+}
+
+export class RestartSupervisor {
+  private readonly loop: ControlLoop;
+
+  constructor(options: RestartSupervisorOptions) {
+    const tuning: RestartTuning = { ...DEFAULT_RESTART_TUNING, ...options.tuning };
+    const { store } = options;
+    this.loop = new ControlLoop(options, {
+      name: 'orchestrator.restart',
+      watch: { kinds: ['task', 'node', 'service'] },
+      wants: wantsRestartPass,
+      plan: (now) => planRestarts(readSnapshot(store), now, tuning),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** A pass is running or due shortly (tests wait for this to clear). */
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+
+  get passes(): number {
+    return this.loop.passes;
+  }
+}
+
+function wantsRestartPass(event: ApiStoreEvent): boolean {
+  if (event.kind !== 'task') return true;
+  // Scheduler and allocator progress (NEW → ASSIGNED) changes nothing here; an ended status,
+  // a desired-state change or a task disappearing (a blocker gone) does.
+  const { object, previous } = event;
+  if (event.type !== 'update' || !previous) return true;
+  return (
+    object.desiredState !== previous.desiredState ||
+    (object.status.state !== previous.status.state && isTerminal(object.status.state))
+  );
+}

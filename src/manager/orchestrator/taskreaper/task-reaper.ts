@@ -1,0 +1,67 @@
+// The task reaper's driver: passes (batched over 250 ms, as SwarmKit's reaper) when tasks are
+// created, end, change desired state or vanish, when services or nodes are deleted, and when the
+// cluster's retention limit changes.
+
+import { isTerminal } from '../../../api/index.js';
+import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { readSnapshot } from '../snapshot.js';
+import { planReaping } from './reap.js';
+
+export type TaskReaperOptions = LoopOptions;
+
+export const DEFAULT_REAPER_BATCH_DELAY_MS = 250;
+
+export class TaskReaper {
+  private readonly loop: ControlLoop;
+
+  constructor(options: TaskReaperOptions) {
+    const { store } = options;
+    this.loop = new ControlLoop(
+      options,
+      {
+        name: 'orchestrator.taskreaper',
+        watch: { kinds: ['task', 'service', 'node', 'cluster'] },
+        wants: wantsReaperPass,
+        plan: () => planReaping(readSnapshot(store)),
+      },
+      { batchDelayMs: DEFAULT_REAPER_BATCH_DELAY_MS },
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+
+  get passes(): number {
+    return this.loop.passes;
+  }
+}
+
+function wantsReaperPass(event: ApiStoreEvent): boolean {
+  switch (event.kind) {
+    case 'task': {
+      if (event.type !== 'update' || !event.previous) return true;
+      const { object, previous } = event;
+      return (
+        object.desiredState !== previous.desiredState ||
+        (object.status.state !== previous.status.state && isTerminal(object.status.state))
+      );
+    }
+    case 'service':
+    case 'node':
+      // A service's retention follows its restart policy; a deleted node frees its global tasks.
+      return event.type !== 'create';
+    case 'cluster':
+      return true;
+    default:
+      return false;
+  }
+}
