@@ -99,7 +99,7 @@ async function main(): Promise<void> {
       return m;
     };
     const a = await start('a', { mode: 'init', listenAddr: addr(1) });
-    const { secret } = await a.request('joinSecret', {});
+    const { secret } = await a.request('joinToken', {});
     for (const [name, n] of [
       ['b', 2],
       ['c', 3],
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         mode: 'join',
         listenAddr: addr(n),
         joinAddr: a.address,
-        joinSecret: secret,
+        joinToken: secret,
       });
       await waitUntil(
         `${name} to be a voter in a's membership`,

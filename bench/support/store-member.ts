@@ -17,7 +17,7 @@ export interface MemberConfig {
   dataDir: string;
   listenAddr: string;
   joinAddr?: string;
-  joinSecret?: string;
+  joinToken?: string;
 }
 
 export type MemberReady = { ready: true; id: string; address: string } | { ready: false; error: string };
@@ -36,8 +36,8 @@ export interface MemberCalls {
       voters: string[];
     };
   };
-  /** The cluster's manager join secret, read from this manager's store (no RPC involved). */
-  joinSecret: { params: Record<string, never>; result: { secret: string } };
+  /** The cluster's manager join token, read from this manager's store (no RPC involved). */
+  joinToken: { params: Record<string, never>; result: { secret: string } };
   /**
    * `manager.store.update(ops)` here; resolvedAtMs is the wall clock (performance.timeOrigin +
    * performance.now(), comparable across processes on one host) when the update resolved.
@@ -64,7 +64,7 @@ export type MemberReply =
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<MemberRequestType>([
   'status',
-  'joinSecret',
+  'joinToken',
   'update',
   'count',
   'snapshot',
@@ -113,10 +113,10 @@ async function handle(manager: Manager, request: MemberRequest): Promise<unknown
         voters: [...manager.raft.membership().voters],
       } satisfies MemberCalls['status']['result'];
     }
-    case 'joinSecret': {
+    case 'joinToken': {
       const [cluster] = manager.store.list('cluster');
       if (!cluster) throw new Error('no cluster object in this manager’s store yet');
-      return { secret: cluster.joinTokens.manager } satisfies MemberCalls['joinSecret']['result'];
+      return { secret: cluster.joinTokens.manager } satisfies MemberCalls['joinToken']['result'];
     }
     case 'update': {
       const { version, objects } = await manager.store.update(request.ops);
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
           listenAddr: config.listenAddr,
           logger,
           joinAddr: config.joinAddr ?? '',
-          joinSecret: config.joinSecret ?? '',
+          joinToken: config.joinToken ?? '',
         });
 
   let stopping = false;

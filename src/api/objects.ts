@@ -249,11 +249,25 @@ export interface TaskDefaults {
   logDriver?: Driver;
 }
 
+/** Swarm's RootCA: what every manager needs to issue and check node certificates. */
+export interface RootCA {
+  /** PEM: the root certificate nodes trust. */
+  caCert: string;
+  /** PEM (PKCS#8): the signing key. Held in the store (encrypted at rest); the API never returns it. */
+  caKey: string;
+  /** The root's digest as join tokens carry it (base36 sha256 of its DER). */
+  caCertHash: string;
+}
+
 export interface Cluster {
   id: string;
   meta: Meta;
   spec: ClusterSpec;
   joinTokens: { worker: string; manager: string };
+  /** The cluster's certificate authority; absent only in clusters run without TLS (tests). */
+  rootCA?: RootCA;
+  /** Nodes removed from the cluster: their certificates are refused until they expire. */
+  removedNodes?: string[];
   rootRotationInProgress: boolean;
   /** Subnets overlay networks are carved from. */
   defaultAddrPool: string[];

@@ -11,7 +11,7 @@ export interface DaemonConfig {
   listenAddr?: string;
   advertiseAddr?: string;
   joinAddr?: string;
-  joinSecret?: string;
+  joinToken?: string;
   forceNewCluster?: boolean;
   tuning?: ManagerTuning;
   logLevel?: LogLevel;
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
         listenAddr: required(config.listenAddr, 'listenAddr'),
         advertiseAddr: config.advertiseAddr,
         joinAddr: required(config.joinAddr, 'joinAddr'),
-        joinSecret: required(config.joinSecret, 'joinSecret'),
+        joinToken: required(config.joinToken, 'joinToken'),
       });
       break;
     case 'start':

@@ -4,4 +4,3 @@ export { DataDirError, Manager } from './manager.js';
 export type { InitOptions, JoinOptions, ManagerTuning, StartOptions } from './manager.js';
 export { IdentityError, readIdentity } from './node-identity.js';
 export type { NodeIdentity } from './node-identity.js';
-export { PermissionDeniedError } from './membership-service.js';

@@ -8,7 +8,7 @@ import { withClusterDefaults, type Node } from '../api/index.js';
 import type { ConfState, RaftNode, RaftStatus } from '../raft/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
-import { newJoinSecret } from './membership-service.js';
+import { newJoinToken, rootCADigest, type SigningCA } from './ca/index.js';
 import type { DeepReadonly, StoreOperation, TransactionResult } from './store/index.js';
 import type { ApiObjectTypes } from './control/index.js';
 
@@ -116,6 +116,8 @@ export interface ManagerStatusLoopOptions {
   store: ApiStore;
   node: RaftNode<TransactionResult>;
   clusterId: string;
+  /** The founding manager's CA, to create the cluster object with (it then lives in the store). */
+  signingCA?: SigningCA;
   logger: Logger;
   /** Resync period; default 3 s. */
   intervalMs?: number;
@@ -255,9 +257,20 @@ export class ManagerStatusLoop {
   }
 
   private async createCluster(): Promise<void> {
+    const { signingCA } = this.options;
+    if (!signingCA) {
+      // Only the founding manager holds the CA before the cluster object exists.
+      this.log.warn('no cluster object, and no CA key on this manager to create it with');
+      return;
+    }
     this.log.info('writing the cluster object');
-    const manager = newJoinSecret();
-    const worker = newJoinSecret();
+    const rootCA = {
+      caCert: signingCA.certPem,
+      caKey: signingCA.keyPem,
+      caCertHash: rootCADigest(signingCA.certPem),
+    };
+    const manager = newJoinToken(signingCA.certPem);
+    const worker = newJoinToken(signingCA.certPem);
     await this.options.store.update([
       {
         op: 'create',
@@ -266,6 +279,8 @@ export class ManagerStatusLoop {
           id: this.options.clusterId,
           spec: withClusterDefaults(),
           joinTokens: { worker, manager },
+          rootCA,
+          removedNodes: [],
           rootRotationInProgress: false,
           defaultAddrPool: ['10.0.0.0/8'],
           subnetSize: 24,

@@ -1,15 +1,24 @@
-// A manager node: one gRPC server hosting the Raft transport, the control API and the Membership
-// service; a RaftNode whose state machine is the cluster store; and the leader-only loop that keeps
-// managers' Node objects current. Manager.init founds a cluster, Manager.join enters one,
-// Manager.start restarts from the data directory (DATA_DIR/node.json + DATA_DIR/raft).
+// A manager node: one gRPC server (mutual TLS with the cluster's certificates) hosting the Raft
+// transport, the control API, the Membership service and the NodeCA; a local admin socket
+// (DATA_DIR/control.sock) serving the control API to the host's operator; a RaftNode whose state
+// machine is the cluster store; the leader-only loop that keeps managers' Node objects current;
+// and the renewal of its own certificate. Manager.init founds a cluster (and its root CA),
+// Manager.join enters one with a manager join token, Manager.start restarts from the data
+// directory (node.json, certs/, raft/).
 
 import { EventEmitter } from 'node:events';
-import { access, rm } from 'node:fs/promises';
+import { access, chmod, rm } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { newId } from '../api/index.js';
 import { FlotillaClient } from '../client/index.js';
-import { GrpcRaftTransport, openDiskStorage, raftServerOptions, RaftNode } from '../raft/index.js';
+import {
+  GrpcRaftTransport,
+  openDiskStorage,
+  PeerRefusedError,
+  raftServerOptions,
+  RaftNode,
+} from '../raft/index.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import {
   controlServerOptions,
@@ -18,6 +27,27 @@ import {
   type ApiObjectTypes,
   type ControlService,
 } from './control/index.js';
+import { certificateAuthorizer } from './authz.js';
+import { fetchTrustedRoot, registerNodeCAService, requestNodeCertificate } from './ca-service.js';
+import {
+  CERTS_DIR,
+  channelCredentials,
+  createCsr,
+  createRootCA,
+  generateNodeKey,
+  issueNodeCertificate,
+  PeerAuthError,
+  readNodeCertificates,
+  readSigningCA,
+  reloadableChannelCredentials,
+  reloadableServerCredentials,
+  ReloadableTlsIdentity,
+  writeCASigningKey,
+  writeNodeCertificates,
+  type NodeCertificates,
+  type SigningCA,
+} from './ca/index.js';
+import { CertificateRenewer } from './cert-renewer.js';
 import { ManagerStatusLoop } from './manager-status.js';
 import { callJoin, callLeave, callMemberStatus, registerMembershipService } from './membership-service.js';
 import { RemovalWatch } from './removal-watch.js';
@@ -34,6 +64,11 @@ export interface ManagerTuning {
   unreachableAfterMs?: number;
   /** How long a joining manager may take to catch up before it is removed; default 2 min. */
   learnerCatchUpTimeoutMs?: number;
+  /**
+   * Lifetime of the node certificates this manager issues, its own first one included. Default:
+   * the cluster's caConfig.nodeCertExpiry (90 days); the API will not go below an hour, tests do.
+   */
+  certExpiryMs?: number;
 }
 
 export interface InitOptions {
@@ -49,7 +84,8 @@ export interface InitOptions {
 export interface JoinOptions extends InitOptions {
   /** Any manager of the cluster. */
   joinAddr: string;
-  joinSecret: string;
+  /** The cluster's manager join token (SWMTKN-1-…). */
+  joinToken: string;
 }
 
 export interface StartOptions {
@@ -66,9 +102,16 @@ export class DataDirError extends Error {
   override readonly name = 'DataDirError';
 }
 
+/** The local admin socket: the control API without certificates, guarded by file permissions. */
+export const CONTROL_SOCKET = 'control.sock';
+
 interface Parts {
   identity: NodeIdentity;
   dataDir: string;
+  tls: ReloadableTlsIdentity;
+  localServer: grpc.Server;
+  localControl: ControlService;
+  renewer: CertificateRenewer;
   store: ReplicatedStore<ApiObjectTypes>;
   node: RaftNode<TransactionResult>;
   transport: GrpcRaftTransport;
@@ -130,12 +173,22 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.parts.store;
   }
 
-  /** A control API client connected to this manager; close it when done. */
-  client(): FlotillaClient {
-    return new FlotillaClient({ address: this.address });
+  /** The path of the local admin socket. */
+  get controlSocket(): string {
+    return joinPath(this.parts.dataDir, CONTROL_SOCKET);
   }
 
-  /** Founds a new cluster with this node as its only manager. */
+  /** This manager's certificate renewal (status and tests). */
+  get certificates(): CertificateRenewer {
+    return this.parts.renewer;
+  }
+
+  /** A control API client on this manager's local admin socket; close it when done. */
+  client(): FlotillaClient {
+    return new FlotillaClient({ address: `unix:${this.controlSocket}` });
+  }
+
+  /** Founds a new cluster with this node as its only manager, and its root CA. */
   static async init(options: InitOptions): Promise<Manager> {
     await refuseExisting(options.dataDir);
     const identity: NodeIdentity = {
@@ -149,9 +202,23 @@ export class Manager extends EventEmitter<ManagerEvents> {
     let parts: Parts | null = null;
     let written = false;
     try {
-      parts = await assemble(identity, options.dataDir, options.logger, options.tuning, false, true);
-      // Raft first, identity last: node.json names a node whose Raft state exists. A crash in
-      // between leaves Raft data without node.json, which init, join and start all refuse.
+      const ca = await createRootCA();
+      const keyPem = await generateNodeKey();
+      const certChainPem = await issueNodeCertificate(ca, await createCsr(keyPem), {
+        nodeId: identity.id,
+        role: 'manager',
+        clusterId: identity.clusterId,
+        validityMs: options.tuning?.certExpiryMs,
+      });
+      const certs: NodeCertificates = { rootsPem: ca.certPem, keyPem, certChainPem };
+      await writeNodeCertificates(options.dataDir, certs);
+      await writeCASigningKey(options.dataDir, ca.keyPem);
+      parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning, {
+        bootstrapSelf: true,
+        signingCA: ca,
+      });
+      // Certificates and Raft first, identity last: node.json names a node whose state exists. A
+      // crash in between leaves state without node.json, which init, join and start all refuse.
       await parts.node.start();
       await writeIdentity(options.dataDir, identity);
       written = true;
@@ -169,33 +236,49 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return new Manager(parts);
   }
 
-  /** Joins the cluster the manager at joinAddr belongs to, as a new manager. */
+  /**
+   * Joins the cluster the manager at joinAddr belongs to, as a new manager: checks that manager's
+   * root CA against the token's digest, gets a manager certificate for the token (the CA assigns
+   * the node id), then asks to be added to Raft as a learner.
+   */
   static async join(options: JoinOptions): Promise<Manager> {
     await refuseExisting(options.dataDir);
-    const id = newId();
     const advertiseAddr = options.advertiseAddr ?? options.listenAddr;
-    const identity: NodeIdentity = {
-      format: 1,
-      id,
-      role: 'manager',
-      listenAddr: options.listenAddr,
-      advertiseAddr,
-      clusterId: '',
-    };
     let parts: Parts | null = null;
     try {
-      parts = await assemble(identity, options.dataDir, options.logger, options.tuning);
-      // The server is up before the cluster knows us, so the leader's first appends get through.
-      const reply = await callJoin(options.joinAddr, {
-        secret: options.joinSecret,
-        nodeId: id,
-        address: advertiseAddr,
+      const rootPem = await fetchTrustedRoot(options.joinAddr, options.joinToken);
+      const keyPem = await generateNodeKey();
+      const issued = await requestNodeCertificate(options.joinAddr, rootPem, {
+        csr: await createCsr(keyPem),
+        token: options.joinToken,
+        addr: hostOf(advertiseAddr),
       });
+      if (issued.role !== 'manager')
+        throw new DataDirError(
+          `the join token is a ${issued.role} token: a manager joins with the manager token (\`flotilla join-token manager\`)`,
+        );
+      const certs: NodeCertificates = {
+        rootsPem: issued.rootCa,
+        keyPem,
+        certChainPem: issued.certificateChain,
+      };
+      await writeNodeCertificates(options.dataDir, certs);
+      const identity: NodeIdentity = {
+        format: 1,
+        id: issued.nodeId,
+        role: 'manager',
+        listenAddr: options.listenAddr,
+        advertiseAddr,
+        clusterId: '',
+      };
+      parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning);
+      // The server is up before the cluster knows us, so the leader's first appends get through.
+      const reply = await callJoin(options.joinAddr, channelCredentials(certs), { address: advertiseAddr });
       for (const m of reply.members)
-        if (m.id !== id && m.address !== '') parts.transport.setPeer(m.id, m.address);
+        if (m.id !== identity.id && m.address !== '') parts.transport.setPeer(m.id, m.address);
       identity.clusterId = reply.clusterId;
       identity.peers = Object.fromEntries(
-        reply.members.filter((m) => m.id !== id && m.address !== '').map((m) => [m.id, m.address]),
+        reply.members.filter((m) => m.id !== identity.id && m.address !== '').map((m) => [m.id, m.address]),
       );
       await writeIdentity(options.dataDir, identity);
       await parts.node.start();
@@ -207,7 +290,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       await abandon(options.dataDir);
       throw err;
     }
-    parts.log.info('joined the cluster as a learner', { cluster: identity.clusterId });
+    parts.log.info('joined the cluster as a learner', { cluster: parts.identity.clusterId });
     return new Manager(parts);
   }
 
@@ -222,13 +305,15 @@ export class Manager extends EventEmitter<ManagerEvents> {
       throw new DataDirError(
         `${options.dataDir} holds node ${identity.id}, which the cluster demoted to worker: it no longer runs the manager role`,
       );
-    const parts = await assemble(
-      identity,
-      options.dataDir,
-      options.logger,
-      options.tuning,
-      options.forceNewCluster,
-    );
+    const certs = await readNodeCertificates(options.dataDir);
+    if (!certs)
+      throw new DataDirError(
+        `${options.dataDir} holds node ${identity.id} but no certificates (${CERTS_DIR}/): it cannot prove who it is`,
+      );
+    const parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning, {
+      forceNewCluster: options.forceNewCluster,
+      signingCA: (await readSigningCA(options.dataDir)) ?? undefined,
+    });
     try {
       await parts.node.start();
       startLoops(parts);
@@ -247,19 +332,16 @@ export class Manager extends EventEmitter<ManagerEvents> {
    * Raft membership, then it stops. The data directory's identity is deleted (it cannot rejoin).
    */
   async leave(): Promise<void> {
-    const { node, store, dataDir } = this.parts;
+    const { node, dataDir } = this.parts;
     this.leaving = true;
     const conf = node.membership();
     if (conf.voters.length <= 1 && conf.voters.includes(this.id))
       throw new FailedPreconditionError('the last manager of the cluster cannot leave it');
     if (node.isLeader()) await node.transferLeadership();
-    const [cluster] = store.list('cluster');
-    if (!cluster) throw new FailedPreconditionError('no cluster object: cannot authenticate the leave');
     if (node.leader().id === '') await node.waitForLeader();
-    await callLeave(node.leader().address, { secret: cluster.joinTokens.manager, nodeId: this.id });
+    await callLeave(node.leader().address, channelCredentials(this.parts.tls.current), { nodeId: this.id });
     await this.stop();
-    await rm(joinPath(dataDir, 'node.json'), { force: true });
-    await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
+    await abandon(dataDir);
   }
 
   /**
@@ -290,10 +372,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Removes what a failed init or join left in the data directory. */
+/** Removes a node's state from the data directory (a failed init or join, or a leave). */
 async function abandon(dataDir: string): Promise<void> {
-  await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
   await rm(joinPath(dataDir, 'node.json'), { force: true });
+  await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
+  await rm(joinPath(dataDir, CERTS_DIR), { recursive: true, force: true });
+}
+
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
 }
 
 async function refuseExisting(dataDir: string): Promise<void> {
@@ -301,10 +389,11 @@ async function refuseExisting(dataDir: string): Promise<void> {
     throw new DataDirError(
       `${dataDir} already holds a node (node.json): use start to restart it, or choose an empty directory`,
     );
-  if (await exists(joinPath(dataDir, 'raft')))
-    throw new DataDirError(
-      `${dataDir} holds Raft data but no node.json (an init or join was interrupted): remove ${joinPath(dataDir, 'raft')} first`,
-    );
+  for (const leftover of ['raft', CERTS_DIR])
+    if (await exists(joinPath(dataDir, leftover)))
+      throw new DataDirError(
+        `${dataDir} holds ${leftover}/ but no node.json (an init or join was interrupted): remove ${joinPath(dataDir, leftover)} first`,
+      );
 }
 
 /** One grpc server for the three services: each side's message limits, the larger of each. */
@@ -317,17 +406,40 @@ function serverOptions(): grpc.ServerOptions {
   return merged;
 }
 
+interface AssembleOptions {
+  forceNewCluster?: boolean;
+  /** Init's one-member cluster, used only when the storage is empty. */
+  bootstrapSelf?: boolean;
+  /** The CA key on disk (the founding manager's), to create the cluster object with. */
+  signingCA?: SigningCA;
+}
+
 async function assemble(
   identity: NodeIdentity,
+  certs: NodeCertificates,
   dataDir: string,
   logger: Logger | undefined,
   tuning: ManagerTuning = {},
-  forceNewCluster = false,
-  bootstrapSelf = false,
+  options: AssembleOptions = {},
 ): Promise<Parts> {
   const log = (logger ?? silentLogger).child({ node: identity.id });
   const store = new ReplicatedStore<ApiObjectTypes>({ logger: log });
-  const transport = new GrpcRaftTransport({ selfId: identity.id, logger: log });
+  const tls = new ReloadableTlsIdentity(certs);
+  const authorizer = certificateAuthorizer(store);
+  const transport = new GrpcRaftTransport({
+    selfId: identity.id,
+    logger: log,
+    channelCredentials: () => reloadableChannelCredentials(tls),
+    // Raft peers are managers, each speaking only for itself (its certificate names it).
+    authorize: (call) => {
+      try {
+        return authorizer.require(call, ['manager'])?.nodeId;
+      } catch (err) {
+        if (err instanceof PeerAuthError) throw new PeerRefusedError(err.grpcCode, err.message);
+        throw err;
+      }
+    },
+  });
   const storage = await openDiskStorage(joinPath(dataDir, 'raft'), { logger: log });
   const node = new RaftNode<TransactionResult>({
     id: identity.id,
@@ -335,10 +447,9 @@ async function assemble(
     storage,
     transport,
     stateMachine: store,
-    // Used only when the storage is empty: init's one-member cluster.
-    bootstrap: bootstrapSelf ? [{ id: identity.id, address: identity.advertiseAddr }] : undefined,
+    bootstrap: options.bootstrapSelf ? [{ id: identity.id, address: identity.advertiseAddr }] : undefined,
     peers: identity.peers,
-    forceNewCluster,
+    forceNewCluster: options.forceNewCluster ?? false,
     heartbeatMs: tuning.heartbeatMs,
     electionMs: tuning.electionMs,
     snapshotEntries: tuning.snapshotEntries,
@@ -349,50 +460,121 @@ async function assemble(
     store,
     node,
     clusterId: identity.clusterId,
+    signingCA: options.signingCA,
     logger: log,
     intervalMs: tuning.statusIntervalMs,
     unreachableAfterMs: tuning.unreachableAfterMs,
     learnerCatchUpTimeoutMs: tuning.learnerCatchUpTimeoutMs,
   });
+  const credentials = (): grpc.ChannelCredentials => channelCredentials(tls.current);
   const removalWatch = new RemovalWatch({
     selfId: identity.id,
     node,
-    ask: (address, nodeId) => callMemberStatus(address, nodeId),
+    ask: (address, nodeId) => callMemberStatus(address, credentials(), nodeId),
     intervalMs: tuning.statusIntervalMs,
+    logger: log,
+  });
+  const renewer = new CertificateRenewer({
+    dataDir,
+    tls,
+    // This manager first (it can sign), then the others.
+    managers: () => {
+      const conf = node.membership();
+      const others = Object.entries(conf.addresses)
+        .filter(([id, address]) => id !== identity.id && address !== '')
+        .map(([, address]) => address);
+      return [identity.advertiseAddr, ...others];
+    },
     logger: log,
   });
   const server = new grpc.Server(serverOptions());
   transport.register(server);
-  const control = registerControlService(server, { store, node, logger: log });
-  registerMembershipService(server, { store, node, logger: log, onLearnerAdded: () => status.kick() });
+  const control = registerControlService(server, {
+    store,
+    node,
+    logger: log,
+    authorize: (call) => authorizer.require(call, ['manager', 'admin']),
+  });
+  registerMembershipService(server, {
+    store,
+    node,
+    authorizer,
+    credentials,
+    logger: log,
+    onLearnerAdded: () => status.kick(),
+  });
+  registerNodeCAService(server, { store, authorizer, logger: log, certExpiryMs: tuning.certExpiryMs });
+  const localServer = new grpc.Server(controlServerOptions());
+  // The admin socket's file permissions are its access control: every caller may proceed.
+  const localControl = registerControlService(localServer, { store, node, logger: log });
   try {
-    await new Promise<number>((resolve, reject) =>
-      server.bindAsync(identity.listenAddr, grpc.ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      ),
+    // A client without a certificate may connect (a node joining asks the CA for its first one);
+    // every service but the CA's first issue refuses calls without a valid cluster certificate.
+    await bind(
+      server,
+      identity.listenAddr,
+      reloadableServerCredentials(tls, { requireClientCertificate: false }),
     );
+    await bindControlSocket(localServer, joinPath(dataDir, CONTROL_SOCKET));
   } catch (err) {
     await storage.close();
     server.forceShutdown();
+    localServer.forceShutdown();
     throw err;
   }
-  return { identity, dataDir, store, node, transport, server, control, status, removalWatch, log };
+  return {
+    identity,
+    dataDir,
+    tls,
+    localServer,
+    localControl,
+    renewer,
+    store,
+    node,
+    transport,
+    server,
+    control,
+    status,
+    removalWatch,
+    log,
+  };
+}
+
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+  );
+}
+
+/**
+ * The local admin socket. A socket left by a killed process is replaced (this process owns the
+ * data directory); the socket is made accessible to its owner only.
+ */
+async function bindControlSocket(server: grpc.Server, path: string): Promise<void> {
+  await rm(path, { force: true });
+  await bind(server, `unix:${path}`, grpc.ServerCredentials.createInsecure());
+  await chmod(path, 0o600);
 }
 
 /** The loops that run on every manager once its Raft node has started. */
 function startLoops(parts: Parts): void {
   parts.status.start();
   parts.removalWatch.start();
+  parts.renewer.start();
 }
 
 async function shutdown(parts: Parts): Promise<void> {
   // The loop may be waiting on a proposal: stopping the node fails it at once.
   const loopStopped = parts.status.stop();
   const watchStopped = parts.removalWatch.stop();
+  const renewerStopped = parts.renewer.stop();
   parts.control.stop();
+  parts.localControl.stop();
+  parts.localServer.forceShutdown();
   await parts.node.stop();
   await loopStopped;
   await watchStopped;
+  await renewerStopped;
   await parts.transport.stop();
   // Peers' streams may hold the server open: give them a moment, then cut them.
   await new Promise<void>((resolve) => {

@@ -1,13 +1,10 @@
 // The Membership gRPC service (proto/membership.proto) every manager serves next to the Raft
-// transport and the control API: Join adds a new manager as a Raft learner once its manager join
-// secret checks out; Leave removes a manager (on the leader). Plus the client side of both.
+// transport and the control API: Join adds the calling manager as a Raft learner; Leave removes
+// a manager (on the leader); MemberStatus tells a member whether it still is one. Every call
+// needs a manager certificate (the CA issued it for a manager join token); the node a call
+// concerns is the caller's own. Plus the client side of all three.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { isId } from '../api/index.js';
 import type { JoinRequest__Output } from '../generated/flotilla/membership/v1/JoinRequest.js';
 import type { JoinResponse, JoinResponse__Output } from '../generated/flotilla/membership/v1/JoinResponse.js';
@@ -24,59 +21,15 @@ import { InvalidConfChangeError, type RaftNode } from '../raft/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
 import { ControlError, errorFromStatus, FailedPreconditionError, toStatus } from './control/index.js';
+import type { Authorizer } from './authz.js';
+import { loadProtoPackage } from './proto-package.js';
 import type { TransactionResult } from './store/index.js';
-
-/** The manager join secret: 32 random bytes, base64url (the identity work turns it into tokens). */
-export function newJoinSecret(random: (size: number) => Uint8Array = randomBytes): string {
-  return Buffer.from(random(32)).toString('base64url');
-}
-
-/** Compares two secrets in constant time (hashing first makes the lengths equal too). */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && expected !== '';
-}
-
-export class PermissionDeniedError extends ControlError {
-  constructor(message: string) {
-    super('PERMISSION_DENIED', message);
-    this.name = 'PermissionDeniedError';
-  }
-}
-
-const WRONG_SECRET =
-  'the manager join secret is not valid for this cluster (read it from the Cluster object, joinTokens.manager)';
-
-let definition: ProtoGrpcType | undefined;
-
-function loadDefinition(): ProtoGrpcType {
-  if (definition) return definition;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  let file = '';
-  for (;;) {
-    const candidate = join(dir, 'proto', 'membership.proto');
-    if (existsSync(candidate)) {
-      file = candidate;
-      break;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`proto/membership.proto not found above ${dir}`);
-    dir = parent;
-  }
-  // The same options as the generated types (npm run gen:proto).
-  const packageDefinition = protoLoader.loadSync(file, {
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  definition = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
-  return definition;
-}
 
 export interface MembershipServiceOptions {
   store: ApiStore;
+  authorizer: Authorizer;
+  /** This manager's channel credentials, to forward a leave to the leader. */
+  credentials: () => grpc.ChannelCredentials;
   node: RaftNode<TransactionResult>;
   logger: Logger;
   /** Called once a learner was added, so the leader's loop promotes it soon. */
@@ -89,32 +42,38 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
   const timeoutMs = options.timeoutMs ?? 10_000;
   const { store, node } = options;
 
-  /** The cluster's manager join secret, as of a linearizable read (a rotated one counts at once). */
-  const checkSecret = async (secret: string): Promise<string> => {
+  /** The calling manager's node id, proved by its certificate. */
+  const caller = (call: grpc.ServerUnaryCall<unknown, unknown>): string => {
+    const identity = options.authorizer.require(call, ['manager']);
+    if (identity === null) throw new FailedPreconditionError('membership calls need a manager certificate');
+    return identity.nodeId;
+  };
+
+  const join = async (
+    request: JoinRequest__Output,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<JoinResponse> => {
+    const nodeId = caller(call);
+    if (!/^[^\s:]+:\d{1,5}$/.test(request.address))
+      throw new ControlError('INVALID_ARGUMENT', 'address: expected host:port');
     await store.readBarrier({ timeoutMs });
     const [cluster] = store.list('cluster');
     if (!cluster) throw new FailedPreconditionError('the cluster is not initialised yet (no cluster object)');
-    if (!secretsEqual(secret, cluster.joinTokens.manager)) throw new PermissionDeniedError(WRONG_SECRET);
-    return cluster.id;
-  };
-
-  const join = async (request: JoinRequest__Output): Promise<JoinResponse> => {
-    if (!isId(request.nodeId)) throw new ControlError('INVALID_ARGUMENT', 'nodeId: not a node id');
-    if (!/^[^\s:]+:\d{1,5}$/.test(request.address))
-      throw new ControlError('INVALID_ARGUMENT', 'address: expected host:port');
-    const clusterId = await checkSecret(request.secret);
+    if (store.get('node', nodeId)?.spec.role !== 'manager')
+      throw new ControlError('PERMISSION_DENIED', `node ${nodeId} is not a manager of this cluster`);
+    const clusterId = cluster.id;
     const conf = node.membership();
-    const known = conf.addresses[request.nodeId];
-    const isMember = conf.voters.includes(request.nodeId) || conf.learners.includes(request.nodeId);
+    const known = conf.addresses[nodeId];
+    const isMember = conf.voters.includes(nodeId) || conf.learners.includes(nodeId);
     if (isMember && known !== request.address)
       throw new FailedPreconditionError(
-        `node ${request.nodeId} is already a member at ${known ?? '?'}; restart it from its data directory`,
+        `node ${nodeId} is already a member at ${known ?? '?'}; restart it from its data directory`,
       );
     // A retried Join (the answer was lost) finds the learner already there and gets the same reply.
     if (!isMember) {
       // Forwarded to the leader; resolves once the change is applied here.
-      await node.addLearner(request.nodeId, request.address, { forward: true, timeoutMs });
-      log.info('added a joining manager as a learner', { node: request.nodeId, address: request.address });
+      await node.addLearner(nodeId, request.address, { forward: true, timeoutMs });
+      log.info('added a joining manager as a learner', { node: nodeId, address: request.address });
     }
     options.onLearnerAdded?.();
     const after = node.membership();
@@ -125,8 +84,12 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
     };
   };
 
-  const leave = async (request: LeaveRequest__Output): Promise<LeaveResponse> => {
-    await checkSecret(request.secret);
+  const leave = async (
+    request: LeaveRequest__Output,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<LeaveResponse> => {
+    // A forwarded leave arrives from a manager on behalf of the leaving one; both are managers.
+    caller(call);
     if (node.isLeader() && request.nodeId === node.id) {
       // Removing the leader itself: hand over first, so the cluster never waits out an election.
       const conf = node.membership();
@@ -137,7 +100,7 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
     if (!node.isLeader()) {
       // Only the leader knows when a removal commits: the member removed may never hear of it.
       if (node.leader().id === '') await node.waitForLeader(timeoutMs);
-      await callLeave(node.leader().address, request, timeoutMs);
+      await callLeave(node.leader().address, options.credentials(), request, timeoutMs);
       return {};
     }
     const conf = node.membership();
@@ -154,7 +117,11 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
     return {};
   };
 
-  const memberStatus = async (request: MemberStatusRequest__Output): Promise<MemberStatusResponse> => {
+  const memberStatus = async (
+    request: MemberStatusRequest__Output,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<MemberStatusResponse> => {
+    caller(call);
     if (!isId(request.nodeId)) throw new ControlError('INVALID_ARGUMENT', 'nodeId: not a node id');
     const conf = node.membership();
     return {
@@ -165,9 +132,12 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
   };
 
   const unary =
-    <Req, Res>(method: string, handler: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
+    <Req, Res>(
+      method: string,
+      handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+    ): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      handler(call.request).then(
+      handler(call.request, call).then(
         (response) => callback(null, response),
         (err: unknown) => callback(toStatus(err, log, { method })),
       );
@@ -179,17 +149,22 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
   });
 }
 
-function client(address: string): GeneratedClient {
+function loadDefinition(): ProtoGrpcType {
+  return loadProtoPackage<ProtoGrpcType>('membership.proto');
+}
+
+function client(address: string, credentials: grpc.ChannelCredentials): GeneratedClient {
   const Client = loadDefinition().flotilla.membership.v1.Membership;
-  return new Client(address, grpc.credentials.createInsecure());
+  return new Client(address, credentials);
 }
 
 function call<Res>(
   address: string,
+  credentials: grpc.ChannelCredentials,
   timeoutMs: number,
   invoke: (c: GeneratedClient, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void,
 ): Promise<Res> {
-  const c = client(address);
+  const c = client(address, credentials);
   return new Promise<Res>((resolve, reject) => {
     invoke(c, { deadline: Date.now() + timeoutMs }, (err, response) => {
       c.close();
@@ -200,29 +175,32 @@ function call<Res>(
   });
 }
 
-/** Asks the manager at `address` to add this node as a learner. */
+/** Asks the manager at `address` to add the caller (its certificate names it) as a learner. */
 export function callJoin(
   address: string,
-  request: { secret: string; nodeId: string; address: string },
+  credentials: grpc.ChannelCredentials,
+  request: { address: string },
   timeoutMs = 15_000,
 ): Promise<JoinResponse__Output> {
-  return call(address, timeoutMs, (c, options, cb) => c.join(request, options, cb));
+  return call(address, credentials, timeoutMs, (c, options, cb) => c.join(request, options, cb));
 }
 
 /** Asks the manager at `address` (forwarded to the leader) to remove a manager from Raft. */
 export async function callLeave(
   address: string,
-  request: { secret: string; nodeId: string },
+  credentials: grpc.ChannelCredentials,
+  request: { nodeId: string },
   timeoutMs = 15_000,
 ): Promise<void> {
-  await call(address, timeoutMs, (c, options, cb) => c.leave(request, options, cb));
+  await call(address, credentials, timeoutMs, (c, options, cb) => c.leave(request, options, cb));
 }
 
 /** Asks the manager at `address` whether `nodeId` is in its applied Raft membership. */
 export function callMemberStatus(
   address: string,
+  credentials: grpc.ChannelCredentials,
   nodeId: string,
   timeoutMs = 2_000,
 ): Promise<MemberStatusResponse__Output> {
-  return call(address, timeoutMs, (c, options, cb) => c.memberStatus({ nodeId }, options, cb));
+  return call(address, credentials, timeoutMs, (c, options, cb) => c.memberStatus({ nodeId }, options, cb));
 }

@@ -45,7 +45,8 @@ export { LocalHub } from './transport/local-transport.js';
 export {
   GrpcRaftTransport,
   MessageDecodeError,
+  PeerRefusedError,
   TransportStateError,
   raftServerOptions,
 } from './transport/index.js';
-export type { TransportOptions, TransportStats } from './transport/index.js';
+export type { InboundCallInfo, TransportOptions, TransportStats } from './transport/index.js';

@@ -13,10 +13,20 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): ClockTimer;
 }
 
+/** setTimeout's largest delay; a larger one would fire at once (Node clamps it to 1 ms). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (ms, fn) => {
-    const timer = setTimeout(fn, Math.max(0, ms));
+    // Delays beyond ~24.8 days (a certificate renewal 45 days out) are waited in legs.
+    const due = Date.now() + Math.max(0, ms);
+    let timer: NodeJS.Timeout;
+    const arm = (): void => {
+      const left = due - Date.now();
+      timer = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.min(Math.max(0, left), MAX_TIMEOUT_MS));
+    };
+    arm();
     return { cancel: () => clearTimeout(timer) };
   },
 };

@@ -124,7 +124,7 @@ describe('manager membership changes as processes', () => {
     const client = (name: string): FlotillaClient => {
       let c = byName.get(name);
       if (!c) {
-        c = new FlotillaClient({ address: p.get(name).address, timeoutMs: 10_000 });
+        c = new FlotillaClient({ address: p.controlAddress(name), timeoutMs: 10_000 });
         clients.push(c);
         byName.set(name, c);
       }
@@ -174,19 +174,19 @@ describe('manager membership changes as processes', () => {
       return leader;
     };
 
-    const join = async (name: string, n: number, via: string, secret: string): Promise<void> => {
+    const join = async (name: string, n: number, via: string, token: string): Promise<void> => {
       await p.spawn(name, {
         mode: 'join',
         listenAddr: addr(n),
         joinAddr: p.get(via).address,
-        joinSecret: secret,
+        joinToken: token,
         tuning: FAST,
       });
     };
 
     // ---- 1 manager, and the writer ----------------------------------------------------------
     await p.spawn('m1', { mode: 'init', listenAddr: addr(1), tuning: FAST });
-    const secret = (await client('m1').getCluster()).joinTokens.manager;
+    const token = (await client('m1').getCluster()).joinTokens.manager;
     live.push('m1');
     mark('m1 initialised');
     const w = (writer = new Writer(() => live.map(client), 5_000, 80_000, 5));
@@ -195,16 +195,16 @@ describe('manager membership changes as processes', () => {
     mark(`writer running (${w.acked.length} acked)`);
 
     // ---- grow 1 → 3 ---------------------------------------------------------------------------
-    await join('m2', 2, 'm1', secret);
-    await join('m3', 3, 'm2', secret);
+    await join('m2', 2, 'm1', token);
+    await join('m3', 3, 'm2', token);
     await awaitVoters(['m1', 'm2', 'm3'], 'm1');
     live.push('m2', 'm3');
     await w.progress('growing to 3');
     mark(`3 voters (${w.acked.length} acked)`);
 
     // ---- grow 3 → 5 ---------------------------------------------------------------------------
-    await join('m4', 4, 'm3', secret);
-    await join('m5', 5, 'm1', secret);
+    await join('m4', 4, 'm3', token);
+    await join('m5', 5, 'm1', token);
     let leader = await awaitVoters(['m1', 'm2', 'm3', 'm4', 'm5'], 'm2');
     live.push('m4', 'm5');
     await w.progress('growing to 5');
@@ -233,7 +233,7 @@ describe('manager membership changes as processes', () => {
       if (wasLeader) leaderLeaves.push(name);
       live.splice(live.indexOf(name), 1);
       remaining.splice(remaining.indexOf(name), 1);
-      await p.leave(name, secret);
+      await p.leave(name);
       mark(`${name} Leave RPC answered and process stopped`);
       leader = await awaitVoters(remaining, 'm1');
       if (wasLeader) expect(leader).not.toBe(name);

@@ -54,22 +54,22 @@ describe('managers as processes', () => {
     procs = new ManagerProcesses(dirs);
     const addr = addresses(60);
     const m1 = await procs.spawn('m1', { mode: 'init', listenAddr: addr(1), tuning: FAST });
-    const secret = (await clientFor(m1.address).getCluster()).joinTokens.manager;
+    const token = (await clientFor(procs.controlAddress('m1')).getCluster()).joinTokens.manager;
     await procs.spawn('m2', {
       mode: 'join',
       listenAddr: addr(2),
       joinAddr: m1.address,
-      joinSecret: secret,
+      joinToken: token,
       tuning: FAST,
     });
     await procs.spawn('m3', {
       mode: 'join',
       listenAddr: addr(3),
       joinAddr: addr(2),
-      joinSecret: secret,
+      joinToken: token,
       tuning: FAST,
     });
-    const byName = new Map(['m1', 'm2', 'm3'].map((n) => [n, clientFor(procs!.get(n).address)]));
+    const byName = new Map(['m1', 'm2', 'm3'].map((n) => [n, clientFor(procs!.controlAddress(n))]));
 
     const managerNodes = async (via: FlotillaClient) =>
       (await via.listNodes(undefined, { linearizable: true })).filter((n) => n.managerStatus !== undefined);

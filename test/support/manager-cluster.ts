@@ -8,7 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { channelCredentials, readNodeCertificates } from '../../src/manager/ca/index.js';
 import type { ManagerTuning } from '../../src/manager/index.js';
+import { CONTROL_SOCKET } from '../../src/manager/manager.js';
 import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
 import { callLeave } from '../../src/manager/membership-service.js';
 import { waitUntil as waitFor } from './wait.js';
@@ -144,13 +146,21 @@ export class ManagerProcesses {
     await d.exited;
   }
 
+  /** The manager's local admin socket (the control API without certificates), as a client address. */
+  controlAddress(name: string): string {
+    return `unix:${join(this.dirs.dir(name), CONTROL_SOCKET)}`;
+  }
+
   /**
-   * What Manager.leave does, for a manager process: its own Leave RPC (a leader hands over first,
-   * then the leader removes it from the Raft membership), then a clean stop (SIGTERM).
+   * What Manager.leave does, for a manager process: its own Leave RPC with its own certificate (a
+   * leader hands over first, then the leader removes it from the Raft membership), then a clean
+   * stop (SIGTERM).
    */
-  async leave(name: string, secret: string, timeoutMs = 15_000): Promise<void> {
+  async leave(name: string, timeoutMs = 15_000): Promise<void> {
     const d = this.get(name);
-    await callLeave(d.address, { secret, nodeId: d.id }, timeoutMs);
+    const certs = await readNodeCertificates(this.dirs.dir(name));
+    if (!certs) throw new Error(`manager ${name} has no certificates`);
+    await callLeave(d.address, channelCredentials(certs), { nodeId: d.id }, timeoutMs);
     await this.kill(name, 'SIGTERM');
   }
 

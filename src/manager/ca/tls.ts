@@ -204,11 +204,23 @@ export class ReloadableTlsIdentity implements grpc.experimental.CertificateProvi
   }
 }
 
-/** Like serverCredentials, following `identity`'s updates. */
-export function reloadableServerCredentials(identity: ReloadableTlsIdentity): grpc.ServerCredentials {
+/**
+ * Like serverCredentials, following `identity`'s updates. With `requireClientCertificate: false`
+ * a client without a certificate may connect (a joining node asking the CA for its first one);
+ * a certificate that is presented must still verify, or grpc-js reports no peer identity for the
+ * call, so per-call checks (requireRole) still refuse it.
+ */
+export function reloadableServerCredentials(
+  identity: ReloadableTlsIdentity,
+  options: { requireClientCertificate?: boolean } = {},
+): grpc.ServerCredentials {
   // grpc-js 1.14.7 passes this function's first two arguments to the constructor swapped; one
   // provider serving both roles makes the order irrelevant.
-  return grpc.experimental.createCertificateProviderServerCredentials(identity, identity, true);
+  return grpc.experimental.createCertificateProviderServerCredentials(
+    identity,
+    identity,
+    options.requireClientCertificate ?? true,
+  );
 }
 
 /** Like channelCredentials, following `identity`'s updates (for new connections). */

@@ -2,6 +2,7 @@
 // into a retryable "no leader" error, optional linearizable reads, and the lookup of an object by
 // id, name or id prefix (as `docker service inspect` accepts).
 
+import type * as grpc from '@grpc/grpc-js';
 import type { Cluster, Config, Node, Secret, Service, Task } from '../../api/index.js';
 import { ValidationError } from '../../api/index.js';
 import { TimeoutError } from '../../raft/index.js';
@@ -36,8 +37,16 @@ export interface LeaderInfo {
   waitForLeader(timeoutMs?: number): Promise<string>;
 }
 
+/** What an authorization hook sees of a call: its TLS peer (grpc-js calls have this). */
+export type CallerInfo = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getPeer' | 'getAuthContext'>;
+
 export interface ControlOptions {
   store: ApiStore;
+  /**
+   * Checks the caller of every method before it runs; throws to refuse (an error with a
+   * `grpcCode`, such as the CA's PeerAuthError, keeps its status). Default: everyone may call.
+   */
+  authorize?: (call: CallerInfo) => void;
   node: LeaderInfo;
   logger?: Logger;
   now?: () => Date;
@@ -54,6 +63,7 @@ export class ControlContext {
   readonly store: ApiStore;
   readonly log: Logger;
   readonly now: () => Date;
+  readonly authorize: (call: CallerInfo) => void;
   private readonly node: LeaderInfo;
   private readonly writeTimeoutMs: number;
   private readonly readTimeoutMs: number;
@@ -63,6 +73,7 @@ export class ControlContext {
     this.node = options.node;
     this.log = (options.logger ?? silentLogger).child({ component: 'control' });
     this.now = options.now ?? (() => new Date());
+    this.authorize = options.authorize ?? (() => {});
     this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
     this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   }

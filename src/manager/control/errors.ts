@@ -147,6 +147,11 @@ export function toStatus(
     const code = (grpc.status as unknown as Record<string, grpc.status | undefined>)[err.code];
     if (code !== undefined) return status(code, err.code, err.message);
   }
+  // Errors that know their status (the CA's PeerAuthError: UNAUTHENTICATED / PERMISSION_DENIED).
+  if (err instanceof Error && typeof (err as { grpcCode?: unknown }).grpcCode === 'number') {
+    const { grpcCode, code } = err as Error & { grpcCode: grpc.status; code?: unknown };
+    return status(grpcCode, typeof code === 'string' ? code : grpc.status[grpcCode], err.message);
+  }
   log.error('control request failed unexpectedly', { ...context, err });
   return status(S.INTERNAL, 'INTERNAL', 'internal error in the manager (logged there)');
 }

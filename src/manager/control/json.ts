@@ -55,9 +55,17 @@ export function publicView(kind: Kind, object: unknown): unknown {
     const { data: _data, ...rest } = spec;
     return { ...object, spec: rest };
   }
-  if (kind === 'cluster' && isRecord(spec.caConfig) && 'signingCAKey' in spec.caConfig) {
-    const { signingCAKey: _key, ...caConfig } = spec.caConfig;
-    return { ...object, spec: { ...spec, caConfig } };
+  if (kind === 'cluster') {
+    let view: Record<string, unknown> = object;
+    if (isRecord(spec.caConfig) && 'signingCAKey' in spec.caConfig) {
+      const { signingCAKey: _key, ...caConfig } = spec.caConfig;
+      view = { ...view, spec: { ...spec, caConfig } };
+    }
+    if (isRecord(object.rootCA) && 'caKey' in object.rootCA) {
+      const { caKey: _key, ...rootCA } = object.rootCA;
+      view = { ...view, rootCA };
+    }
+    return view;
   }
   return object;
 }

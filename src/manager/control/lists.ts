@@ -49,6 +49,7 @@ async function streamList(
   const onCancelled = (): void => cancelled.abort();
   call.on('cancelled', onCancelled);
   try {
+    ctx.authorize(call);
     const request = requestOf(call.request);
     const filter = listFilter(ctx, kind, request.filter);
     await ctx.readBarrier(request.linearizable);

@@ -1,23 +1,60 @@
 // Nodes through the control API (SwarmKit's controlapi/node.go). Nodes are created when they
 // join; an operator changes their spec (availability, labels, role) and removes them. A node
 // that is up is only removed with force, a manager never (demote it first: its Raft membership
-// must go before its record does), and the last manager cannot be demoted.
+// must go before its record does), and the last manager cannot be demoted. A removed node's id
+// is deny-listed in the cluster object so its certificate stops working at once.
 
 import { validateNodeSpec, type Node } from '../../api/index.js';
 import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
-import type { ObjectInput } from '../store/index.js';
-import { requireVersion, type ControlContext, type Stored } from './context.js';
+import type { RemoveRequest__Output } from '../../generated/flotilla/control/v1/RemoveRequest.js';
+import { VersionConflictError, type ObjectInput } from '../store/index.js';
+import { requireVersion, type ApiOperation, type ControlContext, type Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
 import { parseJsonField } from './json.js';
-import { getHandler, removeHandler, writeResponse } from './reads.js';
+import { getHandler, writeResponse } from './reads.js';
 
 export function nodeHandlers(ctx: ControlContext) {
   return {
     GetNode: getHandler(ctx, 'node'),
     UpdateNode: (request: UpdateRequest__Output) => updateNode(ctx, request),
-    RemoveNode: removeHandler(ctx, 'node', (node, request) => checkRemovable(node, request.force)),
+    RemoveNode: (request: RemoveRequest__Output) => removeNode(ctx, request),
   };
+}
+
+/**
+ * Deletes the Node and deny-lists its id in the cluster object, in one transaction: from the
+ * commit on, every manager refuses the node's certificate (see authz.ts). A concurrent change of
+ * the cluster object makes the transaction conflict; it is then read again and retried.
+ */
+async function removeNode(ctx: ControlContext, request: RemoveRequest__Output): Promise<WriteResponse> {
+  for (let attempt = 1; ; attempt++) {
+    const node = ctx.resolve('node', request.id);
+    checkRemovable(node, request.force);
+    const [cluster] = ctx.store.list('cluster');
+    const ops: ApiOperation[] = [
+      {
+        op: 'delete',
+        kind: 'node',
+        id: node.id,
+        ...(request.version > 0 ? { expectedVersion: request.version } : {}),
+      },
+    ];
+    if (cluster && !cluster.removedNodes?.includes(node.id))
+      ops.push({
+        op: 'update',
+        kind: 'cluster',
+        object: { ...cluster, removedNodes: [...(cluster.removedNodes ?? []), node.id] },
+        expectedVersion: cluster.meta.version.index,
+      });
+    try {
+      const { version } = await ctx.write(ops);
+      return writeResponse('node', node, version);
+    } catch (err) {
+      const clusterMoved = err instanceof VersionConflictError && err.kind === 'cluster';
+      if (!clusterMoved || attempt >= 5) throw err;
+    }
+  }
 }
 
 async function updateNode(ctx: ControlContext, request: UpdateRequest__Output): Promise<WriteResponse> {

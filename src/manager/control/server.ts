@@ -73,7 +73,10 @@ function unary(
   handler: AnyUnaryHandler,
 ): grpc.handleUnaryCall<Decoded<RequestOut<UnaryMethod>>, ResponseIn<UnaryMethod>> {
   return (call, callback) => {
-    const run = async (): Promise<ResponseIn<UnaryMethod>> => handler(requestOf(call.request));
+    const run = async (): Promise<ResponseIn<UnaryMethod>> => {
+      ctx.authorize(call);
+      return handler(requestOf(call.request));
+    };
     void run().then(
       (response) => callback(null, response),
       (err: unknown) => callback(toStatus(err, ctx.log, { method })),

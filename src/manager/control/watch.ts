@@ -51,6 +51,7 @@ export class WatchStreams {
     this.open.add(controller);
     try {
       if (this.stopped) throw stopping();
+      this.ctx.authorize(call);
       const request = this.requestOf(call.request);
       const watch = this.ctx.store.watch(watchFilter(request), { fromVersion: request.fromVersion, signal });
       for await (const event of watch) {

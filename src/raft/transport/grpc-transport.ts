@@ -25,12 +25,21 @@ import {
 
 export { raftServerOptions };
 
+/** What an authorize hook sees of an inbound call: the peer's address and its TLS identity. */
+export type InboundCallInfo = Pick<grpc.ServerReadableStream<unknown, unknown>, 'getPeer' | 'getAuthContext'>;
+
 export interface TransportOptions {
   selfId: MemberId;
   logger?: Logger;
-  /** Mutual TLS arrives later: both default to insecure credentials. */
+  /** Both default to insecure credentials; a manager passes its mutual-TLS ones. */
   serverCredentials?: () => grpc.ServerCredentials;
   channelCredentials?: () => grpc.ChannelCredentials;
+  /**
+   * Decides who may open an inbound stream: returns the member id the caller proved it is (its
+   * messages must then come from that id), or throws a PeerRefusedError. Default: anyone, as
+   * whoever they say (insecure clusters and tests).
+   */
+  authorize?: (call: InboundCallInfo) => MemberId | undefined;
   /** Largest gRPC message sent or accepted; default 16 MiB. Batches are cut below it. */
   maxMessageBytes?: number;
   /**
@@ -71,8 +80,21 @@ interface Peer {
   snapshots: PeerStream;
 }
 
+/** Thrown by TransportOptions.authorize to refuse a caller; the status goes back to it. */
+export class PeerRefusedError extends Error {
+  override readonly name = 'PeerRefusedError';
+  constructor(
+    readonly grpcCode: grpc.status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 interface InboundCall {
   readonly respond: grpc.sendUnaryData<SendAckValue>;
+  /** The member the caller proved it is; undefined when nothing was proved (no authorize). */
+  readonly peerId: MemberId | undefined;
   received: number;
   done: boolean;
 }
@@ -81,6 +103,7 @@ export class GrpcRaftTransport {
   private readonly selfId: MemberId;
   private readonly logger: Logger;
   private readonly serverCredentials: () => grpc.ServerCredentials;
+  private readonly authorize: ((call: InboundCallInfo) => MemberId | undefined) | undefined;
   private readonly maxMessageBytes: number;
   private readonly ctx: StreamContext;
   private readonly messagesLane: LaneSpec;
@@ -109,6 +132,7 @@ export class GrpcRaftTransport {
       member: options.selfId,
     });
     this.serverCredentials = options.serverCredentials ?? (() => grpc.ServerCredentials.createInsecure());
+    this.authorize = options.authorize;
     this.maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
     const backoff = options.reconnectBackoffMs ?? { initial: 50, max: 2_000 };
     this.ctx = {
@@ -275,7 +299,19 @@ export class GrpcRaftTransport {
       respond({ code: grpc.status.UNAVAILABLE, details: 'raft transport stopped' });
       return;
     }
-    const inbound: InboundCall = { respond, received: 0, done: false };
+    let peerId: MemberId | undefined;
+    try {
+      peerId = this.authorize?.(call);
+    } catch (error) {
+      const refused =
+        error instanceof PeerRefusedError
+          ? error
+          : new PeerRefusedError(grpc.status.INTERNAL, 'the caller could not be authorized');
+      this.logInbound('refused an inbound Raft stream', call, refused.message);
+      respond({ code: refused.grpcCode, details: refused.message });
+      return;
+    }
+    const inbound: InboundCall = { respond, peerId, received: 0, done: false };
     this.inbound.add(inbound);
     const abandon = (): void => {
       inbound.done = true;
@@ -317,6 +353,15 @@ export class GrpcRaftTransport {
       } catch (error) {
         this.statsCounters.rejected++;
         this.logInbound('dropped a malformed inbound message', call, error);
+        continue;
+      }
+      if (inbound.peerId !== undefined && m.from !== inbound.peerId) {
+        // A member may only speak for itself: its certificate names it.
+        this.statsCounters.rejected++;
+        this.logInbound('dropped an inbound message from a member other than the caller', call, undefined, {
+          from: m.from,
+          caller: inbound.peerId,
+        });
         continue;
       }
       if (m.to !== this.selfId) {

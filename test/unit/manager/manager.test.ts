@@ -5,9 +5,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlError } from '../../../src/client/index.js';
-import { newId } from '../../../src/api/index.js';
 import { DataDirError, Manager } from '../../../src/manager/index.js';
 import { callJoin } from '../../../src/manager/membership-service.js';
+import { requestNodeCertificate } from '../../../src/manager/ca-service.js';
+import {
+  channelCredentials,
+  createCsr,
+  generateNodeKey,
+  readNodeCertificates,
+  rootCADigest,
+  verifyCertificate,
+} from '../../../src/manager/ca/index.js';
 import { readIdentity } from '../../../src/manager/node-identity.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
 
@@ -35,7 +43,7 @@ describe('Manager', () => {
     await dirs.remove();
   });
 
-  const secretOf = async (m: Manager): Promise<string> => {
+  const tokenOf = async (m: Manager): Promise<string> => {
     const c = m.client();
     try {
       return (await c.getCluster()).joinTokens.manager;
@@ -46,13 +54,13 @@ describe('Manager', () => {
 
   const threeManagers = async (): Promise<Manager[]> => {
     const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
-    const secret = await secretOf(a);
+    const token = await tokenOf(a);
     const b = track(
       await Manager.join({
         dataDir: dirs.dir('b'),
         listenAddr: addr(2),
         joinAddr: a.address,
-        joinSecret: secret,
+        joinToken: token,
         tuning: FAST,
       }),
     );
@@ -62,7 +70,7 @@ describe('Manager', () => {
         dataDir: dirs.dir('c'),
         listenAddr: addr(3),
         joinAddr: b.address,
-        joinSecret: secret,
+        joinToken: token,
         tuning: FAST,
       }),
     );
@@ -75,7 +83,16 @@ describe('Manager', () => {
     const cluster = m.store.list('cluster');
     expect(cluster).toHaveLength(1);
     expect(cluster[0]!.id).toBe(m.clusterId);
-    expect(Buffer.from(cluster[0]!.joinTokens.manager, 'base64url')).toHaveLength(32);
+    // Swarm's token shape, naming this cluster's root; the CA is in the store, certificates on disk.
+    const { joinTokens, rootCA } = cluster[0]!;
+    expect(joinTokens.manager).toMatch(/^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/);
+    expect(joinTokens.worker).toMatch(/^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/);
+    expect(joinTokens.worker).not.toBe(joinTokens.manager);
+    const certs = (await readNodeCertificates(m.dataDir))!;
+    expect(rootCA?.caCert).toBe(certs.rootsPem);
+    expect(rootCADigest(certs.rootsPem)).toBe(rootCA?.caCertHash);
+    const mine = await verifyCertificate(certs.certChainPem, { roots: [certs.rootsPem] });
+    expect(mine).toMatchObject({ nodeId: m.id, role: 'manager', clusterId: m.clusterId });
     const node = m.store.get('node', m.id);
     expect(node?.spec.role).toBe('manager');
     expect(node?.managerStatus).toEqual({ leader: true, reachability: 'reachable', addr: addr(1) });
@@ -98,19 +115,25 @@ describe('Manager', () => {
     expect(again.raft.membership().voters).toEqual([id]);
   });
 
-  it('refuses a join with a wrong secret and changes nothing', async () => {
+  it('refuses a join with a rotated or malformed token and changes nothing', async () => {
     const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
     const before = a.raft.membership();
-    const err = await Manager.join({
-      dataDir: dirs.dir('b'),
-      listenAddr: addr(2),
-      joinAddr: a.address,
-      joinSecret: 'not-the-secret',
-      tuning: FAST,
-    }).catch((e: unknown) => e);
+    const token = await tokenOf(a);
+    // The right cluster (its CA digest) but another secret: what a rotated token looks like.
+    const stale = token.replace(/-[0-9a-z]{25}$/, `-${'0'.repeat(25)}`);
+    const join = (joinToken: string): Promise<unknown> =>
+      Manager.join({
+        dataDir: dirs.dir('b'),
+        listenAddr: addr(2),
+        joinAddr: a.address,
+        joinToken,
+        tuning: FAST,
+      }).catch((e: unknown) => e);
+    const err = await join(stale);
     expect(err).toBeInstanceOf(ControlError);
     expect((err as ControlError).code).toBe('PERMISSION_DENIED');
-    expect((err as ControlError).message).toMatch(/join secret is not valid/);
+    expect((err as ControlError).message).toMatch(/join token is not valid/);
+    expect(await join('not-a-token')).toMatchObject({ code: 'CA_BAD_TOKEN' });
     expect(a.raft.membership()).toEqual(before);
     await expect(Manager.start({ dataDir: dirs.dir('b') })).rejects.toThrow(DataDirError);
     // Nothing of the refused attempt remains: the same directory joins with the right secret.
@@ -119,7 +142,7 @@ describe('Manager', () => {
         dataDir: dirs.dir('b'),
         listenAddr: addr(2),
         joinAddr: a.address,
-        joinSecret: await secretOf(a),
+        joinToken: await tokenOf(a),
         tuning: FAST,
       }),
     );
@@ -255,8 +278,16 @@ describe('Manager', () => {
     const tuning = { ...FAST, learnerCatchUpTimeoutMs: 500 };
     const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning }));
     // Granted membership as a learner at an address where nobody listens: it never catches up.
-    const ghost = newId();
-    const reply = await callJoin(a.address, { secret: await secretOf(a), nodeId: ghost, address: addr(9) });
+    const keyPem = await generateNodeKey();
+    const root = (await readNodeCertificates(a.dataDir))!.rootsPem;
+    const issued = await requestNodeCertificate(a.address, root, {
+      csr: await createCsr(keyPem),
+      token: await tokenOf(a),
+      addr: '127.0.0.1',
+    });
+    const ghost = issued.nodeId;
+    const credentials = channelCredentials({ rootsPem: root, keyPem, certChainPem: issued.certificateChain });
+    const reply = await callJoin(a.address, credentials, { address: addr(9) });
     expect(reply.members.map((m) => m.id).sort()).toEqual([a.id, ghost].sort());
     expect(a.raft.membership().learners).toEqual([ghost]);
     await waitUntil('the stuck learner to be removed', () => a.raft.membership().learners.length === 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../../src/util/clock.js';
 
 describe('ManualClock', () => {
   it('fires due timers in due order, each at its own time, and skips cancelled ones', () => {
@@ -28,5 +28,15 @@ describe('ManualClock', () => {
     clock.setTimer(5, () => clock.setTimer(5, () => fired.push(clock.now())));
     clock.advance(20);
     expect(fired).toEqual([10]);
+  });
+});
+
+describe('systemClock', () => {
+  it('does not fire a timer due beyond setTimeout’s 24.8-day limit at once', async () => {
+    let fired = false;
+    const timer = systemClock.setTimer(45 * 24 * 3600 * 1000, () => (fired = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    timer.cancel();
+    expect(fired).toBe(false);
   });
 });

@@ -15,6 +15,21 @@ describe('objectJson', () => {
     expect(parse(objectJson('config', config))).toEqual({ id: 'c1', spec: { name: 'conf', data: 'AQID' } });
   });
 
+  it('never shows the cluster’s CA signing keys', () => {
+    const cluster = {
+      id: 'c',
+      spec: { caConfig: { signingCACert: 'CERT', signingCAKey: 'KEY' } },
+      rootCA: { caCert: 'ROOT', caKey: 'ROOT-KEY', caCertHash: 'h' },
+    };
+    const text = objectJson('cluster', cluster).toString('utf8');
+    expect(text).not.toContain('KEY');
+    expect(parse(objectJson('cluster', cluster))).toEqual({
+      id: 'c',
+      spec: { caConfig: { signingCACert: 'CERT' } },
+      rootCA: { caCert: 'ROOT', caCertHash: 'h' },
+    });
+  });
+
   it('encodes a frozen (stored) object once and serves the same bytes again', () => {
     const task = Object.freeze({ id: 't1', spec: Object.freeze({ image: 'nginx' }) });
     const first = objectJson('task', task);

@@ -2,13 +2,9 @@
 
 
 export interface JoinRequest {
-  'secret'?: (string);
-  'nodeId'?: (string);
   'address'?: (string);
 }
 
 export interface JoinRequest__Output {
-  'secret': (string);
-  'nodeId': (string);
   'address': (string);
 }

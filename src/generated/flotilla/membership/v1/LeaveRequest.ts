@@ -2,11 +2,9 @@
 
 
 export interface LeaveRequest {
-  'secret'?: (string);
   'nodeId'?: (string);
 }
 
 export interface LeaveRequest__Output {
-  'secret': (string);
   'nodeId': (string);
 }

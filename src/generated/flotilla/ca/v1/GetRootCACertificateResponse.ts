@@ -1,0 +1,10 @@
+// Original file: proto/ca.proto
+
+
+export interface GetRootCACertificateResponse {
+  'certificate'?: (string);
+}
+
+export interface GetRootCACertificateResponse__Output {
+  'certificate': (string);
+}

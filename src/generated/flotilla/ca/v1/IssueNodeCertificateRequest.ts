@@ -1,0 +1,14 @@
+// Original file: proto/ca.proto
+
+
+export interface IssueNodeCertificateRequest {
+  'csr'?: (string);
+  'token'?: (string);
+  'addr'?: (string);
+}
+
+export interface IssueNodeCertificateRequest__Output {
+  'csr': (string);
+  'token': (string);
+  'addr': (string);
+}

@@ -1,0 +1,261 @@
+// The NodeCA gRPC service (proto/ca.proto) every manager serves, and the node side of it. Any
+// manager can issue: the signing key is in the replicated Cluster object. A first certificate
+// needs a join token (its secret decides the role); a renewal needs the certificate the node
+// holds, and gets the role the node has now (so a promotion or demotion takes effect).
+
+import * as grpc from '@grpc/grpc-js';
+import { toMilliseconds } from '../api/index.js';
+import type {
+  GetRootCACertificateResponse,
+  GetRootCACertificateResponse__Output,
+} from '../generated/flotilla/ca/v1/GetRootCACertificateResponse.js';
+import type { IssueNodeCertificateRequest__Output } from '../generated/flotilla/ca/v1/IssueNodeCertificateRequest.js';
+import type { NodeCAClient } from '../generated/flotilla/ca/v1/NodeCA.js';
+import type {
+  NodeCertificateResponse,
+  NodeCertificateResponse__Output,
+} from '../generated/flotilla/ca/v1/NodeCertificateResponse.js';
+import type { RenewNodeCertificateRequest__Output } from '../generated/flotilla/ca/v1/RenewNodeCertificateRequest.js';
+import type { ProtoGrpcType } from '../generated/ca.js';
+import type { Logger } from '../util/logger.js';
+import type { Authorizer } from './authz.js';
+import {
+  channelCredentials,
+  checkRootAgainstToken,
+  DEFAULT_NODE_VALIDITY_MS,
+  isCertificateError,
+  issueNodeCertificate,
+  joinSecretMatches,
+  loadSigningCA,
+  parseJoinToken,
+  serverIdentityCheck,
+  type CertificateError,
+  type LoadedSigningCA,
+  type TlsIdentity,
+} from './ca/index.js';
+import {
+  ControlError,
+  errorFromStatus,
+  FailedPreconditionError,
+  toStatus,
+  type ApiStore,
+} from './control/index.js';
+import { loadProtoPackage } from './proto-package.js';
+import type { Stored } from './control/context.js';
+
+function caPackage(): ProtoGrpcType['flotilla']['ca']['v1'] {
+  return loadProtoPackage<ProtoGrpcType>('ca.proto').flotilla.ca.v1;
+}
+
+export interface NodeCAServiceOptions {
+  store: ApiStore;
+  authorizer: Authorizer;
+  logger: Logger;
+  /** Overrides the cluster's caConfig.nodeCertExpiry (tests use seconds; the API's minimum is 1 h). */
+  certExpiryMs?: number;
+  timeoutMs?: number;
+}
+
+const WRONG_TOKEN =
+  'the join token is not valid for this cluster: it may have been rotated (`flotilla join-token worker|manager` prints the current ones)';
+
+export function registerNodeCAService(server: grpc.Server, options: NodeCAServiceOptions): void {
+  const { store, authorizer } = options;
+  const log = options.logger.child({ component: 'ca' });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let signer: { caCert: string; loaded: Promise<LoadedSigningCA> } | null = null;
+
+  const clusterWithCA = (): Stored<'cluster'> & { rootCA: NonNullable<Stored<'cluster'>['rootCA']> } => {
+    const [cluster] = store.list('cluster');
+    if (!cluster?.rootCA) throw new FailedPreconditionError('this cluster has no certificate authority yet');
+    return cluster as Stored<'cluster'> & { rootCA: NonNullable<Stored<'cluster'>['rootCA']> };
+  };
+
+  const signingCA = (cluster: ReturnType<typeof clusterWithCA>): Promise<LoadedSigningCA> => {
+    if (signer?.caCert !== cluster.rootCA.caCert)
+      signer = {
+        caCert: cluster.rootCA.caCert,
+        loaded: loadSigningCA({ certPem: cluster.rootCA.caCert, keyPem: cluster.rootCA.caKey }),
+      };
+    return signer.loaded;
+  };
+
+  const validityMs = (cluster: Stored<'cluster'>): number => {
+    if (options.certExpiryMs !== undefined) return options.certExpiryMs;
+    const expiry = cluster.spec.caConfig?.nodeCertExpiry;
+    return expiry === undefined ? DEFAULT_NODE_VALIDITY_MS : toMilliseconds(expiry);
+  };
+
+  const issue = async (
+    cluster: ReturnType<typeof clusterWithCA>,
+    csr: string,
+    nodeId: string,
+    role: 'manager' | 'worker',
+  ): Promise<NodeCertificateResponse> => {
+    let certificate: string;
+    try {
+      certificate = await issueNodeCertificate(await signingCA(cluster), csr, {
+        nodeId,
+        role,
+        clusterId: cluster.id,
+        validityMs: validityMs(cluster),
+      });
+    } catch (err) {
+      throw asApiError(err);
+    }
+    return { nodeId, certificateChain: certificate, rootCa: cluster.rootCA.caCert, role };
+  };
+
+  const issueFirst = async (
+    request: IssueNodeCertificateRequest__Output,
+  ): Promise<NodeCertificateResponse> => {
+    try {
+      parseJoinToken(request.token);
+    } catch (err) {
+      throw asApiError(err);
+    }
+    // A rotated token must stop working at once: read what the whole cluster has committed.
+    await store.readBarrier({ timeoutMs });
+    const cluster = clusterWithCA();
+    if (parseJoinToken(request.token).caDigest !== cluster.rootCA.caCertHash)
+      throw new ControlError(
+        'PERMISSION_DENIED',
+        "the join token is for another cluster: its CA digest is not this cluster's root",
+      );
+    const role = joinSecretMatches(request.token, cluster.joinTokens.manager)
+      ? 'manager'
+      : joinSecretMatches(request.token, cluster.joinTokens.worker)
+        ? 'worker'
+        : null;
+    if (role === null) throw new ControlError('PERMISSION_DENIED', WRONG_TOKEN);
+    // The Node exists before its certificate does: whatever holds a certificate has a record.
+    const { objects } = await store.update(
+      [
+        {
+          op: 'create',
+          kind: 'node',
+          object: {
+            spec: { role, availability: 'active' },
+            status: {
+              state: 'unknown',
+              addr: request.addr,
+              message: 'certificate issued; not connected yet',
+            },
+          },
+        },
+      ],
+      { timeoutMs },
+    );
+    const nodeId = objects[0]!.id;
+    log.info('issued a first certificate', { node: nodeId, role });
+    return issue(cluster, request.csr, nodeId, role);
+  };
+
+  const renew = async (
+    request: RenewNodeCertificateRequest__Output,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<NodeCertificateResponse> => {
+    const caller = authorizer.require(call, ['manager', 'worker']);
+    if (caller === null) throw new FailedPreconditionError('renewal needs the certificate being renewed');
+    const cluster = clusterWithCA();
+    const node = store.get('node', caller.nodeId);
+    if (!node)
+      throw new ControlError('PERMISSION_DENIED', `node ${caller.nodeId} is not a member of this cluster`);
+    return issue(cluster, request.csr, node.id, node.spec.role);
+  };
+
+  const unary =
+    <Req, Res>(
+      method: string,
+      handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+    ): grpc.handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      handler(call.request, call).then(
+        (response) => callback(null, response),
+        (err: unknown) => callback(toStatus(err, log, { method })),
+      );
+    };
+  server.addService(caPackage().NodeCA.service, {
+    GetRootCACertificate: unary('GetRootCACertificate', async (): Promise<GetRootCACertificateResponse> => ({
+      certificate: clusterWithCA().rootCA.caCert,
+    })),
+    IssueNodeCertificate: unary('IssueNodeCertificate', issueFirst),
+    RenewNodeCertificate: unary('RenewNodeCertificate', renew),
+  });
+}
+
+/** The CA library's refusals as API errors: bad input is INVALID_ARGUMENT, the rest as it says. */
+function asApiError(err: unknown): unknown {
+  if (!isCertificateError(err)) return err;
+  const e: CertificateError = err;
+  const code =
+    e.code === 'CA_DIGEST_MISMATCH' || e.code === 'CA_UNKNOWN_AUTHORITY'
+      ? 'PERMISSION_DENIED'
+      : 'INVALID_ARGUMENT';
+  return new ControlError(code, e.message);
+}
+
+// ---- The node side ----------------------------------------------------------------------------
+
+function call<Res>(
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  timeoutMs: number,
+  invoke: (c: NodeCAClient, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void,
+): Promise<Res> {
+  const client = new (caPackage().NodeCA)(address, credentials);
+  return new Promise<Res>((resolve, reject) => {
+    invoke(client, { deadline: Date.now() + timeoutMs }, (err, response) => {
+      client.close();
+      if (err) reject(errorFromStatus(err));
+      else if (response === undefined) reject(new ControlError('INTERNAL', 'empty response'));
+      else resolve(response);
+    });
+  });
+}
+
+/**
+ * The root CA of the manager at `address`, checked against the token's digest before anything
+ * else is believed (the connection is TLS but not yet verified: there is nothing to verify it
+ * with until this check passes). Throws CertificateError CA_DIGEST_MISMATCH on an impostor.
+ */
+export async function fetchTrustedRoot(address: string, token: string, timeoutMs = 10_000): Promise<string> {
+  parseJoinToken(token);
+  const unverified = grpc.credentials.createSsl(null, null, null, {
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+  });
+  const { certificate } = await call<GetRootCACertificateResponse__Output>(
+    address,
+    unverified,
+    timeoutMs,
+    (c, o, cb) => c.getRootCaCertificate({}, o, cb),
+  );
+  checkRootAgainstToken(certificate, token);
+  return certificate;
+}
+
+/** A first certificate for this node's CSR, from the manager at `address`, trusting only `rootPem`. */
+export function requestNodeCertificate(
+  address: string,
+  rootPem: string,
+  request: { csr: string; token: string; addr: string },
+  timeoutMs = 15_000,
+): Promise<NodeCertificateResponse__Output> {
+  const credentials = grpc.credentials.createSsl(Buffer.from(rootPem), null, null, {
+    checkServerIdentity: serverIdentityCheck(),
+  });
+  return call(address, credentials, timeoutMs, (c, o, cb) => c.issueNodeCertificate(request, o, cb));
+}
+
+/** A renewed certificate for this node's new CSR, asked with the certificate it holds. */
+export function renewNodeCertificate(
+  address: string,
+  identity: TlsIdentity,
+  csr: string,
+  timeoutMs = 15_000,
+): Promise<NodeCertificateResponse__Output> {
+  return call(address, channelCredentials(identity), timeoutMs, (c, o, cb) =>
+    c.renewNodeCertificate({ csr }, o, cb),
+  );
+}
