@@ -208,6 +208,11 @@ export class FlotillaClient {
     return this.write('UpdateCluster', { id: '', version, specJson: specJson(spec) });
   }
 
+  /** New join tokens for the roles named; the old ones stop working at once. */
+  async rotateJoinTokens(roles: { worker?: boolean; manager?: boolean }): Promise<WriteResult> {
+    return this.write('RotateJoinTokens', { worker: roles.worker ?? false, manager: roles.manager ?? false });
+  }
+
   // ---- generic reads and watch ------------------------------------------------------------
 
   /** A filtered list with the store version it reflects (to watch from). */

@@ -10,6 +10,7 @@ import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Outp
 import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__Output as _flotilla_control_v1_ListResponse__Output } from './flotilla/control/v1/ListResponse.js';
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from './flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from './flotilla/control/v1/RemoveRequest.js';
+import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from './flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from './flotilla/control/v1/UpdateRequest.js';
 import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from './flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from './flotilla/control/v1/WatchRequest.js';
@@ -32,6 +33,7 @@ export interface ProtoGrpcType {
         ListResponse: MessageTypeDefinition<_flotilla_control_v1_ListResponse, _flotilla_control_v1_ListResponse__Output>
         ObjectResponse: MessageTypeDefinition<_flotilla_control_v1_ObjectResponse, _flotilla_control_v1_ObjectResponse__Output>
         RemoveRequest: MessageTypeDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_RemoveRequest__Output>
+        RotateJoinTokensRequest: MessageTypeDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_RotateJoinTokensRequest__Output>
         UpdateRequest: MessageTypeDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_UpdateRequest__Output>
         WatchEvent: MessageTypeDefinition<_flotilla_control_v1_WatchEvent, _flotilla_control_v1_WatchEvent__Output>
         WatchRequest: MessageTypeDefinition<_flotilla_control_v1_WatchRequest, _flotilla_control_v1_WatchRequest__Output>

@@ -1,12 +1,20 @@
 // The cluster object through the control API: one object (SwarmKit's `docker swarm
 // inspect|update`), read whole and updated with the version it was read at.
 
-import { validateClusterSpec, withClusterDefaults, type Cluster, type ClusterSpec } from '../../api/index.js';
+import {
+  ValidationError,
+  validateClusterSpec,
+  withClusterDefaults,
+  type Cluster,
+  type ClusterSpec,
+} from '../../api/index.js';
 import type { GetRequest__Output } from '../../generated/flotilla/control/v1/GetRequest.js';
 import type { ObjectResponse } from '../../generated/flotilla/control/v1/ObjectResponse.js';
 import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
-import type { ObjectInput } from '../store/index.js';
+import type { RotateJoinTokensRequest__Output } from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
+import { newJoinToken } from '../ca/index.js';
+import { VersionConflictError, type ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
 import { objectJson, parseJsonField } from './json.js';
@@ -20,7 +28,39 @@ export function clusterHandlers(ctx: ControlContext) {
       return { objectJson: objectJson('cluster', cluster), storeVersion: ctx.store.version };
     },
     UpdateCluster: (request: UpdateRequest__Output) => updateCluster(ctx, request),
+    RotateJoinTokens: (request: RotateJoinTokensRequest__Output) => rotateJoinTokens(ctx, request),
   };
+}
+
+/**
+ * Replaces the join tokens asked for with fresh ones for the current root. The CA reads the
+ * tokens behind a ReadIndex barrier, so an old token is refused from the commit on. A concurrent
+ * change of the cluster object conflicts; the rotation then reads it again.
+ */
+async function rotateJoinTokens(
+  ctx: ControlContext,
+  request: RotateJoinTokensRequest__Output,
+): Promise<WriteResponse> {
+  if (!request.worker && !request.manager)
+    throw new ValidationError('worker', 'name at least one of worker and manager to rotate');
+  for (let attempt = 1; ; attempt++) {
+    const current = theCluster(ctx, '');
+    if (!current.rootCA) throw new FailedPreconditionError('this cluster has no certificate authority');
+    const joinTokens = {
+      worker: request.worker ? newJoinToken(current.rootCA.caCert) : current.joinTokens.worker,
+      manager: request.manager ? newJoinToken(current.rootCA.caCert) : current.joinTokens.manager,
+    };
+    const object: ObjectInput<Cluster> = { ...current, joinTokens };
+    try {
+      const { version, objects } = await ctx.write([
+        { op: 'update', kind: 'cluster', object, expectedVersion: current.meta.version.index },
+      ]);
+      ctx.log.info('rotated join tokens', { worker: request.worker, manager: request.manager });
+      return writeResponse('cluster', objects[0]!, version);
+    } catch (err) {
+      if (!(err instanceof VersionConflictError) || attempt >= 5) throw err;
+    }
+  }
 }
 
 async function updateCluster(ctx: ControlContext, request: UpdateRequest__Output): Promise<WriteResponse> {

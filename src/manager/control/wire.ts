@@ -27,6 +27,10 @@ import type {
   UpdateRequest,
   UpdateRequest__Output,
 } from '../../generated/flotilla/control/v1/UpdateRequest.js';
+import type {
+  RotateJoinTokensRequest,
+  RotateJoinTokensRequest__Output,
+} from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { WatchEvent, WatchEvent__Output } from '../../generated/flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest, WatchRequest__Output } from '../../generated/flotilla/control/v1/WatchRequest.js';
 import type {
@@ -42,6 +46,7 @@ interface Messages {
   UpdateRequest: [UpdateRequest, UpdateRequest__Output];
   RemoveRequest: [RemoveRequest, RemoveRequest__Output];
   WatchRequest: [WatchRequest, WatchRequest__Output];
+  RotateJoinTokensRequest: [RotateJoinTokensRequest, RotateJoinTokensRequest__Output];
   ObjectResponse: [ObjectResponse, ObjectResponse__Output];
   ListResponse: [ListResponse, ListResponse__Output];
   WriteResponse: [WriteResponse, WriteResponse__Output];
@@ -76,6 +81,7 @@ export const CONTROL_METHODS = {
   RemoveConfig: unary('RemoveRequest', 'WriteResponse'),
   GetCluster: unary('GetRequest', 'ObjectResponse'),
   UpdateCluster: unary('UpdateRequest', 'WriteResponse'),
+  RotateJoinTokens: unary('RotateJoinTokensRequest', 'WriteResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },
 } as const;
 

@@ -149,6 +149,38 @@ describe('Manager', () => {
     await waitUntil('b to be a voter', () => a.raft.membership().voters.includes(b.id));
   });
 
+  it('rotates the manager token: the old one is refused at once, the new one joins', async () => {
+    const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    const c = a.client();
+    try {
+      const before = await c.getCluster();
+      await c.rotateJoinTokens({ manager: true });
+      const after = await c.getCluster();
+      expect(after.joinTokens.manager).not.toBe(before.joinTokens.manager);
+      expect(after.joinTokens.worker).toBe(before.joinTokens.worker);
+      const err = await Manager.join({
+        dataDir: dirs.dir('b'),
+        listenAddr: addr(2),
+        joinAddr: a.address,
+        joinToken: before.joinTokens.manager,
+        tuning: FAST,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
+      const b = track(
+        await Manager.join({
+          dataDir: dirs.dir('b'),
+          listenAddr: addr(2),
+          joinAddr: a.address,
+          joinToken: after.joinTokens.manager,
+          tuning: FAST,
+        }),
+      );
+      await waitUntil('b to be a voter', () => a.raft.membership().voters.includes(b.id));
+    } finally {
+      c.close();
+    }
+  });
+
   it('joins three managers whose stores agree after writes through followers', async () => {
     const managers = await threeManagers();
     await waitUntil('three manager Nodes, one leader', () => {

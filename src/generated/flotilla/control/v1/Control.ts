@@ -8,6 +8,7 @@ import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Outp
 import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__Output as _flotilla_control_v1_ListResponse__Output } from '../../../flotilla/control/v1/ListResponse.js';
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from '../../../flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
+import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from '../../../flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from '../../../flotilla/control/v1/UpdateRequest.js';
 import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from '../../../flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from '../../../flotilla/control/v1/WatchRequest.js';
@@ -156,6 +157,15 @@ export interface ControlClient extends grpc.Client {
   removeService(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   removeService(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
+  RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -227,6 +237,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RemoveService: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
   
+  RotateJoinTokens: grpc.handleUnaryCall<_flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
   UpdateCluster: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
   
   UpdateNode: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
@@ -256,6 +268,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RemoveNode: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveSecret: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveService: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RotateJoinTokens: MethodDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateCluster: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateNode: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateService: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
