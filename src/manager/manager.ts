@@ -48,6 +48,7 @@ import {
   type SigningCA,
 } from './ca/index.js';
 import { CertificateRenewer } from './cert-renewer.js';
+import { LeaderLoops } from './leader-loops.js';
 import { ManagerStatusLoop } from './manager-status.js';
 import { callJoin, callLeave, callMemberStatus, registerMembershipService } from './membership-service.js';
 import { RemovalWatch } from './removal-watch.js';
@@ -112,6 +113,7 @@ interface Parts {
   localServer: grpc.Server;
   localControl: ControlService;
   renewer: CertificateRenewer;
+  leaderLoops: LeaderLoops;
   store: ReplicatedStore<ApiObjectTypes>;
   node: RaftNode<TransactionResult>;
   transport: GrpcRaftTransport;
@@ -522,10 +524,13 @@ async function assemble(
     localServer.forceShutdown();
     throw err;
   }
+  const leaderLoops = new LeaderLoops({ store, logger: log });
+  node.on('leader-change', ({ leader }) => leaderLoops.setLeader(leader === identity.id));
   return {
     identity,
     dataDir,
     tls,
+    leaderLoops,
     localServer,
     localControl,
     renewer,
@@ -564,7 +569,9 @@ function startLoops(parts: Parts): void {
 }
 
 async function shutdown(parts: Parts): Promise<void> {
-  // The loop may be waiting on a proposal: stopping the node fails it at once.
+  // The leader's loops stop writing first; the others may be waiting on a proposal, which
+  // stopping the node fails at once.
+  await parts.leaderLoops.stop();
   const loopStopped = parts.status.stop();
   const watchStopped = parts.removalWatch.stop();
   const renewerStopped = parts.renewer.stop();

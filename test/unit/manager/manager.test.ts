@@ -181,6 +181,41 @@ describe('Manager', () => {
     }
   });
 
+  it('runs the control loops on the leader only: a service becomes assigned tasks, also after a failover', async () => {
+    const managers = await threeManagers();
+    const leader = managers.find((m) => m.raft.isLeader())!;
+    const c = leader.client();
+    try {
+      const { id } = await c.createService({ ...service('web'), mode: { replicated: { replicas: 3 } } });
+      const assigned = (m: Manager): number =>
+        m.store
+          .list('task', { serviceId: id, desiredState: 'running' })
+          .filter((t) => t.status.state === 'assigned' && t.nodeId !== undefined).length;
+      await waitUntil('3 tasks assigned to nodes', () => assigned(leader) === 3);
+      await leader.stop();
+      const survivors = managers.filter((m) => m !== leader);
+      await waitUntil('a new leader', () => survivors.some((m) => m.raft.isLeader()));
+      const next = survivors.find((m) => m.raft.isLeader())!;
+      const c2 = next.client();
+      try {
+        const current = await c2.getService(id, { linearizable: true });
+        await c2.updateService(id, current.meta.version.index, {
+          ...current.spec,
+          mode: { replicated: { replicas: 5 } },
+        });
+      } finally {
+        c2.close();
+      }
+      await waitUntil('5 tasks assigned by the new leader', () => assigned(next) === 5);
+      // Exactly five: the new leader finished the old one's work without duplicating a slot.
+      const running = next.store.list('task', { serviceId: id, desiredState: 'running' });
+      expect(new Set(running.map((t) => t.slot))).toEqual(new Set([1, 2, 3, 4, 5]));
+      expect(running).toHaveLength(5);
+    } finally {
+      c.close();
+    }
+  });
+
   it('joins three managers whose stores agree after writes through followers', async () => {
     const managers = await threeManagers();
     await waitUntil('three manager Nodes, one leader', () => {
