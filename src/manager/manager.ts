@@ -48,6 +48,7 @@ import {
   type SigningCA,
 } from './ca/index.js';
 import { CertificateRenewer } from './cert-renewer.js';
+import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
 import { ManagerStatusLoop } from './manager-status.js';
 import { callJoin, callLeave, callMemberStatus, registerMembershipService } from './membership-service.js';
@@ -105,6 +106,8 @@ export class DataDirError extends Error {
 
 /** The local admin socket: the control API without certificates, guarded by file permissions. */
 export const CONTROL_SOCKET = 'control.sock';
+/** The key files that encrypt the Raft data at rest (src/manager/keys). */
+export const KEYS_DIR = 'keys';
 
 interface Parts {
   identity: NodeIdentity;
@@ -378,7 +381,18 @@ async function exists(path: string): Promise<boolean> {
 async function abandon(dataDir: string): Promise<void> {
   await rm(joinPath(dataDir, 'node.json'), { force: true });
   await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
+  await rm(joinPath(dataDir, KEYS_DIR), { recursive: true, force: true });
   await rm(joinPath(dataDir, CERTS_DIR), { recursive: true, force: true });
+}
+
+/**
+ * The key files of a manager's Raft data: created with a fresh data key on first use (init, join,
+ * or a data directory from before encryption, whose plaintext records stay readable), opened
+ * otherwise; KeyError KEYS_LOCKED when autolocked and no unlock key is given.
+ */
+async function openOrCreateKeys(dir: string, unlockKey: string | undefined): Promise<RaftKeys> {
+  if (!(await exists(joinPath(dir, DEK_FILE)))) return createKeyFiles(dir);
+  return openKeyFiles(dir, { unlockKey });
 }
 
 function hostOf(address: string): string {
@@ -391,7 +405,7 @@ async function refuseExisting(dataDir: string): Promise<void> {
     throw new DataDirError(
       `${dataDir} already holds a node (node.json): use start to restart it, or choose an empty directory`,
     );
-  for (const leftover of ['raft', CERTS_DIR])
+  for (const leftover of ['raft', CERTS_DIR, KEYS_DIR])
     if (await exists(joinPath(dataDir, leftover)))
       throw new DataDirError(
         `${dataDir} holds ${leftover}/ but no node.json (an init or join was interrupted): remove ${joinPath(dataDir, leftover)} first`,
@@ -410,6 +424,8 @@ function serverOptions(): grpc.ServerOptions {
 
 interface AssembleOptions {
   forceNewCluster?: boolean;
+  /** The cluster's unlock key, when this manager's key files are autolocked. */
+  unlockKey?: string;
   /** Init's one-member cluster, used only when the storage is empty. */
   bootstrapSelf?: boolean;
   /** The CA key on disk (the founding manager's), to create the cluster object with. */
@@ -442,7 +458,13 @@ async function assemble(
       }
     },
   });
-  const storage = await openDiskStorage(joinPath(dataDir, 'raft'), { logger: log });
+  // Encryption at rest: every entry and snapshot is sealed with this manager's data key, so the
+  // Raft files never hold a secret in the clear (the key files are the owner's only).
+  const keys = await openOrCreateKeys(joinPath(dataDir, KEYS_DIR), options.unlockKey);
+  const storage = await openDiskStorage(joinPath(dataDir, 'raft'), {
+    logger: log,
+    cipher: storageCipherFor(keys),
+  });
   const node = new RaftNode<TransactionResult>({
     id: identity.id,
     address: identity.advertiseAddr,
