@@ -268,6 +268,11 @@ export interface Cluster {
   rootCA?: RootCA;
   /** Nodes removed from the cluster: their certificates are refused until they expire. */
   removedNodes?: string[];
+  /**
+   * With spec.encryptionConfig.autoLockManagers: the key (SWMKEY-1-…) that wraps every manager's
+   * Raft data key, so a restarted manager serves nothing until given it. Never in API reads.
+   */
+  unlockKey?: string;
   rootRotationInProgress: boolean;
   /** Subnets overlay networks are carved from. */
   defaultAddrPool: string[];

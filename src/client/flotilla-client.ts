@@ -208,6 +208,16 @@ export class FlotillaClient {
     return this.write('UpdateCluster', { id: '', version, specJson: specJson(spec) });
   }
 
+  /** The cluster's unlock key ('' when it is not autolocked). */
+  async getUnlockKey(): Promise<string> {
+    return (await this.call('GetUnlockKey', {})).unlockKey;
+  }
+
+  /** Replaces the unlock key of an autolocked cluster and returns the new one. */
+  async rotateUnlockKey(): Promise<string> {
+    return (await this.call('RotateUnlockKey', {})).unlockKey;
+  }
+
   /** New join tokens for the roles named; the old ones stop working at once. */
   async rotateJoinTokens(roles: { worker?: boolean; manager?: boolean }): Promise<WriteResult> {
     return this.write('RotateJoinTokens', { worker: roles.worker ?? false, manager: roles.manager ?? false });

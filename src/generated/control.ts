@@ -11,6 +11,8 @@ import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__O
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from './flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from './flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from './flotilla/control/v1/RotateJoinTokensRequest.js';
+import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from './flotilla/control/v1/UnlockKeyRequest.js';
+import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from './flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from './flotilla/control/v1/UpdateRequest.js';
 import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from './flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from './flotilla/control/v1/WatchRequest.js';
@@ -34,6 +36,8 @@ export interface ProtoGrpcType {
         ObjectResponse: MessageTypeDefinition<_flotilla_control_v1_ObjectResponse, _flotilla_control_v1_ObjectResponse__Output>
         RemoveRequest: MessageTypeDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_RemoveRequest__Output>
         RotateJoinTokensRequest: MessageTypeDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_RotateJoinTokensRequest__Output>
+        UnlockKeyRequest: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyRequest__Output>
+        UnlockKeyResponse: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyResponse__Output>
         UpdateRequest: MessageTypeDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_UpdateRequest__Output>
         WatchEvent: MessageTypeDefinition<_flotilla_control_v1_WatchEvent, _flotilla_control_v1_WatchEvent__Output>
         WatchRequest: MessageTypeDefinition<_flotilla_control_v1_WatchRequest, _flotilla_control_v1_WatchRequest__Output>

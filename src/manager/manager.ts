@@ -47,6 +47,7 @@ import {
   type NodeCertificates,
   type SigningCA,
 } from './ca/index.js';
+import { AutolockKeeper } from './autolock.js';
 import { CertificateRenewer } from './cert-renewer.js';
 import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
@@ -94,6 +95,11 @@ export interface StartOptions {
   dataDir: string;
   /** Quorum-loss recovery: restart as a new one-member cluster keeping this manager's state. */
   forceNewCluster?: boolean;
+  /**
+   * The cluster's unlock key (SWMKEY-1-…), needed when the cluster is autolocked; without it such
+   * a manager does not start (KeyError KEYS_LOCKED) and serves nothing.
+   */
+  unlockKey?: string;
   logger?: Logger;
   tuning?: ManagerTuning;
 }
@@ -117,6 +123,7 @@ interface Parts {
   localControl: ControlService;
   renewer: CertificateRenewer;
   leaderLoops: LeaderLoops;
+  autolock: AutolockKeeper;
   store: ReplicatedStore<ApiObjectTypes>;
   node: RaftNode<TransactionResult>;
   transport: GrpcRaftTransport;
@@ -181,6 +188,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** The path of the local admin socket. */
   get controlSocket(): string {
     return joinPath(this.parts.dataDir, CONTROL_SOCKET);
+  }
+
+  /** How this manager's key files are wrapped, following the cluster's autolock setting. */
+  get autolock(): AutolockKeeper {
+    return this.parts.autolock;
   }
 
   /** This manager's certificate renewal (status and tests). */
@@ -317,6 +329,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
       );
     const parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning, {
       forceNewCluster: options.forceNewCluster,
+      unlockKey: options.unlockKey,
       signingCA: (await readSigningCA(options.dataDir)) ?? undefined,
     });
     try {
@@ -547,12 +560,20 @@ async function assemble(
     throw err;
   }
   const leaderLoops = new LeaderLoops({ store, logger: log });
+  const autolock = new AutolockKeeper({
+    store,
+    keysDir: joinPath(dataDir, KEYS_DIR),
+    keys,
+    wrappedWith: keys.autolocked ? (options.unlockKey ?? null) : null,
+    logger: log,
+  });
   node.on('leader-change', ({ leader }) => leaderLoops.setLeader(leader === identity.id));
   return {
     identity,
     dataDir,
     tls,
     leaderLoops,
+    autolock,
     localServer,
     localControl,
     renewer,
@@ -588,6 +609,7 @@ function startLoops(parts: Parts): void {
   parts.status.start();
   parts.removalWatch.start();
   parts.renewer.start();
+  parts.autolock.start();
 }
 
 async function shutdown(parts: Parts): Promise<void> {
@@ -597,6 +619,7 @@ async function shutdown(parts: Parts): Promise<void> {
   const loopStopped = parts.status.stop();
   const watchStopped = parts.removalWatch.stop();
   const renewerStopped = parts.renewer.stop();
+  const autolockStopped = parts.autolock.stop();
   parts.control.stop();
   parts.localControl.stop();
   parts.localServer.forceShutdown();
@@ -604,6 +627,7 @@ async function shutdown(parts: Parts): Promise<void> {
   await loopStopped;
   await watchStopped;
   await renewerStopped;
+  await autolockStopped;
   await parts.transport.stop();
   // Peers' streams may hold the server open: give them a moment, then cut them.
   await new Promise<void>((resolve) => {

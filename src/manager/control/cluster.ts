@@ -13,7 +13,9 @@ import type { ObjectResponse } from '../../generated/flotilla/control/v1/ObjectR
 import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
 import type { RotateJoinTokensRequest__Output } from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
+import type { UnlockKeyResponse } from '../../generated/flotilla/control/v1/UnlockKeyResponse.js';
 import { newJoinToken } from '../ca/index.js';
+import { newUnlockKey } from '../keys/index.js';
 import { VersionConflictError, type ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
@@ -29,7 +31,47 @@ export function clusterHandlers(ctx: ControlContext) {
     },
     UpdateCluster: (request: UpdateRequest__Output) => updateCluster(ctx, request),
     RotateJoinTokens: (request: RotateJoinTokensRequest__Output) => rotateJoinTokens(ctx, request),
+    GetUnlockKey: async (): Promise<UnlockKeyResponse> => {
+      await ctx.readBarrier(true);
+      const cluster = theCluster(ctx, '');
+      return { unlockKey: cluster.unlockKey ?? '', version: cluster.meta.version.index };
+    },
+    RotateUnlockKey: () => rotateUnlockKey(ctx),
   };
+}
+
+/** A new unlock key for an autolocked cluster; every manager re-wraps its data key with it. */
+async function rotateUnlockKey(ctx: ControlContext): Promise<UnlockKeyResponse> {
+  for (let attempt = 1; ; attempt++) {
+    const current = theCluster(ctx, '');
+    if (!current.spec.encryptionConfig?.autoLockManagers)
+      throw new FailedPreconditionError('the cluster is not autolocked: there is no unlock key to rotate');
+    const unlockKey = newUnlockKey();
+    try {
+      const { version } = await ctx.write([
+        {
+          op: 'update',
+          kind: 'cluster',
+          object: { ...current, unlockKey },
+          expectedVersion: current.meta.version.index,
+        },
+      ]);
+      ctx.log.info('rotated the unlock key');
+      return { unlockKey, version };
+    } catch (err) {
+      if (!(err instanceof VersionConflictError) || attempt >= 5) throw err;
+    }
+  }
+}
+
+/**
+ * The unlock key follows autolock: turning it on makes one (read it with GetUnlockKey, as
+ * `docker swarm update --autolock` prints it), turning it off drops it.
+ */
+function unlockKeyFor(spec: ClusterSpec, current: Stored<'cluster'>): { unlockKey?: string } {
+  const on = spec.encryptionConfig?.autoLockManagers ?? false;
+  if (!on) return {};
+  return { unlockKey: current.unlockKey ?? newUnlockKey() };
 }
 
 /**
@@ -70,7 +112,12 @@ async function updateCluster(ctx: ControlContext, request: UpdateRequest__Output
   );
   const known = theCluster(ctx, request.id);
   const current = await ctx.resolveAt('cluster', known.id, expectedVersion);
-  const object: ObjectInput<Cluster> = { ...current, spec: keepSigningKey(spec, current.spec) };
+  const { unlockKey: _previous, ...rest } = current;
+  const object: ObjectInput<Cluster> = {
+    ...rest,
+    spec: keepSigningKey(spec, current.spec),
+    ...unlockKeyFor(spec, current),
+  };
   const { version, objects } = await ctx.write([{ op: 'update', kind: 'cluster', object, expectedVersion }]);
   return writeResponse('cluster', objects[0]!, version);
 }

@@ -1,7 +1,7 @@
 // Specs and objects as the control API carries them: UTF-8 JSON in bytes fields. Incoming specs
 // are parsed here (a parse failure names the field) and handed to src/api's validators; outgoing
 // objects pass through `objectJson`, the one place that decides what of an object the API shows
-// (a secret's data never, a cluster's CA signing key never) and turns bytes into base64 as
+// (a secret's data never, a cluster's CA signing keys and unlock key never) and turns bytes into base64 as
 // Docker's JSON does.
 
 import { ValidationError } from '../../api/index.js';
@@ -64,6 +64,10 @@ export function publicView(kind: Kind, object: unknown): unknown {
     if (isRecord(object.rootCA) && 'caKey' in object.rootCA) {
       const { caKey: _key, ...rootCA } = object.rootCA;
       view = { ...view, rootCA };
+    }
+    if ('unlockKey' in view) {
+      const { unlockKey: _unlock, ...rest } = view;
+      view = rest;
     }
     return view;
   }

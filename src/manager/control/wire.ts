@@ -31,6 +31,14 @@ import type {
   RotateJoinTokensRequest,
   RotateJoinTokensRequest__Output,
 } from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
+import type {
+  UnlockKeyRequest,
+  UnlockKeyRequest__Output,
+} from '../../generated/flotilla/control/v1/UnlockKeyRequest.js';
+import type {
+  UnlockKeyResponse,
+  UnlockKeyResponse__Output,
+} from '../../generated/flotilla/control/v1/UnlockKeyResponse.js';
 import type { WatchEvent, WatchEvent__Output } from '../../generated/flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest, WatchRequest__Output } from '../../generated/flotilla/control/v1/WatchRequest.js';
 import type {
@@ -47,6 +55,8 @@ interface Messages {
   RemoveRequest: [RemoveRequest, RemoveRequest__Output];
   WatchRequest: [WatchRequest, WatchRequest__Output];
   RotateJoinTokensRequest: [RotateJoinTokensRequest, RotateJoinTokensRequest__Output];
+  UnlockKeyRequest: [UnlockKeyRequest, UnlockKeyRequest__Output];
+  UnlockKeyResponse: [UnlockKeyResponse, UnlockKeyResponse__Output];
   ObjectResponse: [ObjectResponse, ObjectResponse__Output];
   ListResponse: [ListResponse, ListResponse__Output];
   WriteResponse: [WriteResponse, WriteResponse__Output];
@@ -82,6 +92,8 @@ export const CONTROL_METHODS = {
   GetCluster: unary('GetRequest', 'ObjectResponse'),
   UpdateCluster: unary('UpdateRequest', 'WriteResponse'),
   RotateJoinTokens: unary('RotateJoinTokensRequest', 'WriteResponse'),
+  GetUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
+  RotateUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },
 } as const;
 

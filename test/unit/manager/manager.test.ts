@@ -17,6 +17,7 @@ import {
   verifyCertificate,
 } from '../../../src/manager/ca/index.js';
 import { readIdentity } from '../../../src/manager/node-identity.js';
+import { newUnlockKey } from '../../../src/manager/keys/index.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
 
 const service = (name: string) => ({
@@ -250,6 +251,64 @@ describe('Manager', () => {
     const again = track(await Manager.start({ dataDir: dirs.dir('a'), tuning: FAST }));
     const data = again.store.getByName('secret', 'db-password')?.spec.data;
     expect(Buffer.from(data ?? []).toString('utf8')).toBe(marker);
+  });
+
+  it('autolocks: a restarted manager needs the unlock key, which can be rotated and turned off', async () => {
+    const dataDir = dirs.dir('a');
+    let m = await Manager.init({ dataDir, listenAddr: addr(1), tuning: FAST });
+    const setAutolock = async (on: boolean): Promise<void> => {
+      const c = m.client();
+      try {
+        const cluster = await c.getCluster({ linearizable: true });
+        await c.updateCluster(cluster.meta.version.index, {
+          ...cluster.spec,
+          encryptionConfig: { autoLockManagers: on },
+        });
+      } finally {
+        c.close();
+      }
+      await m.autolock.settled();
+    };
+    const withClient = async <T>(f: (c: ReturnType<Manager['client']>) => Promise<T>): Promise<T> => {
+      const c = m.client();
+      try {
+        return await f(c);
+      } finally {
+        c.close();
+      }
+    };
+    await setAutolock(true);
+    const key = await withClient((c) => c.getUnlockKey());
+    expect(key).toMatch(/^SWMKEY-1-/);
+    expect(m.autolock.lockedWith).toBe(key);
+    await withClient((c) => c.createService(service('kept')));
+    await m.stop();
+
+    await expect(Manager.start({ dataDir, tuning: FAST })).rejects.toMatchObject({ code: 'KEYS_LOCKED' });
+    await expect(Manager.start({ dataDir, tuning: FAST, unlockKey: newUnlockKey() })).rejects.toMatchObject({
+      code: 'KEYS_WRONG_UNLOCK_KEY',
+    });
+    m = await Manager.start({ dataDir, tuning: FAST, unlockKey: key });
+    await waitUntil('a leader', () => m.raft.isLeader());
+    expect(m.store.getByName('service', 'kept')).toBeDefined();
+
+    // Rotation: the old key stops unlocking, the new one does.
+    const rotated = await withClient((c) => c.rotateUnlockKey());
+    expect(rotated).not.toBe(key);
+    await m.autolock.settled();
+    await m.stop();
+    await expect(Manager.start({ dataDir, tuning: FAST, unlockKey: key })).rejects.toMatchObject({
+      code: 'KEYS_WRONG_UNLOCK_KEY',
+    });
+    m = await Manager.start({ dataDir, tuning: FAST, unlockKey: rotated });
+    await waitUntil('a leader', () => m.raft.isLeader());
+
+    // Off again: no key needed, none to read.
+    await setAutolock(false);
+    expect(await withClient((c) => c.getUnlockKey())).toBe('');
+    await m.stop();
+    m = track(await Manager.start({ dataDir, tuning: FAST }));
+    expect(m.store.getByName('service', 'kept')).toBeDefined();
   });
 
   it('joins three managers whose stores agree after writes through followers', async () => {

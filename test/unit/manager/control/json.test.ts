@@ -20,9 +20,11 @@ describe('objectJson', () => {
       id: 'c',
       spec: { caConfig: { signingCACert: 'CERT', signingCAKey: 'KEY' } },
       rootCA: { caCert: 'ROOT', caKey: 'ROOT-KEY', caCertHash: 'h' },
+      unlockKey: 'SWMKEY-1-UNLOCK',
     };
     const text = objectJson('cluster', cluster).toString('utf8');
     expect(text).not.toContain('KEY');
+    expect(text).not.toContain('UNLOCK');
     expect(parse(objectJson('cluster', cluster))).toEqual({
       id: 'c',
       spec: { caConfig: { signingCACert: 'CERT' } },

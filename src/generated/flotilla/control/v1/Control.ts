@@ -9,6 +9,8 @@ import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__O
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from '../../../flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from '../../../flotilla/control/v1/RotateJoinTokensRequest.js';
+import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from '../../../flotilla/control/v1/UnlockKeyRequest.js';
+import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from '../../../flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from '../../../flotilla/control/v1/UpdateRequest.js';
 import type { WatchEvent as _flotilla_control_v1_WatchEvent, WatchEvent__Output as _flotilla_control_v1_WatchEvent__Output } from '../../../flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest as _flotilla_control_v1_WatchRequest, WatchRequest__Output as _flotilla_control_v1_WatchRequest__Output } from '../../../flotilla/control/v1/WatchRequest.js';
@@ -96,6 +98,15 @@ export interface ControlClient extends grpc.Client {
   getTask(argument: _flotilla_control_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
   getTask(argument: _flotilla_control_v1_GetRequest, callback: grpc.requestCallback<_flotilla_control_v1_ObjectResponse__Output>): grpc.ClientUnaryCall;
   
+  GetUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  GetUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  
   ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   ListConfigs(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
@@ -166,6 +177,15 @@ export interface ControlClient extends grpc.Client {
   rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
+  RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -219,6 +239,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   GetTask: grpc.handleUnaryCall<_flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse>;
   
+  GetUnlockKey: grpc.handleUnaryCall<_flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse>;
+  
   ListConfigs: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
   ListNodes: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
@@ -238,6 +260,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   RemoveService: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
   
   RotateJoinTokens: grpc.handleUnaryCall<_flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  RotateUnlockKey: grpc.handleUnaryCall<_flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse>;
   
   UpdateCluster: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
   
@@ -259,6 +283,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   GetSecret: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
   GetService: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
   GetTask: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
+  GetUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
   ListConfigs: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListNodes: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListSecrets: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
@@ -269,6 +294,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RemoveSecret: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveService: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateJoinTokens: MethodDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RotateUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
   UpdateCluster: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateNode: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateService: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
