@@ -1,9 +1,14 @@
 // A process that runs one Manager, configured by JSON in argv[2] (the tests' real-process
 // clusters use it). It reports readiness as {ready, id, address} over the IPC channel when it has
-// one (or as a JSON line on stdout), and stops cleanly on SIGTERM.
+// one (or as a JSON line on stdout), and stops cleanly on SIGTERM. An autolocked manager reports
+// {ready: false, locked: true}, serves only Unlock on its admin socket, then starts and reports
+// ready.
 
-import { createJsonLogger, type LogLevel } from '../util/logger.js';
-import { Manager, type ManagerTuning } from './manager.js';
+import { join } from 'node:path';
+import { createJsonLogger, type Logger, type LogLevel } from '../util/logger.js';
+import { KeyError } from './keys/index.js';
+import { waitForUnlock } from './locked-service.js';
+import { CONTROL_SOCKET, KEYS_DIR, Manager, type ManagerTuning } from './manager.js';
 
 export interface DaemonConfig {
   mode: 'init' | 'join' | 'start';
@@ -17,7 +22,11 @@ export interface DaemonConfig {
   logLevel?: LogLevel;
 }
 
-export type DaemonReport = { ready: true; id: string; address: string } | { ready: false; error: string };
+export type DaemonReport =
+  | { ready: true; id: string; address: string }
+  | { ready: false; error: string }
+  /** Autolocked: serving only Unlock on its admin socket until given the unlock key. */
+  | { ready: false; locked: true };
 
 function report(message: DaemonReport): void {
   if (process.send) process.send(message);
@@ -27,6 +36,25 @@ function report(message: DaemonReport): void {
 function required(value: string | undefined, field: string): string {
   if (value === undefined || value === '') throw new Error(`daemon config: ${field} is required`);
   return value;
+}
+
+/** Manager.start, waiting on the admin socket for the unlock key when the manager is locked. */
+async function startUnlocking(
+  config: DaemonConfig,
+  common: { dataDir: string; logger: Logger; tuning?: ManagerTuning },
+): Promise<Manager> {
+  try {
+    return await Manager.start({ ...common, forceNewCluster: config.forceNewCluster });
+  } catch (err) {
+    if (!(err instanceof KeyError && err.code === 'KEYS_LOCKED')) throw err;
+  }
+  const unlockKey = await waitForUnlock(
+    join(config.dataDir, CONTROL_SOCKET),
+    join(config.dataDir, KEYS_DIR),
+    common.logger,
+    () => report({ ready: false, locked: true }),
+  );
+  return Manager.start({ ...common, forceNewCluster: config.forceNewCluster, unlockKey });
 }
 
 async function main(): Promise<void> {
@@ -52,7 +80,7 @@ async function main(): Promise<void> {
       });
       break;
     case 'start':
-      manager = await Manager.start({ ...common, forceNewCluster: config.forceNewCluster });
+      manager = await startUnlocking(config, common);
       break;
     default:
       throw new Error(`daemon config: unknown mode ${String(config.mode)}`);

@@ -8,8 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { channelCredentials, readNodeCertificates } from '../../src/manager/ca/index.js';
+import {
+  channelCredentials,
+  readNodeCertificates,
+  type NodeCertificates,
+} from '../../src/manager/ca/index.js';
 import type { ManagerTuning } from '../../src/manager/index.js';
+import { callUnlock } from '../../src/manager/locked-service.js';
 import { CONTROL_SOCKET } from '../../src/manager/manager.js';
 import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
 import { callLeave } from '../../src/manager/membership-service.js';
@@ -81,6 +86,14 @@ interface Daemon {
   outputTail: string[];
 }
 
+/** spawn() found the manager autolocked: it serves only Unlock until ManagerProcesses.unlock. */
+export class ManagerLockedError extends Error {
+  constructor(readonly managerName: string) {
+    super(`manager ${managerName} is locked (autolock): unlock it with the cluster's unlock key`);
+    this.name = 'ManagerLockedError';
+  }
+}
+
 /** Manager processes by name; stop() kills every one still running and removes their data. */
 export class ManagerProcesses {
   readonly daemons = new Map<string, Daemon>();
@@ -111,16 +124,40 @@ export class ManagerProcesses {
       });
     }
     child.once('exit', () => (daemon.child = null));
-    const report = await new Promise<DaemonReport>((res, rej) => {
+    const report = await this.nextReport(name, daemon);
+    if ('locked' in report) throw new ManagerLockedError(name);
+    if (!report.ready) throw new Error(`manager ${name} failed to start: ${report.error}`);
+    daemon.id = report.id;
+    daemon.address = report.address;
+    return daemon;
+  }
+
+  /**
+   * Unlocks a manager that spawn() found locked (ManagerLockedError), through its admin socket,
+   * and waits until it reports ready. Throws what Unlock answered (a wrong key, …).
+   */
+  async unlock(name: string, unlockKey: string): Promise<Daemon> {
+    const daemon = this.get(name);
+    const ready = this.nextReport(name, daemon);
+    // A refused key leaves the manager locked: nothing else is reported, so do not wait for it.
+    ready.catch(() => {});
+    await callUnlock(join(this.dirs.dir(name), CONTROL_SOCKET), unlockKey);
+    const report = await ready;
+    if (!report.ready) throw new Error(`manager ${name} failed to start after unlocking`);
+    daemon.id = report.id;
+    daemon.address = report.address;
+    return daemon;
+  }
+
+  private nextReport(name: string, daemon: Daemon): Promise<DaemonReport> {
+    const child = daemon.child;
+    if (!child) return Promise.reject(new Error(`manager ${name} is not running`));
+    return new Promise<DaemonReport>((res, rej) => {
       child.once('message', (m) => res(m as DaemonReport));
       child.once('exit', (code) =>
         rej(new Error(`manager ${name} exited (${code}) before ready:\n${daemon.outputTail.join('\n')}`)),
       );
     });
-    if (!report.ready) throw new Error(`manager ${name} failed to start: ${report.error}`);
-    daemon.id = report.id;
-    daemon.address = report.address;
-    return daemon;
   }
 
   /** Restarts a stopped manager from its data directory. */
@@ -151,6 +188,13 @@ export class ManagerProcesses {
     return `unix:${join(this.dirs.dir(name), CONTROL_SOCKET)}`;
   }
 
+  /** The certificates in the manager's data directory (certs/): what it presents and trusts now. */
+  async certificates(name: string): Promise<NodeCertificates> {
+    const certs = await readNodeCertificates(this.dirs.dir(name));
+    if (!certs) throw new Error(`manager ${name} has no certificates in ${this.dirs.dir(name)}`);
+    return certs;
+  }
+
   /**
    * What Manager.leave does, for a manager process: its own Leave RPC with its own certificate (a
    * leader hands over first, then the leader removes it from the Raft membership), then a clean
@@ -158,8 +202,7 @@ export class ManagerProcesses {
    */
   async leave(name: string, timeoutMs = 15_000): Promise<void> {
     const d = this.get(name);
-    const certs = await readNodeCertificates(this.dirs.dir(name));
-    if (!certs) throw new Error(`manager ${name} has no certificates`);
+    const certs = await this.certificates(name);
     await callLeave(d.address, channelCredentials(certs), { nodeId: d.id }, timeoutMs);
     await this.kill(name, 'SIGTERM');
   }

@@ -1,0 +1,78 @@
+// The locked state of an autolocked manager (proto/unlock.proto): on its admin socket it serves
+// only Unlock, which checks the key against the key files before anything else happens; the
+// daemon then starts the manager with it. Plus the client call `flotilla unlock` makes.
+
+import { rm } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import type { UnlockRequest__Output } from '../generated/flotilla/unlock/v1/UnlockRequest.js';
+import type { UnlockResponse } from '../generated/flotilla/unlock/v1/UnlockResponse.js';
+import type { ProtoGrpcType } from '../generated/unlock.js';
+import type { Logger } from '../util/logger.js';
+import { ControlError, errorFromStatus, toStatus } from './control/index.js';
+import { KeyError, openKeyFiles } from './keys/index.js';
+import { loadProtoPackage } from './proto-package.js';
+
+function lockedService(): ProtoGrpcType['flotilla']['unlock']['v1']['Locked'] {
+  return loadProtoPackage<ProtoGrpcType>('unlock.proto').flotilla.unlock.v1.Locked;
+}
+
+/**
+ * Serves Unlock on `socketPath` until a key opens the key files in `keysDir`; resolves with that
+ * key once the socket is closed again (the manager binds it next).
+ */
+export async function waitForUnlock(
+  socketPath: string,
+  keysDir: string,
+  log: Logger,
+  onListening: () => void = () => {},
+): Promise<string> {
+  const server = new grpc.Server();
+  let unlocked: (key: string) => void = () => {};
+  const done = new Promise<string>((resolve) => (unlocked = resolve));
+  server.addService(lockedService().service, {
+    Unlock: (
+      call: grpc.ServerUnaryCall<UnlockRequest__Output, UnlockResponse>,
+      callback: grpc.sendUnaryData<UnlockResponse>,
+    ) => {
+      const key = call.request.unlockKey;
+      openKeyFiles(keysDir, { unlockKey: key }).then(
+        () => {
+          callback(null, {});
+          unlocked(key);
+        },
+        (err: unknown) => callback(toStatus(asApiError(err), log, { method: 'Unlock' })),
+      );
+    },
+  });
+  await rm(socketPath, { force: true });
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+  log.warn('this manager is locked: run `flotilla unlock` with the cluster unlock key');
+  onListening();
+  const key = await done;
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  return key;
+}
+
+function asApiError(err: unknown): unknown {
+  if (!(err instanceof KeyError)) return err;
+  if (err.code === 'KEYS_WRONG_UNLOCK_KEY') return new ControlError('PERMISSION_DENIED', err.message);
+  if (err.code === 'KEYS_BAD_UNLOCK_KEY') return new ControlError('INVALID_ARGUMENT', err.message);
+  return new ControlError('FAILED_PRECONDITION', err.message);
+}
+
+/** Unlocks the locked manager whose admin socket is `socketPath`. */
+export function callUnlock(socketPath: string, unlockKey: string, timeoutMs = 10_000): Promise<void> {
+  const Client = lockedService();
+  const client = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  return new Promise<void>((resolve, reject) => {
+    client.unlock({ unlockKey }, { deadline: Date.now() + timeoutMs }, (err) => {
+      client.close();
+      if (err) reject(errorFromStatus(err));
+      else resolve();
+    });
+  });
+}
