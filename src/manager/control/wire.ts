@@ -166,7 +166,7 @@ function encoder(name: MessageName): (value: object) => Buffer {
 /** Throws on a frame that does not decode (grpc-js turns that into a status for the client). */
 export function deserializer<N extends MessageName>(name: N): (frame: Buffer) => Messages[N][1] {
   const type = messageType(name);
-  return (frame) => type.toObject(type.decode(frame), toObjectOptions) as Messages[N][1];
+  return (frame) => type.toObject(type.decode(frame), toObjectOptions);
 }
 
 /**
