@@ -208,6 +208,17 @@ export class FlotillaClient {
     return this.write('UpdateCluster', { id: '', version, specJson: specJson(spec) });
   }
 
+  /**
+   * A client certificate (role admin) for `csr`: with it and the returned roots, FlotillaClient
+   * reaches any manager's TCP address (`credentials: grpc.credentials.createSsl(...)`).
+   */
+  async issueAdminCertificate(
+    csr: string,
+  ): Promise<{ id: string; certificateChain: string; rootCa: string }> {
+    const { id, certificateChain, rootCa } = await this.call('IssueAdminCertificate', { csr });
+    return { id, certificateChain, rootCa };
+  }
+
   /** The cluster's unlock key ('' when it is not autolocked). */
   async getUnlockKey(): Promise<string> {
     return (await this.call('GetUnlockKey', {})).unlockKey;

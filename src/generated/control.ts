@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AdminCertificateRequest as _flotilla_control_v1_AdminCertificateRequest, AdminCertificateRequest__Output as _flotilla_control_v1_AdminCertificateRequest__Output } from './flotilla/control/v1/AdminCertificateRequest.js';
+import type { AdminCertificateResponse as _flotilla_control_v1_AdminCertificateResponse, AdminCertificateResponse__Output as _flotilla_control_v1_AdminCertificateResponse__Output } from './flotilla/control/v1/AdminCertificateResponse.js';
 import type { ControlClient as _flotilla_control_v1_ControlClient, ControlDefinition as _flotilla_control_v1_ControlDefinition } from './flotilla/control/v1/Control.js';
 import type { CreateRequest as _flotilla_control_v1_CreateRequest, CreateRequest__Output as _flotilla_control_v1_CreateRequest__Output } from './flotilla/control/v1/CreateRequest.js';
 import type { GetRequest as _flotilla_control_v1_GetRequest, GetRequest__Output as _flotilla_control_v1_GetRequest__Output } from './flotilla/control/v1/GetRequest.js';
@@ -26,6 +28,8 @@ export interface ProtoGrpcType {
   flotilla: {
     control: {
       v1: {
+        AdminCertificateRequest: MessageTypeDefinition<_flotilla_control_v1_AdminCertificateRequest, _flotilla_control_v1_AdminCertificateRequest__Output>
+        AdminCertificateResponse: MessageTypeDefinition<_flotilla_control_v1_AdminCertificateResponse, _flotilla_control_v1_AdminCertificateResponse__Output>
         Control: SubtypeConstructor<typeof grpc.Client, _flotilla_control_v1_ControlClient> & { service: _flotilla_control_v1_ControlDefinition }
         CreateRequest: MessageTypeDefinition<_flotilla_control_v1_CreateRequest, _flotilla_control_v1_CreateRequest__Output>
         GetRequest: MessageTypeDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_GetRequest__Output>

@@ -128,27 +128,26 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
         ? 'worker'
         : null;
     if (role === null) throw new ControlError('PERMISSION_DENIED', WRONG_TOKEN);
-    // The Node exists before its certificate does: whatever holds a certificate has a record.
-    const { objects } = await store.update(
+    // The certificate is made first (it checks the CSR: a bad one leaves no trace), then the Node
+    // is written, and only then is the certificate handed out: whatever holds one has a record.
+    const nodeId = store.newId();
+    const response = await issue(cluster, request.csr, nodeId, role);
+    await store.update(
       [
         {
           op: 'create',
           kind: 'node',
           object: {
+            id: nodeId,
             spec: { role, availability: 'active' },
-            status: {
-              state: 'unknown',
-              addr: request.addr,
-              message: 'certificate issued; not connected yet',
-            },
+            status: { state: 'unknown', addr: request.addr, message: 'joined; not connected yet' },
           },
         },
       ],
       { timeoutMs },
     );
-    const nodeId = objects[0]!.id;
     log.info('issued a first certificate', { node: nodeId, role });
-    return issue(cluster, request.csr, nodeId, role);
+    return response;
   };
 
   const renew = async (

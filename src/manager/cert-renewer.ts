@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { renewNodeCertificate } from './ca-service.js';
 import {
+  CERT_BACKDATE_MS,
   createCsr,
   generateNodeKey,
   renewalDelayMs,
@@ -63,10 +64,15 @@ export class CertificateRenewer {
     await this.attempt();
   }
 
-  /** The current leaf's validity. */
+  /**
+   * The current leaf's lifetime as issued: the CA backdates notBefore (clock skew between
+   * nodes), which must not count, or a short-lived certificate would look due at once.
+   */
   validity(): { notBefore: Date; notAfter: Date } {
     const leaf = new X509Certificate(this.options.tls.current.certChainPem);
-    return { notBefore: new Date(leaf.validFrom), notAfter: new Date(leaf.validTo) };
+    const notAfter = new Date(leaf.validTo).getTime();
+    const issued = Math.min(new Date(leaf.validFrom).getTime() + CERT_BACKDATE_MS, notAfter);
+    return { notBefore: new Date(issued), notAfter: new Date(notAfter) };
   }
 
   private schedule(delayMs?: number): void {

@@ -71,7 +71,8 @@ export function planManagerNodes(input: ManagerPlanInput): Op[] {
     ops.push({
       op: 'update',
       kind: 'node',
-      object: { ...current, status: { ...current.status, state, addr: nodeHost(addr) }, managerStatus },
+      // The status is Raft's view now: any message from joining (or an earlier outage) is stale.
+      object: { ...current, status: { state, addr: nodeHost(addr) }, managerStatus },
       expectedVersion: current.meta.version.index,
     });
   }

@@ -4,7 +4,7 @@
 
 export { CertificateError, isCertificateError } from './errors.js';
 export type { CertificateErrorCode } from './errors.js';
-export { CERTIFICATE_ROLES, isCertificateRole } from './x509.js';
+export { CERT_BACKDATE_MS, CERTIFICATE_ROLES, isCertificateRole } from './x509.js';
 export type { CertificateIdentity, CertificateRole } from './x509.js';
 export {
   createRootCA,

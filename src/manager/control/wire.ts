@@ -32,6 +32,14 @@ import type {
   RotateJoinTokensRequest__Output,
 } from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
 import type {
+  AdminCertificateRequest,
+  AdminCertificateRequest__Output,
+} from '../../generated/flotilla/control/v1/AdminCertificateRequest.js';
+import type {
+  AdminCertificateResponse,
+  AdminCertificateResponse__Output,
+} from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
+import type {
   UnlockKeyRequest,
   UnlockKeyRequest__Output,
 } from '../../generated/flotilla/control/v1/UnlockKeyRequest.js';
@@ -56,6 +64,8 @@ interface Messages {
   WatchRequest: [WatchRequest, WatchRequest__Output];
   RotateJoinTokensRequest: [RotateJoinTokensRequest, RotateJoinTokensRequest__Output];
   UnlockKeyRequest: [UnlockKeyRequest, UnlockKeyRequest__Output];
+  AdminCertificateRequest: [AdminCertificateRequest, AdminCertificateRequest__Output];
+  AdminCertificateResponse: [AdminCertificateResponse, AdminCertificateResponse__Output];
   UnlockKeyResponse: [UnlockKeyResponse, UnlockKeyResponse__Output];
   ObjectResponse: [ObjectResponse, ObjectResponse__Output];
   ListResponse: [ListResponse, ListResponse__Output];
@@ -93,6 +103,7 @@ export const CONTROL_METHODS = {
   UpdateCluster: unary('UpdateRequest', 'WriteResponse'),
   RotateJoinTokens: unary('RotateJoinTokensRequest', 'WriteResponse'),
   GetUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
+  IssueAdminCertificate: unary('AdminCertificateRequest', 'AdminCertificateResponse'),
   RotateUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },
 } as const;

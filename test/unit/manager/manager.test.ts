@@ -4,7 +4,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError } from '../../../src/client/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { ControlError, FlotillaClient } from '../../../src/client/index.js';
 import { DataDirError, Manager } from '../../../src/manager/index.js';
 import { callJoin } from '../../../src/manager/membership-service.js';
 import { requestNodeCertificate } from '../../../src/manager/ca-service.js';
@@ -309,6 +310,38 @@ describe('Manager', () => {
     await m.stop();
     m = track(await Manager.start({ dataDir, tuning: FAST }));
     expect(m.store.getByName('service', 'kept')).toBeDefined();
+  });
+
+  it('issues admin client certificates that reach the control API over TCP, and nothing else', async () => {
+    const a = track(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
+    const keyPem = await generateNodeKey();
+    const local = a.client();
+    const issued = await local.issueAdminCertificate(await createCsr(keyPem)).finally(() => local.close());
+    const admin = { rootsPem: issued.rootCa, keyPem, certChainPem: issued.certificateChain };
+    expect(await verifyCertificate(admin.certChainPem, { roots: [admin.rootsPem] })).toMatchObject({
+      nodeId: issued.id,
+      role: 'admin',
+      clusterId: a.clusterId,
+    });
+    const remote = new FlotillaClient({ address: a.address, credentials: channelCredentials(admin) });
+    try {
+      await remote.createService(service('remote'));
+      expect((await remote.listServices()).map((s) => s.spec.name)).toEqual(['remote']);
+    } finally {
+      remote.close();
+    }
+    // Without a certificate the TCP port refuses the API; Membership refuses an admin.
+    const anonymous = new FlotillaClient({
+      address: a.address,
+      credentials: grpc.credentials.createSsl(Buffer.from(admin.rootsPem), null, null, {
+        checkServerIdentity: () => undefined,
+      }),
+    });
+    await expect(anonymous.listServices()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    anonymous.close();
+    await expect(callJoin(a.address, channelCredentials(admin), { address: addr(9) })).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
   });
 
   it('joins three managers whose stores agree after writes through followers', async () => {

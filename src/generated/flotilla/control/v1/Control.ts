@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AdminCertificateRequest as _flotilla_control_v1_AdminCertificateRequest, AdminCertificateRequest__Output as _flotilla_control_v1_AdminCertificateRequest__Output } from '../../../flotilla/control/v1/AdminCertificateRequest.js';
+import type { AdminCertificateResponse as _flotilla_control_v1_AdminCertificateResponse, AdminCertificateResponse__Output as _flotilla_control_v1_AdminCertificateResponse__Output } from '../../../flotilla/control/v1/AdminCertificateResponse.js';
 import type { CreateRequest as _flotilla_control_v1_CreateRequest, CreateRequest__Output as _flotilla_control_v1_CreateRequest__Output } from '../../../flotilla/control/v1/CreateRequest.js';
 import type { GetRequest as _flotilla_control_v1_GetRequest, GetRequest__Output as _flotilla_control_v1_GetRequest__Output } from '../../../flotilla/control/v1/GetRequest.js';
 import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Output as _flotilla_control_v1_ListRequest__Output } from '../../../flotilla/control/v1/ListRequest.js';
@@ -106,6 +108,15 @@ export interface ControlClient extends grpc.Client {
   getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   getUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
+  
+  IssueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  IssueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  IssueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  IssueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
   
   ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   ListConfigs(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
@@ -241,6 +252,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   GetUnlockKey: grpc.handleUnaryCall<_flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse>;
   
+  IssueAdminCertificate: grpc.handleUnaryCall<_flotilla_control_v1_AdminCertificateRequest__Output, _flotilla_control_v1_AdminCertificateResponse>;
+  
   ListConfigs: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
   ListNodes: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
@@ -284,6 +297,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   GetService: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
   GetTask: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
   GetUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
+  IssueAdminCertificate: MethodDefinition<_flotilla_control_v1_AdminCertificateRequest, _flotilla_control_v1_AdminCertificateResponse, _flotilla_control_v1_AdminCertificateRequest__Output, _flotilla_control_v1_AdminCertificateResponse__Output>
   ListConfigs: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListNodes: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListSecrets: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>

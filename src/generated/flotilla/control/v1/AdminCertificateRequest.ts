@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface AdminCertificateRequest {
+  'csr'?: (string);
+}
+
+export interface AdminCertificateRequest__Output {
+  'csr': (string);
+}
