@@ -133,6 +133,15 @@ export interface Node {
   description?: NodeDescription;
   status: NodeStatus;
   managerStatus?: ManagerStatus;
+  /** The certificate the CA last issued to the node (written by the CA). */
+  certificate?: NodeCertificateInfo;
+}
+
+export interface NodeCertificateInfo {
+  /** The digest of the root that signed it (RootCA.caCertHash of that root). */
+  rootHash: string;
+  serial: string;
+  notAfter: Timestamp;
 }
 
 export interface NodeDescription {
@@ -257,6 +266,21 @@ export interface RootCA {
   caKey: string;
   /** The root's digest as join tokens carry it (base36 sha256 of its DER). */
   caCertHash: string;
+  /**
+   * A root rotation under way: new certificates are signed by this root and carry the
+   * cross-signed certificate, every node trusts both roots, and once every node that is up holds
+   * a certificate of the new root, it replaces the old one.
+   */
+  rotation?: RootRotation;
+}
+
+export interface RootRotation {
+  caCert: string;
+  /** Never returned by the API. */
+  caKey: string;
+  caCertHash: string;
+  /** The new root's certificate signed by the old root, sent after each new leaf. */
+  crossSignedCaCert: string;
 }
 
 export interface Cluster {

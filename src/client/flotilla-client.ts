@@ -219,6 +219,11 @@ export class FlotillaClient {
     return { id, certificateChain, rootCa };
   }
 
+  /** Starts a root CA rotation; it finishes once every node that is up has moved to the new root. */
+  async rotateRootCA(): Promise<WriteResult> {
+    return this.write('RotateRootCA', {});
+  }
+
   /** The cluster's unlock key ('' when it is not autolocked). */
   async getUnlockKey(): Promise<string> {
     return (await this.call('GetUnlockKey', {})).unlockKey;

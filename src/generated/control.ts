@@ -13,6 +13,7 @@ import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__O
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from './flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from './flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from './flotilla/control/v1/RotateJoinTokensRequest.js';
+import type { RotateRootCARequest as _flotilla_control_v1_RotateRootCARequest, RotateRootCARequest__Output as _flotilla_control_v1_RotateRootCARequest__Output } from './flotilla/control/v1/RotateRootCARequest.js';
 import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from './flotilla/control/v1/UnlockKeyRequest.js';
 import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from './flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from './flotilla/control/v1/UpdateRequest.js';
@@ -40,6 +41,7 @@ export interface ProtoGrpcType {
         ObjectResponse: MessageTypeDefinition<_flotilla_control_v1_ObjectResponse, _flotilla_control_v1_ObjectResponse__Output>
         RemoveRequest: MessageTypeDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_RemoveRequest__Output>
         RotateJoinTokensRequest: MessageTypeDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_RotateJoinTokensRequest__Output>
+        RotateRootCARequest: MessageTypeDefinition<_flotilla_control_v1_RotateRootCARequest, _flotilla_control_v1_RotateRootCARequest__Output>
         UnlockKeyRequest: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyRequest__Output>
         UnlockKeyResponse: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyResponse__Output>
         UpdateRequest: MessageTypeDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_UpdateRequest__Output>

@@ -3,8 +3,9 @@
 // needs a join token (its secret decides the role); a renewal needs the certificate the node
 // holds, and gets the role the node has now (so a promotion or demotion takes effect).
 
+import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { toMilliseconds } from '../api/index.js';
+import { toMilliseconds, type NodeCertificateInfo } from '../api/index.js';
 import type {
   GetRootCACertificateResponse,
   GetRootCACertificateResponse__Output,
@@ -31,6 +32,7 @@ import {
   serverIdentityCheck,
   type CertificateError,
   type LoadedSigningCA,
+  type SigningCA,
   type TlsIdentity,
 } from './ca/index.js';
 import {
@@ -41,6 +43,8 @@ import {
   type ApiStore,
 } from './control/index.js';
 import { loadProtoPackage } from './proto-package.js';
+import { signingRoot, trustBundle } from './root-rotation.js';
+import { VersionConflictError } from './store/index.js';
 import type { Stored } from './control/context.js';
 
 function caPackage(): ProtoGrpcType['flotilla']['ca']['v1'] {
@@ -71,12 +75,8 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     return cluster as Stored<'cluster'> & { rootCA: NonNullable<Stored<'cluster'>['rootCA']> };
   };
 
-  const signingCA = (cluster: ReturnType<typeof clusterWithCA>): Promise<LoadedSigningCA> => {
-    if (signer?.caCert !== cluster.rootCA.caCert)
-      signer = {
-        caCert: cluster.rootCA.caCert,
-        loaded: loadSigningCA({ certPem: cluster.rootCA.caCert, keyPem: cluster.rootCA.caKey }),
-      };
+  const signingCA = (ca: SigningCA): Promise<LoadedSigningCA> => {
+    if (signer?.caCert !== ca.certPem) signer = { caCert: ca.certPem, loaded: loadSigningCA(ca) };
     return signer.loaded;
   };
 
@@ -86,15 +86,17 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     return expiry === undefined ? DEFAULT_NODE_VALIDITY_MS : toMilliseconds(expiry);
   };
 
+  /** A certificate from the root the CA signs with now (the new one during a rotation). */
   const issue = async (
     cluster: ReturnType<typeof clusterWithCA>,
     csr: string,
     nodeId: string,
     role: 'manager' | 'worker',
-  ): Promise<NodeCertificateResponse> => {
+  ): Promise<{ response: NodeCertificateResponse; info: NodeCertificateInfo }> => {
+    const { ca, hash, chainTail } = signingRoot(cluster.rootCA);
     let certificate: string;
     try {
-      certificate = await issueNodeCertificate(await signingCA(cluster), csr, {
+      certificate = await issueNodeCertificate(await signingCA(ca), csr, {
         nodeId,
         role,
         clusterId: cluster.id,
@@ -103,7 +105,41 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     } catch (err) {
       throw asApiError(err);
     }
-    return { nodeId, certificateChain: certificate, rootCa: cluster.rootCA.caCert, role };
+    const leaf = new X509Certificate(certificate);
+    const info: NodeCertificateInfo = {
+      rootHash: hash,
+      serial: leaf.serialNumber.toLowerCase(),
+      notAfter: new Date(leaf.validTo).toISOString(),
+    };
+    const certificateChain = chainTail === '' ? certificate : `${certificate.trimEnd()}\n${chainTail}`;
+    return {
+      response: { nodeId, certificateChain, rootCa: trustBundle(cluster.rootCA), role },
+      info,
+    };
+  };
+
+  /** Records which root signed the node's certificate: a root rotation waits for every node. */
+  const recordCertificate = async (nodeId: string, info: NodeCertificateInfo): Promise<void> => {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const node = store.get('node', nodeId);
+      if (!node) return;
+      try {
+        await store.update(
+          [
+            {
+              op: 'update',
+              kind: 'node',
+              object: { ...node, certificate: info },
+              expectedVersion: node.meta.version.index,
+            },
+          ],
+          { timeoutMs },
+        );
+        return;
+      } catch (err) {
+        if (!(err instanceof VersionConflictError)) throw err;
+      }
+    }
   };
 
   const issueFirst = async (
@@ -131,7 +167,7 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     // The certificate is made first (it checks the CSR: a bad one leaves no trace), then the Node
     // is written, and only then is the certificate handed out: whatever holds one has a record.
     const nodeId = store.newId();
-    const response = await issue(cluster, request.csr, nodeId, role);
+    const { response, info } = await issue(cluster, request.csr, nodeId, role);
     await store.update(
       [
         {
@@ -141,6 +177,7 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
             id: nodeId,
             spec: { role, availability: 'active' },
             status: { state: 'unknown', addr: request.addr, message: 'joined; not connected yet' },
+            certificate: info,
           },
         },
       ],
@@ -160,7 +197,9 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     const node = store.get('node', caller.nodeId);
     if (!node)
       throw new ControlError('PERMISSION_DENIED', `node ${caller.nodeId} is not a member of this cluster`);
-    return issue(cluster, request.csr, node.id, node.spec.role);
+    const { response, info } = await issue(cluster, request.csr, node.id, node.spec.role);
+    await recordCertificate(node.id, info);
+    return response;
   };
 
   const unary =

@@ -1,5 +1,5 @@
 // The leader-only loop that keeps managers' records current: it creates the Cluster object if it
-// is missing, promotes learners (joining managers) once they have caught up, removes managers
+// is missing, finishes a root CA rotation once every node has moved to the new root, promotes learners (joining managers) once they have caught up, removes managers
 // demoted to worker from the Raft voters, and keeps each manager's Node object (managerStatus:
 // leader, reachability, address) in line with Raft.
 // Deciding is pure (planManagerNodes); the ManagerStatusLoop class only samples and writes.
@@ -9,6 +9,7 @@ import type { ConfState, RaftNode, RaftStatus } from '../raft/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
 import { newJoinToken, rootCADigest, type SigningCA } from './ca/index.js';
+import { planRotationFinish } from './root-rotation.js';
 import type { DeepReadonly, StoreOperation, TransactionResult } from './store/index.js';
 import type { ApiObjectTypes } from './control/index.js';
 
@@ -209,6 +210,7 @@ export class ManagerStatusLoop {
     const unreachableAfter = this.options.unreachableAfterMs ?? 3_000;
 
     if (store.list('cluster').length === 0) await this.createCluster();
+    await this.finishRootRotation();
 
     for (const id of caughtUpLearners(status)) {
       this.log.info('promoting a caught-up learner to voter', {
@@ -255,6 +257,17 @@ export class ManagerStatusLoop {
     });
     // One transaction per node: a conflict on one (someone else updated it) does not block others.
     for (const op of ops) await store.update([op]);
+  }
+
+  /** Ends a root rotation once every node that is up holds a certificate of the new root. */
+  private async finishRootRotation(): Promise<void> {
+    const { store } = this.options;
+    const [cluster] = store.list('cluster');
+    if (!cluster?.rootCA?.rotation) return;
+    const op = planRotationFinish(cluster, store.list('node'));
+    if (!op) return;
+    this.log.info('every node holds a certificate of the new root: finishing the root rotation');
+    await store.update([op]);
   }
 
   private async createCluster(): Promise<void> {

@@ -48,6 +48,7 @@ import {
   type SigningCA,
 } from './ca/index.js';
 import { AutolockKeeper } from './autolock.js';
+import { TrustFollower } from './trust-follower.js';
 import { CertificateRenewer } from './cert-renewer.js';
 import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
@@ -124,6 +125,7 @@ interface Parts {
   renewer: CertificateRenewer;
   leaderLoops: LeaderLoops;
   autolock: AutolockKeeper;
+  trust: TrustFollower;
   store: ReplicatedStore<ApiObjectTypes>;
   node: RaftNode<TransactionResult>;
   transport: GrpcRaftTransport;
@@ -560,6 +562,7 @@ async function assemble(
     throw err;
   }
   const leaderLoops = new LeaderLoops({ store, logger: log });
+  const trust = new TrustFollower({ store, dataDir, tls, renewer, logger: log });
   const autolock = new AutolockKeeper({
     store,
     keysDir: joinPath(dataDir, KEYS_DIR),
@@ -574,6 +577,7 @@ async function assemble(
     tls,
     leaderLoops,
     autolock,
+    trust,
     localServer,
     localControl,
     renewer,
@@ -610,6 +614,7 @@ function startLoops(parts: Parts): void {
   parts.removalWatch.start();
   parts.renewer.start();
   parts.autolock.start();
+  parts.trust.start();
 }
 
 async function shutdown(parts: Parts): Promise<void> {
@@ -620,6 +625,7 @@ async function shutdown(parts: Parts): Promise<void> {
   const watchStopped = parts.removalWatch.stop();
   const renewerStopped = parts.renewer.stop();
   const autolockStopped = parts.autolock.stop();
+  const trustStopped = parts.trust.stop();
   parts.control.stop();
   parts.localControl.stop();
   parts.localServer.forceShutdown();
@@ -628,6 +634,7 @@ async function shutdown(parts: Parts): Promise<void> {
   await watchStopped;
   await renewerStopped;
   await autolockStopped;
+  await trustStopped;
   await parts.transport.stop();
   // Peers' streams may hold the server open: give them a moment, then cut them.
   await new Promise<void>((resolve) => {

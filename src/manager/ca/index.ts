@@ -24,6 +24,7 @@ export type { VerifiedCertificate, VerifyOptions } from './verify.js';
 export {
   checkRootAgainstToken,
   joinSecretMatches,
+  joinTokenForRoot,
   newJoinToken,
   parseJoinToken,
   rootCADigest,

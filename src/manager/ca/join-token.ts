@@ -51,6 +51,22 @@ export function newJoinToken(rootCertPem: string, randomBytes: RandomBytes = cry
   ].join('-');
 }
 
+/**
+ * The same token for another root (after a root rotation): its secret kept, the new root's digest
+ * in place of the old one's, so an operator's tokens keep their secret part.
+ */
+export function joinTokenForRoot(token: string, rootCertPem: string): string {
+  parseJoinToken(token);
+  const secret = token.trim().split('-')[3]!;
+  const digest = BigInt(`0x${rootCADigest(rootCertPem)}`);
+  return [
+    JOIN_TOKEN_PREFIX,
+    String(JOIN_TOKEN_VERSION),
+    digest.toString(36).padStart(TOKEN_DIGEST_LENGTH, '0'),
+    secret,
+  ].join('-');
+}
+
 /** The parts of a token; CA_BAD_TOKEN names the part that is wrong (and never echoes the secret). */
 export function parseJoinToken(token: string): ParsedJoinToken {
   const bad = (problem: string): CertificateError =>

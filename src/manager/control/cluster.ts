@@ -18,6 +18,7 @@ import type { AdminCertificateRequest__Output } from '../../generated/flotilla/c
 import type { AdminCertificateResponse } from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
 import { isCertificateError, issueNodeCertificate, newJoinToken } from '../ca/index.js';
 import { newUnlockKey } from '../keys/index.js';
+import { startRotation } from '../root-rotation.js';
 import { VersionConflictError, type ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
@@ -40,7 +41,25 @@ export function clusterHandlers(ctx: ControlContext) {
     },
     RotateUnlockKey: () => rotateUnlockKey(ctx),
     IssueAdminCertificate: (request: AdminCertificateRequest__Output) => issueAdminCertificate(ctx, request),
+    RotateRootCA: () => rotateRootCA(ctx),
   };
+}
+
+/** Starts a root rotation (see root-rotation.ts); one at a time. */
+async function rotateRootCA(ctx: ControlContext): Promise<WriteResponse> {
+  await ctx.readBarrier(true);
+  const current = theCluster(ctx, '');
+  if (!current.rootCA) throw new FailedPreconditionError('this cluster has no certificate authority');
+  if (current.rootCA.rotation)
+    throw new FailedPreconditionError(
+      'a root CA rotation is already under way; it finishes once every node has moved',
+    );
+  const object = await startRotation(current);
+  const { version, objects } = await ctx.write([
+    { op: 'update', kind: 'cluster', object, expectedVersion: current.meta.version.index },
+  ]);
+  ctx.log.info('started a root CA rotation');
+  return writeResponse('cluster', objects[0]!, version);
 }
 
 /**

@@ -63,6 +63,10 @@ export function publicView(kind: Kind, object: unknown): unknown {
     }
     if (isRecord(object.rootCA) && 'caKey' in object.rootCA) {
       const { caKey: _key, ...rootCA } = object.rootCA;
+      if (isRecord(rootCA.rotation) && 'caKey' in rootCA.rotation) {
+        const { caKey: _newKey, ...rotation } = rootCA.rotation;
+        rootCA.rotation = rotation;
+      }
       view = { ...view, rootCA };
     }
     if ('unlockKey' in view) {

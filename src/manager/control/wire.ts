@@ -40,6 +40,10 @@ import type {
   AdminCertificateResponse__Output,
 } from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
 import type {
+  RotateRootCARequest,
+  RotateRootCARequest__Output,
+} from '../../generated/flotilla/control/v1/RotateRootCARequest.js';
+import type {
   UnlockKeyRequest,
   UnlockKeyRequest__Output,
 } from '../../generated/flotilla/control/v1/UnlockKeyRequest.js';
@@ -64,6 +68,7 @@ interface Messages {
   WatchRequest: [WatchRequest, WatchRequest__Output];
   RotateJoinTokensRequest: [RotateJoinTokensRequest, RotateJoinTokensRequest__Output];
   UnlockKeyRequest: [UnlockKeyRequest, UnlockKeyRequest__Output];
+  RotateRootCARequest: [RotateRootCARequest, RotateRootCARequest__Output];
   AdminCertificateRequest: [AdminCertificateRequest, AdminCertificateRequest__Output];
   AdminCertificateResponse: [AdminCertificateResponse, AdminCertificateResponse__Output];
   UnlockKeyResponse: [UnlockKeyResponse, UnlockKeyResponse__Output];
@@ -104,6 +109,7 @@ export const CONTROL_METHODS = {
   RotateJoinTokens: unary('RotateJoinTokensRequest', 'WriteResponse'),
   GetUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   IssueAdminCertificate: unary('AdminCertificateRequest', 'AdminCertificateResponse'),
+  RotateRootCA: unary('RotateRootCARequest', 'WriteResponse'),
   RotateUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },
 } as const;

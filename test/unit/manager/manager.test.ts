@@ -344,6 +344,78 @@ describe('Manager', () => {
     });
   });
 
+  it('rotates the root CA under a running cluster without a failed write, then joins with the new token', async () => {
+    const managers = await threeManagers();
+    const [a] = managers;
+    const clients = managers.map((m) => m.client());
+    const oldRoot = (await readNodeCertificates(a!.dataDir))!.rootsPem;
+    const before = await clients[0]!.getCluster({ linearizable: true });
+    let writes = 0;
+    const failures: unknown[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing && i < 2_000; i++) {
+        try {
+          await clients[i % 3]!.createService(service(`during-${i}`));
+          writes++;
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    })();
+    try {
+      await clients[1]!.rotateRootCA();
+      await waitUntil(
+        'the rotation to finish',
+        () => {
+          const cluster = a!.store.list('cluster')[0]!;
+          return !cluster.rootRotationInProgress && cluster.rootCA?.caCertHash !== before.rootCA?.caCertHash;
+        },
+        30_000,
+      );
+      // The old root is dropped everywhere: each manager trusts the new one only, and its own
+      // certificate chains to it.
+      const newRoot = a!.store.list('cluster')[0]!.rootCA!.caCert;
+      for (const m of managers) {
+        await waitUntil(`${m.id} to trust the new root only`, async () => {
+          return (await readNodeCertificates(m.dataDir))!.rootsPem === newRoot;
+        });
+        const certs = (await readNodeCertificates(m.dataDir))!;
+        await verifyCertificate(certs.certChainPem, { roots: [newRoot] });
+        expect(certs.rootsPem).not.toContain(oldRoot.trim());
+      }
+      const progress = writes;
+      await waitUntil('writes to go on after the rotation', () => writes > progress + 5);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(failures).toEqual([]);
+    expect(writes).toBeGreaterThan(10);
+    const after = await clients[0]!.getCluster({ linearizable: true });
+    expect(after.joinTokens.manager).not.toBe(before.joinTokens.manager);
+    // The old token names the old root: the joiner refuses the manager's new root.
+    const refused = await Manager.join({
+      dataDir: dirs.dir('d'),
+      listenAddr: addr(4),
+      joinAddr: a!.address,
+      joinToken: before.joinTokens.manager,
+      tuning: FAST,
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CA_DIGEST_MISMATCH' });
+    const d = track(
+      await Manager.join({
+        dataDir: dirs.dir('d'),
+        listenAddr: addr(4),
+        joinAddr: a!.address,
+        joinToken: after.joinTokens.manager,
+        tuning: FAST,
+      }),
+    );
+    await waitUntil('d to be a voter', () => a!.raft.membership().voters.includes(d.id));
+    for (const c of clients) c.close();
+  });
+
   it('joins three managers whose stores agree after writes through followers', async () => {
     const managers = await threeManagers();
     await waitUntil('three manager Nodes, one leader', () => {

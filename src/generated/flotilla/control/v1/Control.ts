@@ -11,6 +11,7 @@ import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__O
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from '../../../flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from '../../../flotilla/control/v1/RotateJoinTokensRequest.js';
+import type { RotateRootCARequest as _flotilla_control_v1_RotateRootCARequest, RotateRootCARequest__Output as _flotilla_control_v1_RotateRootCARequest__Output } from '../../../flotilla/control/v1/RotateRootCARequest.js';
 import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from '../../../flotilla/control/v1/UnlockKeyRequest.js';
 import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from '../../../flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from '../../../flotilla/control/v1/UpdateRequest.js';
@@ -188,6 +189,15 @@ export interface ControlClient extends grpc.Client {
   rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   rotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
+  RotateRootCA(argument: _flotilla_control_v1_RotateRootCARequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateRootCA(argument: _flotilla_control_v1_RotateRootCARequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateRootCA(argument: _flotilla_control_v1_RotateRootCARequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  RotateRootCA(argument: _flotilla_control_v1_RotateRootCARequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateRootCa(argument: _flotilla_control_v1_RotateRootCARequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateRootCa(argument: _flotilla_control_v1_RotateRootCARequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateRootCa(argument: _flotilla_control_v1_RotateRootCARequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  rotateRootCa(argument: _flotilla_control_v1_RotateRootCARequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
   RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   RotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
@@ -274,6 +284,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RotateJoinTokens: grpc.handleUnaryCall<_flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse>;
   
+  RotateRootCA: grpc.handleUnaryCall<_flotilla_control_v1_RotateRootCARequest__Output, _flotilla_control_v1_WriteResponse>;
+  
   RotateUnlockKey: grpc.handleUnaryCall<_flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse>;
   
   UpdateCluster: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
@@ -308,6 +320,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RemoveSecret: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveService: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateJoinTokens: MethodDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RotateRootCA: MethodDefinition<_flotilla_control_v1_RotateRootCARequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateRootCARequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
   UpdateCluster: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateNode: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>

@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface RotateRootCARequest {
+}
+
+export interface RotateRootCARequest__Output {
+}
