@@ -5,6 +5,7 @@
 // data keys themselves never change here.
 
 import { silentLogger, type Logger } from '../util/logger.js';
+import { ClusterFollower } from './cluster-follower.js';
 import type { ApiStore } from './control/index.js';
 import { rewrapKeyFiles, type RaftKeys } from './keys/index.js';
 
@@ -20,15 +21,14 @@ export interface AutolockKeeperOptions {
 export class AutolockKeeper {
   private keys: RaftKeys;
   private wrappedWith: string | null;
-  private controller: AbortController | null = null;
-  private running: Promise<void> | null = null;
-  private rewrapping: Promise<void> = Promise.resolve();
+  private readonly follower: ClusterFollower;
   private readonly log: Logger;
 
   constructor(private readonly options: AutolockKeeperOptions) {
     this.keys = options.keys;
     this.wrappedWith = options.wrappedWith;
     this.log = (options.logger ?? silentLogger).child({ component: 'autolock' });
+    this.follower = new ClusterFollower(options.store, this.log, () => this.rewrap());
   }
 
   /** The unlock key the key files are wrapped with now (null: not autolocked). */
@@ -37,57 +37,29 @@ export class AutolockKeeper {
   }
 
   start(): void {
-    if (this.controller) return;
-    const controller = (this.controller = new AbortController());
-    this.running = this.follow(controller.signal);
+    this.follower.start();
   }
 
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    this.controller = null;
-    await this.running;
-    await this.rewrapping;
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
   /** Resolves once the key files match the cluster object as this manager has applied it. */
-  async settled(): Promise<void> {
-    this.reconcile();
-    await this.rewrapping;
+  settled(): Promise<void> {
+    return this.follower.settled();
   }
 
-  private async follow(signal: AbortSignal): Promise<void> {
-    this.reconcile();
-    try {
-      for await (const _ of this.options.store.watch({ kinds: ['cluster'] }, { signal })) this.reconcile();
-    } catch (err) {
-      // A watch that overflowed or was compacted: the periodic nature of cluster changes makes a
-      // restart of the watch enough; log and stop following until the next start.
-      if (!signal.aborted) this.log.warn('stopped following the cluster object', { err });
-    }
-  }
-
-  private desired(): string | null | undefined {
+  private async rewrap(): Promise<void> {
     const [cluster] = this.options.store.list('cluster');
-    if (!cluster) return undefined;
-    if (!cluster.spec.encryptionConfig?.autoLockManagers) return null;
-    return cluster.unlockKey ?? undefined;
-  }
-
-  private reconcile(): void {
-    this.rewrapping = this.rewrapping.then(async () => {
-      const desired = this.desired();
-      if (desired === undefined || desired === this.wrappedWith) return;
-      try {
-        this.keys = await rewrapKeyFiles(this.options.keysDir, this.keys, { unlockKey: desired });
-        this.wrappedWith = desired;
-        this.log.info(
-          desired === null
-            ? 'autolock off: data key wrapped by a stored key'
-            : 'autolocked: data key wrapped by the unlock key',
-        );
-      } catch (err) {
-        this.log.error('could not re-wrap the data key', { err });
-      }
-    });
+    if (!cluster) return;
+    const desired = cluster.spec.encryptionConfig?.autoLockManagers ? cluster.unlockKey : null;
+    if (desired === undefined || desired === this.wrappedWith) return;
+    this.keys = await rewrapKeyFiles(this.options.keysDir, this.keys, { unlockKey: desired });
+    this.wrappedWith = desired;
+    this.log.info(
+      desired === null
+        ? 'autolock off: data key wrapped by a stored key'
+        : 'autolocked: data key wrapped by the unlock key',
+    );
   }
 }

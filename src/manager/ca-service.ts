@@ -35,14 +35,9 @@ import {
   type SigningCA,
   type TlsIdentity,
 } from './ca/index.js';
-import {
-  ControlError,
-  errorFromStatus,
-  FailedPreconditionError,
-  toStatus,
-  type ApiStore,
-} from './control/index.js';
+import { ControlError, FailedPreconditionError, type ApiStore } from './control/index.js';
 import { loadProtoPackage } from './proto-package.js';
+import { callUnary, unaryHandler } from './unary.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
 import { VersionConflictError } from './store/index.js';
 import type { Stored } from './control/context.js';
@@ -202,23 +197,16 @@ export function registerNodeCAService(server: grpc.Server, options: NodeCAServic
     return response;
   };
 
-  const unary =
-    <Req, Res>(
-      method: string,
-      handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
-    ): grpc.handleUnaryCall<Req, Res> =>
-    (call, callback) => {
-      handler(call.request, call).then(
-        (response) => callback(null, response),
-        (err: unknown) => callback(toStatus(err, log, { method })),
-      );
-    };
   server.addService(caPackage().NodeCA.service, {
-    GetRootCACertificate: unary('GetRootCACertificate', async (): Promise<GetRootCACertificateResponse> => ({
-      certificate: clusterWithCA().rootCA.caCert,
-    })),
-    IssueNodeCertificate: unary('IssueNodeCertificate', issueFirst),
-    RenewNodeCertificate: unary('RenewNodeCertificate', renew),
+    GetRootCACertificate: unaryHandler(
+      log,
+      'GetRootCACertificate',
+      async (): Promise<GetRootCACertificateResponse> => ({
+        certificate: clusterWithCA().rootCA.caCert,
+      }),
+    ),
+    IssueNodeCertificate: unaryHandler(log, 'IssueNodeCertificate', issueFirst),
+    RenewNodeCertificate: unaryHandler(log, 'RenewNodeCertificate', renew),
   });
 }
 
@@ -241,15 +229,7 @@ function call<Res>(
   timeoutMs: number,
   invoke: (c: NodeCAClient, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void,
 ): Promise<Res> {
-  const client = new (caPackage().NodeCA)(address, credentials);
-  return new Promise<Res>((resolve, reject) => {
-    invoke(client, { deadline: Date.now() + timeoutMs }, (err, response) => {
-      client.close();
-      if (err) reject(errorFromStatus(err));
-      else if (response === undefined) reject(new ControlError('INTERNAL', 'empty response'));
-      else resolve(response);
-    });
-  });
+  return callUnary(new (caPackage().NodeCA)(address, credentials), timeoutMs, invoke);
 }
 
 /**

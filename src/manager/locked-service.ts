@@ -8,9 +8,10 @@ import type { UnlockRequest__Output } from '../generated/flotilla/unlock/v1/Unlo
 import type { UnlockResponse } from '../generated/flotilla/unlock/v1/UnlockResponse.js';
 import type { ProtoGrpcType } from '../generated/unlock.js';
 import type { Logger } from '../util/logger.js';
-import { ControlError, errorFromStatus, toStatus } from './control/index.js';
+import { ControlError, toStatus } from './control/index.js';
 import { KeyError, openKeyFiles } from './keys/index.js';
 import { loadProtoPackage } from './proto-package.js';
+import { callUnary } from './unary.js';
 
 function lockedService(): ProtoGrpcType['flotilla']['unlock']['v1']['Locked'] {
   return loadProtoPackage<ProtoGrpcType>('unlock.proto').flotilla.unlock.v1.Locked;
@@ -65,14 +66,11 @@ function asApiError(err: unknown): unknown {
 }
 
 /** Unlocks the locked manager whose admin socket is `socketPath`. */
-export function callUnlock(socketPath: string, unlockKey: string, timeoutMs = 10_000): Promise<void> {
+export async function callUnlock(socketPath: string, unlockKey: string, timeoutMs = 10_000): Promise<void> {
   const Client = lockedService();
-  const client = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
-  return new Promise<void>((resolve, reject) => {
-    client.unlock({ unlockKey }, { deadline: Date.now() + timeoutMs }, (err) => {
-      client.close();
-      if (err) reject(errorFromStatus(err));
-      else resolve();
-    });
-  });
+  await callUnary(
+    new Client(`unix:${socketPath}`, grpc.credentials.createInsecure()),
+    timeoutMs,
+    (c, o, cb) => c.unlock({ unlockKey }, o, cb),
+  );
 }

@@ -20,9 +20,10 @@ import type { ProtoGrpcType } from '../generated/membership.js';
 import { InvalidConfChangeError, type RaftNode } from '../raft/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
-import { ControlError, errorFromStatus, FailedPreconditionError, toStatus } from './control/index.js';
+import { ControlError, FailedPreconditionError } from './control/index.js';
 import type { Authorizer } from './authz.js';
 import { loadProtoPackage } from './proto-package.js';
+import { callUnary, unaryHandler } from './unary.js';
 import type { TransactionResult } from './store/index.js';
 
 export interface MembershipServiceOptions {
@@ -131,21 +132,10 @@ export function registerMembershipService(server: grpc.Server, options: Membersh
     };
   };
 
-  const unary =
-    <Req, Res>(
-      method: string,
-      handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
-    ): grpc.handleUnaryCall<Req, Res> =>
-    (call, callback) => {
-      handler(call.request, call).then(
-        (response) => callback(null, response),
-        (err: unknown) => callback(toStatus(err, log, { method })),
-      );
-    };
   server.addService(loadDefinition().flotilla.membership.v1.Membership.service, {
-    Join: unary('Join', join),
-    Leave: unary('Leave', leave),
-    MemberStatus: unary('MemberStatus', memberStatus),
+    Join: unaryHandler(log, 'Join', join),
+    Leave: unaryHandler(log, 'Leave', leave),
+    MemberStatus: unaryHandler(log, 'MemberStatus', memberStatus),
   });
 }
 
@@ -164,15 +154,7 @@ function call<Res>(
   timeoutMs: number,
   invoke: (c: GeneratedClient, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void,
 ): Promise<Res> {
-  const c = client(address, credentials);
-  return new Promise<Res>((resolve, reject) => {
-    invoke(c, { deadline: Date.now() + timeoutMs }, (err, response) => {
-      c.close();
-      if (err) reject(errorFromStatus(err));
-      else if (response === undefined) reject(new ControlError('INTERNAL', 'empty response'));
-      else resolve(response);
-    });
-  });
+  return callUnary(client(address, credentials), timeoutMs, invoke);
 }
 
 /** Asks the manager at `address` to add the caller (its certificate names it) as a learner. */

@@ -5,6 +5,7 @@
 
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { CertificateRenewer } from './cert-renewer.js';
+import { ClusterFollower } from './cluster-follower.js';
 import { verifyCertificate, writeTrustedRoots, type ReloadableTlsIdentity } from './ca/index.js';
 import type { ApiStore } from './control/index.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
@@ -18,64 +19,41 @@ export interface TrustFollowerOptions {
 }
 
 export class TrustFollower {
-  private controller: AbortController | null = null;
-  private running: Promise<void> | null = null;
-  private work: Promise<void> = Promise.resolve();
+  private readonly follower: ClusterFollower;
   private readonly log: Logger;
 
   constructor(private readonly options: TrustFollowerOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'trust' });
+    this.follower = new ClusterFollower(options.store, this.log, () => this.follow());
   }
 
   start(): void {
-    if (this.controller) return;
-    const controller = (this.controller = new AbortController());
-    this.running = this.follow(controller.signal);
+    this.follower.start();
   }
 
-  async stop(): Promise<void> {
-    this.controller?.abort();
-    this.controller = null;
-    await this.running;
-    await this.work;
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
-  private async follow(signal: AbortSignal): Promise<void> {
-    this.reconcile();
-    try {
-      for await (const _ of this.options.store.watch({ kinds: ['cluster'] }, { signal })) this.reconcile();
-    } catch (err) {
-      if (!signal.aborted) this.log.warn('stopped following the cluster CA', { err });
+  private async follow(): Promise<void> {
+    const [cluster] = this.options.store.list('cluster');
+    if (!cluster?.rootCA || !this.follower.active) return;
+    const { tls, dataDir, renewer } = this.options;
+    const roots = trustBundle(cluster.rootCA);
+    if (roots !== tls.current.rootsPem) {
+      await writeTrustedRoots(dataDir, roots);
+      tls.update({ ...tls.current, rootsPem: roots });
+      this.log.info(cluster.rootCA.rotation ? 'trusting the old and the new root' : 'trusting the root CA');
     }
-  }
-
-  private reconcile(): void {
-    this.work = this.work.then(async () => {
-      const [cluster] = this.options.store.list('cluster');
-      if (!cluster?.rootCA || !this.controller) return;
-      const { tls, dataDir, renewer } = this.options;
-      const roots = trustBundle(cluster.rootCA);
-      try {
-        if (roots !== tls.current.rootsPem) {
-          await writeTrustedRoots(dataDir, roots);
-          tls.update({ ...tls.current, rootsPem: roots });
-          this.log.info(
-            cluster.rootCA.rotation ? 'trusting the old and the new root' : 'trusting the root CA',
-          );
-        }
-        // A certificate of another root than the one the CA signs with: renew now.
-        const signing = signingRoot(cluster.rootCA).ca.certPem;
-        const current = await verifyCertificate(tls.current.certChainPem, { roots: [signing] }).then(
-          () => true,
-          () => false,
-        );
-        if (!current) {
-          this.log.info('renewing for a certificate of the new root');
-          await renewer.renewNow();
-        }
-      } catch (err) {
-        this.log.warn('could not follow the cluster CA', { err });
-      }
-    });
+    // A certificate of another root than the one the CA signs with: renew now.
+    const signing = signingRoot(cluster.rootCA).ca.certPem;
+    const current = await verifyCertificate(tls.current.certChainPem, { roots: [signing] }).then(
+      () => true,
+      () => false,
+    );
+    if (!current) {
+      this.log.info('renewing for a certificate of the new root');
+      await renewer.renewNow();
+    }
   }
 }
