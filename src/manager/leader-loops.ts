@@ -1,14 +1,17 @@
 // The control loops only the Raft leader runs (DESIGN.md: "Losing leadership cancels them all"):
-// the allocator, the scheduler and the orchestrators. Each is level-triggered, so a new leader
-// starting them on the store as it finds it finishes whatever its predecessor left half done.
+// the orchestrators (replicated, global, rolling updates, jobs, restarts, history), the allocator
+// and the scheduler. Each is level-triggered, so a new leader starting them on the store as it
+// finds it finishes whatever its predecessor left half done.
 // Transitions are serialized: a quick lose-and-regain never runs two sets at once.
 
 import { Allocator } from './allocator/index.js';
 import type { ApiStore } from './control/index.js';
 import {
   GlobalOrchestrator,
+  JobOrchestrator,
   ReplicatedOrchestrator,
   RestartSupervisor,
+  RollingUpdater,
   TaskReaper,
 } from './orchestrator/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -59,6 +62,8 @@ export class LeaderLoops {
     this.running = [
       new ReplicatedOrchestrator(common),
       new GlobalOrchestrator(common),
+      new RollingUpdater(common),
+      new JobOrchestrator(common),
       new RestartSupervisor(common),
       new Allocator(common),
       new Scheduler(common),

@@ -41,6 +41,11 @@ export interface LoopBehaviour {
   wants(event: ApiStoreEvent): boolean;
   /** Reads the store and decides, synchronously (one consistent read). */
   plan(now: number): Plan;
+  /**
+   * The watch broke and was reopened: events in between were missed. For loops that remember
+   * what they saw between passes (the rolling updater's task history).
+   */
+  watchReset?(): void;
 }
 
 export class ControlLoop {
@@ -206,6 +211,7 @@ export class ControlLoop {
       }
       if (!this.running) return;
       this.openWatch();
+      this.behaviour.watchReset?.();
       this.requestPass();
     }
   }

@@ -103,6 +103,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * Live tasks on the service's current spec next to live tasks on an older one: a rolling update
+ * in progress (start-first, or a replacement waiting for the old task to stop). The updater
+ * decides when the old ones go; the reconcilers' "one live task per slot" rule leaves such a
+ * slot alone, or it would undo the update's order.
+ */
+export function isUpdatePair(live: readonly StoredTask[], service: StoredService): boolean {
+  const current = live.filter((task) => isCurrent(task, service)).length;
+  return current > 0 && current < live.length;
+}
+
+/**
  * Of several live tasks in one slot, the one to keep: current with the service first, then the
  * one furthest along towards running (a task whose status has ended counts least), then the
  * newest. The others are shut down.

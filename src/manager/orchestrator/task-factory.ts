@@ -1,9 +1,10 @@
 // How orchestrators write tasks: a new task stamped from the service's template (state NEW,
-// desired RUNNING unless a restart delay holds it at READY), and the desired-state changes and
+// desired RUNNING unless a restart delay holds it at READY; a job's desired COMPLETE, marked with
+// the job's iteration), and the desired-state changes and
 // deletes they propose, each naming the version it read so a task that moved on is not
 // overwritten (the pass that conflicts simply reconciles again).
 
-import type { Task, TaskState } from '../../api/index.js';
+import type { Task, TaskState, Version } from '../../api/index.js';
 import type { NewObjectInput } from '../store/index.js';
 import type { ApiOperation, StoredService, StoredTask } from './types.js';
 
@@ -14,10 +15,11 @@ export function newTask(
   service: StoredService,
   placement: TaskPlacement,
   now: number,
-  desiredState: Extract<TaskState, 'running' | 'ready'> = 'running',
+  desiredState: Extract<TaskState, 'running' | 'ready' | 'complete'> = 'running',
+  jobIteration?: Version,
 ): NewObjectInput<Task> {
   const where = 'slot' in placement ? String(placement.slot) : placement.nodeId;
-  return {
+  const task: NewObjectInput<Task> = {
     // SwarmKit leaves the name empty and Docker shows `<service>.<slot>.<id>`; the name here is
     // the stable part, so `docker service ps`-like views can group a slot's history by it.
     name: `${service.spec.name}.${where}`,
@@ -30,6 +32,7 @@ export function newTask(
     status: { state: 'new', timestamp: new Date(now).toISOString(), message: 'created' },
     desiredState,
   };
+  return jobIteration === undefined ? task : { ...task, jobIteration: { index: jobIteration.index } };
 }
 
 export function createTask(task: NewObjectInput<Task>): ApiOperation {
@@ -48,4 +51,13 @@ export function setDesiredState(task: StoredTask, desiredState: TaskState): ApiO
 
 export function deleteTask(task: StoredTask): ApiOperation {
   return { op: 'delete', kind: 'task', id: task.id, expectedVersion: task.meta.version.index };
+}
+
+/**
+ * Writes the task back unchanged, naming the version read: the unit holding it commits only if
+ * the task did not change since. It guards a decision that writes nothing else to that task (a
+ * start-first replacement next to it), so two leaders racing make it once.
+ */
+export function guardTask(task: StoredTask): ApiOperation {
+  return { op: 'update', kind: 'task', object: task, expectedVersion: task.meta.version.index };
 }

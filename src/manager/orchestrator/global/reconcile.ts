@@ -1,12 +1,14 @@
 // The global orchestrator's decisions: one live task per node that should run the service, none
 // on nodes that must not (see globalPlacement). Tasks on paused or not-yet-ready nodes stay as
-// they are. A node whose last task's restart policy said "no more" is not given a new one.
+// they are. A node whose last task's restart policy said "no more" is not given a new one (if
+// that task ran an older spec, the rolling updater brings the node back). A node's old-spec task
+// next to a current one is a rolling update in progress: the updater's to finish.
 
 import { taskStateRank } from '../../../api/index.js';
 import { constraintsOf, globalPlacement } from '../node-eligibility.js';
-import { isRetired } from '../restart/index.js';
+import { isRetired } from '../restart-policy.js';
 import { modeOf } from '../service-mode.js';
-import { groupIntoSlots, isLive, pickSurvivor } from '../slots.js';
+import { groupIntoSlots, isLive, isUpdatePair, pickSurvivor } from '../slots.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import { createTask, newTask, setDesiredState } from '../task-factory.js';
 import type { Plan, StoredNode, StoredService, StoredTask, WriteUnit } from '../types.js';
@@ -50,14 +52,14 @@ export function reconcileGlobalService(
       continue;
     }
     if (live.length === 0) {
-      if (placement === 'run' && !isRetired(nodeTasks, service))
+      if (placement === 'run' && !isRetired(nodeTasks))
         units.push({
           reason: `run ${service.spec.name} on node ${node.id}`,
           ops: [createTask(newTask(service, { nodeId: node.id }, now))],
         });
       continue;
     }
-    if (live.length > 1) {
+    if (live.length > 1 && !isUpdatePair(live, service)) {
       const survivor = pickSurvivor(live, service)!;
       const ops = live.filter((task) => task !== survivor).map((task) => setDesiredState(task, 'shutdown'));
       units.push({ reason: `node ${node.id} has ${live.length} live tasks of ${service.spec.name}`, ops });

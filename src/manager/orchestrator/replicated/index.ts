@@ -2,4 +2,4 @@
 
 export { ReplicatedOrchestrator } from './orchestrator.js';
 export type { ReplicatedOrchestratorOptions } from './orchestrator.js';
-export { planReplicated, reconcileReplicatedService, slotsToKeep } from './reconcile.js';
+export { planReplicated, reconcileReplicatedService } from './reconcile.js';

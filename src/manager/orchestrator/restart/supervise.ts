@@ -7,11 +7,14 @@
 //   task did not fail, the cluster moved it;
 // - it waits as desired READY: start it once its delay is over and the task it replaces has
 //   stopped (or could not be heard from for the old-task timeout).
+// A slot whose only other live tasks run an older spec is a start-first update in progress: the
+// new task ending is replaced as if it were alone (the updater retires the old ones).
 
 import { newTask, createTask, setDesiredState, type TaskPlacement } from '../task-factory.js';
 import { globalPlacement, mustVacate, constraintsOf } from '../node-eligibility.js';
-import { replicasOf, modeOf } from '../service-mode.js';
-import { createdAt, groupIntoSlots, hasEnded, isLive, byCreation } from '../slots.js';
+import { keptSlots } from '../occupancy.js';
+import { modeOf } from '../service-mode.js';
+import { byCreation, createdAt, groupIntoSlots, hasEnded, isCurrent, isLive } from '../slots.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import type { Plan, StoredService, StoredTask, WriteUnit } from '../types.js';
 import {
@@ -21,7 +24,7 @@ import {
   mayRestart,
   restartDelayMs,
   type RestartTuning,
-} from './policy.js';
+} from '../restart-policy.js';
 
 export function planRestarts(
   snapshot: ClusterSnapshot,
@@ -31,12 +34,17 @@ export function planRestarts(
   const plan: Plan = { units: [] };
   for (const service of snapshot.services.values()) {
     const mode = modeOf(service);
-    // Jobs get their own supervisor rules (any = on-failure, desired COMPLETE) in the jobs round.
+    // Jobs retry their own tasks (any = on-failure, desired COMPLETE): the job orchestrator.
     if (mode !== 'replicated' && mode !== 'global') continue;
     const tasks = snapshot.tasksByService.get(service.id) ?? [];
     const { slots } = groupIntoSlots(tasks, mode);
-    for (const slotTasks of slots.values())
-      superviseSlot(snapshot, service, mode, slotTasks, now, tuning, plan);
+    // A replicated slot a scale-down removes gets no new task.
+    const wanted =
+      mode === 'replicated' ? new Set(keptSlots(service, tasks).map((entry) => entry.slot)) : undefined;
+    for (const slotTasks of slots.values()) {
+      const slotWanted = wanted === undefined || wanted.has(slotTasks[0]!.slot!);
+      superviseSlot(snapshot, service, mode, slotTasks, slotWanted, now, tuning, plan);
+    }
   }
   return plan;
 }
@@ -46,6 +54,7 @@ function superviseSlot(
   service: StoredService,
   mode: 'replicated' | 'global',
   slotTasks: readonly StoredTask[],
+  slotWanted: boolean,
   now: number,
   tuning: RestartTuning,
   plan: Plan,
@@ -57,8 +66,6 @@ function superviseSlot(
   const sample = slotTasks[0]!;
   const placement: TaskPlacement =
     mode === 'replicated' ? { slot: sample.slot! } : { nodeId: sample.nodeId! };
-  // A replicated slot above the replica count is being scaled away: no new task for it.
-  const slotWanted = mode === 'global' || sample.slot! <= replicasOf(service);
   const wake = (at: number): void => {
     if (plan.wakeAt === undefined || at < plan.wakeAt) plan.wakeAt = at;
   };
@@ -73,7 +80,7 @@ function superviseSlot(
       const allowed = exitedOnItsOwn(task) ? mayRestart(task, slotTasks) : true;
       const canPlace =
         mode === 'replicated' ? slotWanted : globalPlacement(node, constraintsOf(service)) === 'run';
-      if (allowed && canPlace && stillLive.size === 0 && !replaced) {
+      if (allowed && canPlace && aloneInSlot(task, stillLive, service) && !replaced) {
         const delay = restartDelayMs(task, slotTasks, now, tuning);
         unit.ops.push(createTask(newTask(service, placement, now, delay > 0 ? 'ready' : 'running')));
         unit.reason += delay > 0 ? `: restarting in ${delay} ms` : ': restarting';
@@ -134,4 +141,18 @@ function readyToStartAt(
   if (!blocked) return delayOver;
   const timeout = created + tuning.oldTaskTimeoutMs;
   return Math.max(delayOver, timeout <= now ? now : timeout);
+}
+
+/**
+ * Whether an ended task's replacement would be the slot's only live task once the ended one is
+ * shut down: no other live task, or (a start-first update in progress) the ended task runs the
+ * current spec and every other live task an older one, which the updater shuts down once the
+ * new one runs. Without this, a start-first update whose new task failed once would leave the
+ * slot on the old spec for good.
+ */
+function aloneInSlot(ended: StoredTask, otherLive: ReadonlySet<StoredTask>, service: StoredService): boolean {
+  if (otherLive.size === 0) return true;
+  if (!isCurrent(ended, service)) return false;
+  for (const task of otherLive) if (isCurrent(task, service)) return false;
+  return true;
 }

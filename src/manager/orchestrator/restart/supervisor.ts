@@ -4,7 +4,7 @@
 import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
-import { DEFAULT_RESTART_TUNING, type RestartTuning } from './policy.js';
+import { DEFAULT_RESTART_TUNING, type RestartTuning } from '../restart-policy.js';
 import { planRestarts } from './supervise.js';
 
 export interface RestartSupervisorOptions extends LoopOptions {

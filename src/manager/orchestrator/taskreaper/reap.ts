@@ -6,12 +6,15 @@
 // - History: per slot (replicated) or per node (global), at most the cluster's retention limit
 //   of tasks, live ones included (SwarmKit's TaskHistoryRetentionLimit), the oldest finished
 //   ones deleted first. With a restart maxAttempts the slot keeps maxAttempts + 1, so a new
-//   leader can still count attempts from the store. A negative limit keeps everything.
+//   leader can still count attempts from the store. A negative limit keeps everything. A job's
+//   tasks of earlier iterations are trimmed the same way; its current iteration's are all kept
+//   (they are how the job counts its completions).
 // "Finished" is: ended, or never assigned and no longer wanted, or on a node that no longer
 // exists (nothing will ever report on it again).
 
 import { taskStateRank } from '../../../api/index.js';
-import { modeOf } from '../service-mode.js';
+import { currentIteration, iterationOf } from '../jobs/index.js';
+import { isJobMode, modeOf } from '../service-mode.js';
 import { groupIntoSlots, hasEnded, isLive } from '../slots.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import { deleteTask, setDesiredState } from '../task-factory.js';
@@ -73,9 +76,17 @@ function reapService(
   }
 
   const mode = modeOf(service);
-  // Jobs keep their history until the jobs round decides how (SwarmKit's reaper skips them too).
-  if (mode !== 'replicated' && mode !== 'global') return units;
   const limit = historyLimit(service, retentionLimit);
+  if (isJobMode(mode)) {
+    // A job's current iteration is its progress (a deleted completed task would run again):
+    // all of it stays. Earlier iterations are history, trimmed per slot or node as a service's.
+    const iteration = currentIteration(service);
+    const earlier = kept.filter((task) => iterationOf(task) !== iteration);
+    for (const [key, slotTasks] of groupIntoSlots(earlier, mode).slots)
+      for (const task of historyToDelete(slotTasks, nodes, limit))
+        units.push({ reason: `trim earlier runs of ${service.spec.name} ${key}`, ops: [deleteTask(task)] });
+    return units;
+  }
   const { slots } = groupIntoSlots(kept, mode);
   for (const [key, slotTasks] of slots) {
     const nodeGone = mode === 'global' && !nodes.has(key.slice('node:'.length));

@@ -5,23 +5,31 @@
 
 import {
   SECOND,
+  taskStateRank,
   withServiceDefaults,
   type NodeAvailability,
   type NodeState,
   type RestartPolicy,
+  type Service,
   type ServiceSpec,
   type TaskState,
+  type UpdateConfig,
 } from '../../../../src/api/index.js';
 import type { ApiStore } from '../../../../src/manager/control/index.js';
 import {
   GlobalOrchestrator,
+  hasEnded,
   isLive,
+  JobOrchestrator,
+  manualRollback,
   ReplicatedOrchestrator,
   RestartSupervisor,
+  RollingUpdater,
   TaskReaper,
   type LoopOptions,
   type RestartTuning,
   type StoredNode,
+  type StoredService,
   type StoredTask,
 } from '../../../../src/manager/orchestrator/index.js';
 import { ManualClock } from '../../../../src/util/clock.js';
@@ -45,15 +53,25 @@ export interface NodeOptions {
 export interface ServiceOptions {
   replicas?: number;
   global?: boolean;
+  /** A replicated job (with its limits) or a global job. */
+  job?: { maxConcurrent?: number; totalCompletions?: number } | 'global';
   restart?: RestartPolicy;
   constraints?: string[];
   image?: string;
+  update?: UpdateConfig;
+  rollback?: UpdateConfig;
 }
 
 export class World {
   readonly clock = new ManualClock();
   readonly store: ApiStore;
   readonly loops: Loop[] = [];
+  /**
+   * While set, a task told to stop keeps running for two more rounds of the simulated cluster (a
+   * slow container stop), so a replacement started too early is seen running next to it.
+   */
+  slowStops = false;
+  private readonly stopping = new Map<string, number>();
   private readonly consensus: { failing: boolean; defer: boolean };
 
   constructor() {
@@ -95,9 +113,25 @@ export class World {
     return this.add(new TaskReaper(this.loopOptions(extra)));
   }
 
-  /** All four loops, started. */
+  updater(extra: Partial<LoopOptions> = {}): RollingUpdater {
+    return this.add(new RollingUpdater(this.loopOptions(extra)));
+  }
+
+  jobs(tuning: Partial<RestartTuning> = {}, extra: Partial<LoopOptions> = {}): JobOrchestrator {
+    return this.add(new JobOrchestrator({ ...this.loopOptions(extra), tuning }));
+  }
+
+  /** Every orchestration loop, started. */
   startAll(tuning: Partial<RestartTuning> = {}): void {
-    for (const loop of [this.replicated(), this.global(), this.restarts(tuning), this.reaper()]) loop.start();
+    const loops = [
+      this.replicated(),
+      this.global(),
+      this.updater(),
+      this.jobs(tuning),
+      this.restarts(tuning),
+      this.reaper(),
+    ];
+    for (const loop of loops) loop.start();
   }
 
   async stopAll(): Promise<void> {
@@ -190,6 +224,15 @@ export class World {
   }
 
   spec(name: string, options: ServiceOptions = {}): ServiceSpec {
+    const job = options.job;
+    const mode: ServiceSpec['mode'] =
+      job === 'global'
+        ? { globalJob: {} }
+        : job
+          ? { replicatedJob: job }
+          : options.global
+            ? { global: {} }
+            : { replicated: { replicas: options.replicas ?? 1 } };
     return withServiceDefaults({
       name,
       taskTemplate: {
@@ -197,15 +240,75 @@ export class World {
         restartPolicy: options.restart ?? { condition: 'any', delay: 5 * SECOND },
         placement: options.constraints ? { constraints: options.constraints } : undefined,
       },
-      mode: options.global ? { global: {} } : { replicated: { replicas: options.replicas ?? 1 } },
+      mode,
+      updateConfig: options.update,
+      rollbackConfig: options.rollback,
     });
   }
 
   async addService(name: string, options: ServiceOptions = {}): Promise<string> {
-    const { objects } = await this.store.update([
-      { op: 'create', kind: 'service', object: { spec: dropUndefined(this.spec(name, options)) } },
-    ]);
+    const spec = dropUndefined(this.spec(name, options));
+    // As the control API: a job starts at iteration 0, executed now.
+    const object = options.job
+      ? { spec, jobStatus: { jobIteration: { index: 0 }, lastExecution: this.isoNow() } }
+      : { spec };
+    const { objects } = await this.store.update([{ op: 'create', kind: 'service', object }]);
     return objects[0]!.id;
+  }
+
+  /**
+   * A user's UpdateService, as the control API writes it: the old spec kept as previousSpec, the
+   * last rollout's status forgotten, a job's iteration bumped.
+   */
+  async deploy(id: string, change: (spec: ServiceSpec) => ServiceSpec): Promise<void> {
+    const service = this.store.get('service', id)!;
+    const spec = dropUndefined(change(structuredClone(service.spec) as ServiceSpec));
+    const { updateStatus: _forgotten, ...rest } = service;
+    const object: Record<string, unknown> = { ...rest, spec, previousSpec: service.spec };
+    if (service.jobStatus)
+      object.jobStatus = {
+        jobIteration: { index: service.jobStatus.jobIteration.index + 1 },
+        lastExecution: this.isoNow(),
+      };
+    await this.store.update([
+      {
+        op: 'update',
+        kind: 'service',
+        object: object as unknown as Service,
+        expectedVersion: service.meta.version.index,
+      },
+    ]);
+  }
+
+  /** Deploys a new image. */
+  async deployImage(id: string, image: string): Promise<void> {
+    await this.deploy(id, (spec) => ({
+      ...spec,
+      taskTemplate: { ...spec.taskTemplate, containerSpec: { ...spec.taskTemplate.containerSpec, image } },
+    }));
+  }
+
+  /** `docker service rollback`: what the control API writes with manualRollback. */
+  async rollback(id: string): Promise<void> {
+    const service = this.store.get('service', id)!;
+    const decision = manualRollback(service, this.clock.now());
+    if (!decision.ok) throw new Error(decision.reason);
+    await this.store.update([
+      {
+        op: 'update',
+        kind: 'service',
+        object: decision.service,
+        expectedVersion: service.meta.version.index,
+      },
+    ]);
+  }
+
+  service(id: string): StoredService {
+    return this.store.get('service', id)!;
+  }
+
+  private isoNow(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   async updateService(id: string, change: (spec: ServiceSpec) => ServiceSpec): Promise<void> {
@@ -251,7 +354,7 @@ export class World {
   // ---- the rest of the cluster, simulated ---------------------------------------------------
 
   /** The worker side: the task ended (or any other status) now. */
-  async report(taskId: string, state: TaskState, message = state): Promise<void> {
+  async report(taskId: string, state: TaskState, message: string = state): Promise<void> {
     const task = this.store.get('task', taskId)!;
     const status = { ...task.status, state, message, timestamp: new Date(this.clock.now()).toISOString() };
     await this.store.update([{ op: 'update', kind: 'task', object: { ...task, status } }]);
@@ -261,6 +364,7 @@ export class World {
    * One round of allocator, scheduler and workers: new tasks are placed (replicated: the ready,
    * active node with the fewest live tasks; global: their own node if ready and active) and run,
    * desired READY ones wait assigned; tasks told to stop stop, unless their node is down or gone.
+   * A job's task (desired COMPLETE) runs until the test reports how it ended.
    */
   async runCluster(): Promise<void> {
     const nodes = new Map(this.nodes().map((n) => [n.id, n] as const));
@@ -268,28 +372,30 @@ export class World {
       (n) => n.status.state === 'ready' && n.spec.availability === 'active',
     );
     const load = new Map<string, number>(placeable.map((n) => [n.id, 0]));
-    for (const task of this.live())
-      if (task.nodeId && load.has(task.nodeId)) load.set(task.nodeId, load.get(task.nodeId)! + 1);
+    for (const task of this.tasks())
+      if (wantsToRun(task) && !hasEnded(task) && task.nodeId && load.has(task.nodeId))
+        load.set(task.nodeId, load.get(task.nodeId)! + 1);
     const now = new Date(this.clock.now()).toISOString();
     const ops = [];
     for (const task of this.tasks()) {
       const node = task.nodeId ? nodes.get(task.nodeId) : undefined;
       const reachable = node !== undefined && node.status.state !== 'down';
       let next: { state: TaskState; nodeId?: string } | undefined;
-      if (isLive(task)) {
+      if (wantsToRun(task)) {
         if (task.status.state === 'new' || task.status.state === 'pending') {
           let nodeId = task.nodeId;
           if (nodeId === undefined) {
             nodeId = [...load.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
             if (nodeId !== undefined) load.set(nodeId, load.get(nodeId)! + 1);
           } else if (!placeable.some((n) => n.id === nodeId)) nodeId = undefined;
-          if (nodeId !== undefined)
-            next = { state: task.desiredState === 'running' ? 'running' : 'assigned', nodeId };
-        } else if (task.status.state === 'assigned' && task.desiredState === 'running' && reachable) {
+          if (nodeId !== undefined) next = { state: startsNow(task) ? 'running' : 'assigned', nodeId };
+        } else if (task.status.state === 'assigned' && startsNow(task) && reachable) {
           next = { state: 'running' };
         }
       } else if (reachable && ['assigned', 'running'].includes(task.status.state)) {
-        next = { state: 'shutdown' };
+        const rounds = this.stopping.get(task.id) ?? 0;
+        if (this.slowStops && rounds < 2) this.stopping.set(task.id, rounds + 1);
+        else next = { state: 'shutdown' };
       }
       if (!next) continue;
       ops.push({
@@ -317,6 +423,15 @@ export class World {
     }
     throw new Error(`no convergence after ${maxRounds} rounds`);
   }
+}
+
+/** Desired to run: a service's task up to RUNNING (READY waits placed), a job's up to COMPLETE. */
+function wantsToRun(task: StoredTask): boolean {
+  return taskStateRank(task.desiredState) <= taskStateRank('complete');
+}
+
+function startsNow(task: StoredTask): boolean {
+  return task.desiredState === 'running' || task.desiredState === 'complete';
 }
 
 export async function flush(): Promise<void> {

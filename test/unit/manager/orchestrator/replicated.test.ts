@@ -200,6 +200,7 @@ describe('the replicated orchestrator', () => {
     const id = await world.addService('job', { replicas: 2, restart: { condition: 'none' } });
     world.replicated().start();
     world.restarts().start();
+    world.updater().start();
     await world.converge();
     const [slot1] = world.live(id).filter((t) => t.slot === 1);
     await world.report(slot1!.id, 'complete');
@@ -212,7 +213,7 @@ describe('the replicated orchestrator', () => {
     await world.converge();
     expect(world.liveSlots(id)).toEqual([2, 3]);
 
-    // … a new spec does not: the slot runs the new template.
+    // … a new spec does not: the rolling update gives the slot a task on the new template.
     await world.updateService(id, (spec) =>
       withServiceDefaults({ ...spec, taskTemplate: { ...spec.taskTemplate, forceUpdate: 1 } }),
     );

@@ -18,6 +18,7 @@ async function oneReplica(restart: RestartPolicy, tuning: Partial<RestartTuning>
   const id = await world.addService('web', { replicas: 1, restart });
   world.replicated().start();
   world.restarts(tuning).start();
+  world.updater().start();
   world.reaper().start();
   await world.converge();
   expect(world.live(id).map((t) => t.status.state)).toEqual(['running']);

@@ -1,4 +1,5 @@
-// The restart policy as pure rules over a slot's tasks: whether an ended task is replaced
+// The restart policy as pure rules over a slot's tasks, shared by the restart supervisor, the
+// reconcilers, the rolling updater and the job orchestrators: whether an ended task is replaced
 // (condition, maxAttempts within window), how long the replacement waits (delay, backing off
 // over quick successive exits), and whether a slot is "retired" — its last task ended and the
 // policy says no more. Everything is derived from tasks in the store, so a new leader reaches
@@ -10,9 +11,9 @@ import {
   type RestartCondition,
   type RestartPolicy,
   type TaskState,
-} from '../../../api/index.js';
-import { byCreation, createdAt, isCurrent, isLive, newestTask, sameSpec } from '../slots.js';
-import type { StoredService, StoredTask } from '../types.js';
+} from '../../api/index.js';
+import { byCreation, createdAt, isCurrent, isLive, newestTask, sameSpec } from './slots.js';
+import type { StoredService, StoredTask } from './types.js';
 
 export interface RestartTuning {
   /**
@@ -64,9 +65,12 @@ export function endedAt(task: StoredTask): number {
   return Number.isNaN(at) ? createdAt(task) : at;
 }
 
-/** SwarmKit's restart conditions; jobs will treat `any` as `on-failure` (a job that completed is done). */
-export function conditionAllows(condition: RestartCondition, state: TaskState): boolean {
-  switch (condition) {
+/**
+ * SwarmKit's restart conditions. A job's task treats `any` as `on-failure`: a task that completed
+ * is the job's progress, not something to run again.
+ */
+export function conditionAllows(condition: RestartCondition, state: TaskState, job = false): boolean {
+  switch (job && condition === 'any' ? 'on-failure' : condition) {
     case 'none':
       return false;
     case 'on-failure':
@@ -83,9 +87,9 @@ export function conditionAllows(condition: RestartCondition, state: TaskState): 
  * recorded in memory and rebuilds them from the slot's tasks on leader change; counting the
  * slot's exits directly is the same number, and the same on every leader.
  */
-export function mayRestart(ended: StoredTask, slotTasks: readonly StoredTask[]): boolean {
+export function mayRestart(ended: StoredTask, slotTasks: readonly StoredTask[], job = false): boolean {
   const policy = restartPolicyOf(ended);
-  if (!conditionAllows(policy.condition, ended.status.state)) return false;
+  if (!conditionAllows(policy.condition, ended.status.state, job)) return false;
   if (policy.maxAttempts <= 0) return true;
   const end = endedAt(ended);
   const windowMs = policy.window / NS_PER_MS;
@@ -131,16 +135,22 @@ export function restartDelayMs(
 }
 
 /**
- * A slot that needs no new task although none is live: its newest task exited on its own, runs
- * the service's current spec, was marked shut down, and the policy says no more restarts (SwarmKit's
- * UpdatableTasksInSlot keeps such a slot so the reconciler does not refill it). A new spec
- * brings the slot back: the rolling update replaces outdated tasks, ended ones included.
+ * A slot that needs no new task although none is live: its newest task exited on its own, was
+ * marked shut down, and its policy says no more restarts (SwarmKit's UpdatableTasksInSlot keeps
+ * such a slot so the reconciler does not refill it). The slot stays occupied whatever spec that
+ * task ran: when the service's spec has changed since, the slot is the rolling updater's to
+ * bring back (see isRetiredOnOlderSpec), in its batches, not the reconcilers' all at once.
  */
-export function isRetired(slotTasks: readonly StoredTask[], service: StoredService): boolean {
+export function isRetired(slotTasks: readonly StoredTask[]): boolean {
   const newest = newestTask(slotTasks);
   if (!newest || isLive(newest)) return false;
   if (newest.desiredState !== 'shutdown' || !exitedOnItsOwn(newest)) return false;
-  return isCurrent(newest, service) && !mayRestart(newest, slotTasks);
+  return !mayRestart(newest, slotTasks);
+}
+
+/** A retired slot whose last task ran an older spec: the rolling update gives it a new task. */
+export function isRetiredOnOlderSpec(slotTasks: readonly StoredTask[], service: StoredService): boolean {
+  return isRetired(slotTasks) && !isCurrent(newestTask(slotTasks)!, service);
 }
 
 /** Status ranks from ASSIGNED to RUNNING: the task may be running on its node right now. */

@@ -1,0 +1,77 @@
+// The rolling updater's driver: passes when services, nodes or tasks change (a task created,
+// gone, reaching RUNNING or ending, or its desired state changing), and when a delay between
+// slots or the final monitor period runs out. It remembers what its watch showed about when
+// tasks reached RUNNING (the monitor window needs it; the store keeps only the latest status).
+
+import { isTerminal } from '../../../api/index.js';
+import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { readSnapshot } from '../snapshot.js';
+import { TaskObservations } from './history.js';
+import { planUpdates } from './plan.js';
+
+export type RollingUpdaterOptions = LoopOptions;
+
+export class RollingUpdater {
+  private readonly loop: ControlLoop;
+  private readonly observations = new TaskObservations();
+
+  constructor(options: RollingUpdaterOptions) {
+    const { store } = options;
+    this.loop = new ControlLoop(options, {
+      name: 'orchestrator.update',
+      // Every kind, so the observations know when they have caught up with a task's last write.
+      watch: {},
+      wants: (event) => {
+        this.observations.observe(event);
+        return wantsUpdatePass(event);
+      },
+      plan: (now) => {
+        const snapshot = readSnapshot(store);
+        const exists = new Set<string>();
+        for (const tasks of snapshot.tasksByService.values())
+          for (const task of tasks) {
+            exists.add(task.id);
+            this.observations.noteRunning(task);
+          }
+        this.observations.retain((id) => exists.has(id));
+        return planUpdates(snapshot, now, this.observations);
+      },
+      watchReset: () => this.observations.watchReset(),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+
+  get passes(): number {
+    return this.loop.passes;
+  }
+}
+
+function wantsUpdatePass(event: ApiStoreEvent): boolean {
+  switch (event.kind) {
+    case 'service':
+    case 'node':
+      return true;
+    case 'task': {
+      if (event.type !== 'update' || !event.previous) return true;
+      const { object, previous } = event;
+      return (
+        object.desiredState !== previous.desiredState ||
+        (object.status.state !== previous.status.state &&
+          (object.status.state === 'running' || isTerminal(object.status.state)))
+      );
+    }
+    default:
+      return false;
+  }
+}
