@@ -117,6 +117,11 @@ export class FlotillaClient {
     return this.write('UpdateService', { id: idOrName, version, specJson: specJson(spec) });
   }
 
+  /** `docker service rollback`: back to the previous spec, from the version read. */
+  async rollbackService(idOrName: string, version: number): Promise<WriteResult> {
+    return this.write('UpdateService', { id: idOrName, version, rollback: true });
+  }
+
   async removeService(idOrName: string, options: RemoveOptions = {}): Promise<WriteResult> {
     return this.write('RemoveService', { id: idOrName, version: options.version ?? 0 });
   }

@@ -14,8 +14,10 @@ import type { CreateRequest__Output } from '../../generated/flotilla/control/v1/
 import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/UpdateRequest.js';
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
 import { checkPortConflicts } from '../allocator/index.js';
+import { manualRollback } from '../orchestrator/index.js';
 import type { NewObjectInput, ObjectInput } from '../store/index.js';
 import { requireVersion, type ControlContext, type Stored } from './context.js';
+import { FailedPreconditionError } from './errors.js';
 import { parseJsonField } from './json.js';
 import { getHandler, removeHandler, writeResponse } from './reads.js';
 
@@ -43,6 +45,7 @@ async function createService(ctx: ControlContext, request: CreateRequest__Output
 
 async function updateService(ctx: ControlContext, request: UpdateRequest__Output): Promise<WriteResponse> {
   const expectedVersion = requireVersion(request.version);
+  if (request.rollback) return rollbackService(ctx, request, expectedVersion);
   const spec = readSpec(ctx, request.specJson);
   const current = await ctx.resolveAt('service', request.id, expectedVersion);
   if (spec.name !== current.spec.name)
@@ -62,6 +65,24 @@ async function updateService(ctx: ControlContext, request: UpdateRequest__Output
   };
   const { version, objects } = await ctx.write([
     { op: 'update', kind: 'service', object: dropUndefined(object), expectedVersion },
+  ]);
+  return writeResponse('service', objects[0]!, version);
+}
+
+/**
+ * `docker service rollback`: the previous spec becomes the spec again, rolled out with the
+ * rollback config by the rolling updater (which sees updateStatus rollback_started).
+ */
+async function rollbackService(
+  ctx: ControlContext,
+  request: UpdateRequest__Output,
+  expectedVersion: number,
+): Promise<WriteResponse> {
+  const current = await ctx.resolveAt('service', request.id, expectedVersion);
+  const rollback = manualRollback(current, ctx.now().getTime());
+  if (!rollback.ok) throw new FailedPreconditionError(rollback.reason);
+  const { version, objects } = await ctx.write([
+    { op: 'update', kind: 'service', object: rollback.service, expectedVersion },
   ]);
   return writeResponse('service', objects[0]!, version);
 }

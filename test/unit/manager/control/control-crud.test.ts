@@ -97,6 +97,32 @@ describe('the control API: services', () => {
     expect(service.meta.createdAt <= service.meta.updatedAt).toBe(true);
   });
 
+  it('rolls a service back to its previous spec, and refuses when there is none', async () => {
+    const { client } = await startManager();
+    const created = await client.createService(webSpec());
+    await expect(client.rollbackService('web', created.version)).rejects.toThrow(
+      /does not have a previous spec/,
+    );
+    const updated = await client.updateService(
+      'web',
+      created.version,
+      webSpec({ taskTemplate: { containerSpec: { image: 'nginx:1.28' } } }),
+    );
+    const rolled = await client.rollbackService('web', updated.version);
+    const service = await client.getService(created.id);
+    expect(service.meta.version.index).toBe(rolled.version);
+    expect(service.spec.taskTemplate.containerSpec.image).toBe('nginx:1.27');
+    expect(service.previousSpec?.taskTemplate.containerSpec.image).toBe('nginx:1.28');
+    expect(service.updateStatus).toMatchObject({
+      state: 'rollback_started',
+      message: 'manually requested rollback',
+    });
+    // From a stale version: refused like any update.
+    await expect(client.rollbackService('web', updated.version)).rejects.toMatchObject({
+      code: 'VERSION_CONFLICT',
+    });
+  });
+
   it('removes a service by name', async () => {
     const { client } = await startManager();
     const { id } = await client.createService(webSpec());

@@ -6,10 +6,12 @@ export interface UpdateRequest {
   'id'?: (string);
   'version'?: (number | string | Long);
   'specJson'?: (Buffer | Uint8Array | string);
+  'rollback'?: (boolean);
 }
 
 export interface UpdateRequest__Output {
   'id': (string);
   'version': (number);
   'specJson': (Buffer);
+  'rollback': (boolean);
 }
