@@ -15,7 +15,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type * as grpc from '@grpc/grpc-js';
 import { FlotillaClient } from '../src/client/index.js';
+import { channelCredentials, createCsr, generateNodeKey } from '../src/manager/ca/index.js';
+import { CONTROL_SOCKET } from '../src/manager/manager.js';
 import type { ServiceSpec } from '../src/api/index.js';
 import type { ApiOperation } from '../src/manager/control/context.js';
 import { addresses, TestDirs, waitUntil } from '../test/support/manager-cluster.js';
@@ -44,11 +47,12 @@ const MB = 1024 * 1024;
 /** Wall clock with sub-millisecond resolution, comparable with the members' (store-member.ts). */
 const epochMs = (): number => performance.timeOrigin + performance.now();
 
-const serviceSpec = (name: string): ServiceSpec => ({
+/** Services created while measuring have no replicas: the store keeps its 10,000 tasks. */
+const serviceSpec = (name: string, replicas = 0): ServiceSpec => ({
   name,
   labels: { bench: 'store' },
   taskTemplate: { containerSpec: { image: 'nginx:1.27' } },
-  mode: { replicated: { replicas: 1 } },
+  mode: { replicated: { replicas } },
 });
 
 interface Stats {
@@ -81,8 +85,11 @@ async function main(): Promise<void> {
   const addr = addresses(70);
   const members: MemberProcess[] = [];
   const clients: FlotillaClient[] = [];
+  // Set once the cluster is up: the bench is a remote client with an admin certificate (mutual
+  // TLS over TCP), as a platform talking to the managers would be.
+  let credentials: grpc.ChannelCredentials | undefined;
   const client = (address: string): FlotillaClient => {
-    const c = new FlotillaClient({ address });
+    const c = new FlotillaClient({ address, credentials });
     clients.push(c);
     return c;
   };
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
       return m;
     };
     const a = await start('a', { mode: 'init', listenAddr: addr(1) });
+    credentials = await adminCredentials(join(dirs.dir('a'), CONTROL_SOCKET));
     const { secret } = await a.request('joinToken', {});
     for (const [name, n] of [
       ['b', 2],
@@ -141,10 +149,6 @@ async function main(): Promise<void> {
     // ---- seeding ----
     const seedStarted = performance.now();
     const leaderClient = client(leader.address);
-    const serviceIds: string[] = [];
-    for (let i = 0; i < SERVICES_SEEDED; i++)
-      serviceIds.push((await leaderClient.createService(serviceSpec(`seed-${i}`))).id);
-    const nodeIds: string[] = [];
     for (let from = 0; from < NODES; from += SEED_BATCH) {
       const ops: ApiOperation[] = [];
       for (let i = from; i < Math.min(NODES, from + SEED_BATCH); i++)
@@ -167,41 +171,22 @@ async function main(): Promise<void> {
             status: { state: 'ready', addr: `10.${(i >> 8) & 255}.${i & 255}.1` },
           },
         });
-      nodeIds.push(...(await leader.request('update', { ops })).ids);
-    }
-    const now = new Date().toISOString();
-    for (let from = 0; from < TASKS; from += SEED_BATCH) {
-      const ops: ApiOperation[] = [];
-      for (let i = from; i < Math.min(TASKS, from + SEED_BATCH); i++) {
-        const serviceIndex = i % SERVICES_SEEDED;
-        const slot = Math.floor(i / SERVICES_SEEDED) + 1;
-        ops.push({
-          op: 'create',
-          kind: 'task',
-          object: {
-            name: `seed-${serviceIndex}.${slot}`,
-            serviceId: serviceIds[serviceIndex]!,
-            slot,
-            nodeId: nodeIds[i % NODES]!,
-            desiredState: 'running',
-            labels: {},
-            spec: { containerSpec: { image: 'nginx:1.27' } },
-            status: { state: 'running', timestamp: now, message: 'started' },
-          },
-        });
-      }
       await leader.request('update', { ops });
     }
+    // The tasks come the way they do in a cluster: services with 500 replicas each, turned into
+    // tasks and placed on the seeded nodes by the leader's orchestrator, allocator and scheduler.
+    for (let i = 0; i < SERVICES_SEEDED; i++)
+      await leaderClient.createService(serviceSpec(`seed-${i}`, TASKS / SERVICES_SEEDED));
     await waitUntil(
-      `every manager's store to hold the ${TASKS} seeded tasks`,
+      `every manager's store to hold the ${TASKS} tasks of the seeded services`,
       async () =>
         (await Promise.all(members.map((m) => m.request('count', {})))).every((c) => c.tasks === TASKS),
       60_000,
     );
     const seedMs = performance.now() - seedStarted;
     console.log(
-      `  seeded ${NODES} nodes, ${SERVICES_SEEDED} services, ${TASKS} tasks via the leader's store.update over IPC ` +
-        `(${SEED_BATCH} per transaction) in ${(seedMs / 1000).toFixed(1)} s`,
+      `  seeded ${NODES} nodes (the leader's store.update over IPC, ${SEED_BATCH} per transaction), then ` +
+        `${SERVICES_SEEDED} services whose ${TASKS} tasks the leader created and placed, in ${(seedMs / 1000).toFixed(1)} s`,
     );
 
     // ---- createService through a follower ----
@@ -290,12 +275,12 @@ async function main(): Promise<void> {
         placement:
           'three manager processes (bench/support/store-member.ts forked from dist/, one Manager each via ' +
           'Manager.init/join), real gRPC on 127.0.0.x, disk storage (fsync), default Raft timing; this ' +
-          'process is only the client (FlotillaClient over gRPC, all watchers) and drives seeding, snapshot ' +
+          'process is only the client (FlotillaClient over gRPC with mutual TLS and an admin certificate, all watchers) and drives seeding, snapshot ' +
           'and memory readings over IPC; all four processes share the machine’s CPUs',
         seeding:
-          `services by FlotillaClient.createService on the leader; nodes and tasks by the leader process's ` +
-          `store.update over IPC (replicated Raft transactions of ${SEED_BATCH} objects): no control RPC ` +
-          'creates nodes or tasks',
+          `nodes by the leader process's store.update over IPC (replicated Raft transactions of ${SEED_BATCH} ` +
+          'objects; no control RPC creates nodes), then 20 services of 500 replicas by ' +
+          "FlotillaClient.createService, whose tasks the leader's control loops create and place",
         members: members.map((m) => ({ name: m.name, id: m.id, address: m.address, role: roleOf(m) })),
         leadership: {
           leaderAtStart: statusAtStart.find((s) => s.isLeader)?.id ?? null,
@@ -578,3 +563,15 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
+
+/** An admin client certificate, asked for on a manager's local admin socket. */
+async function adminCredentials(controlSocket: string): Promise<grpc.ChannelCredentials> {
+  const keyPem = await generateNodeKey();
+  const local = new FlotillaClient({ address: `unix:${controlSocket}` });
+  try {
+    const issued = await local.issueAdminCertificate(await createCsr(keyPem));
+    return channelCredentials({ rootsPem: issued.rootCa, keyPem, certChainPem: issued.certificateChain });
+  } finally {
+    local.close();
+  }
+}
