@@ -48,6 +48,28 @@ export interface LoopBehaviour {
   watchReset?(): void;
 }
 
+/** What every orchestrator driver shows of its ControlLoop: start, an awaited stop, counters. */
+export abstract class LoopDriver {
+  protected abstract readonly loop: ControlLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** A pass is running or due shortly (tests wait for this to clear). */
+  get busy(): boolean {
+    return this.loop.busy;
+  }
+
+  get passes(): number {
+    return this.loop.passes;
+  }
+}
+
 export class ControlLoop {
   readonly log: Logger;
   private readonly store: ApiStore;

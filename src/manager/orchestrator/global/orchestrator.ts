@@ -2,16 +2,17 @@
 // vanish or change their desired state.
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
 import { planGlobal } from './reconcile.js';
 
 export type GlobalOrchestratorOptions = LoopOptions;
 
-export class GlobalOrchestrator {
-  private readonly loop: ControlLoop;
+export class GlobalOrchestrator extends LoopDriver {
+  protected readonly loop: ControlLoop;
 
   constructor(options: GlobalOrchestratorOptions) {
+    super();
     const { store } = options;
     this.loop = new ControlLoop(options, {
       name: 'orchestrator.global',
@@ -19,22 +20,6 @@ export class GlobalOrchestrator {
       wants: wantsGlobalPass,
       plan: (now) => planGlobal(readSnapshot(store), now),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 

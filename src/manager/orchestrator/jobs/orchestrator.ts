@@ -3,7 +3,7 @@
 // end, and when a retry delay runs out.
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { DEFAULT_RESTART_TUNING, type RestartTuning } from '../restart-policy.js';
 import { readSnapshot } from '../snapshot.js';
 import { planJobs } from './plan.js';
@@ -13,10 +13,11 @@ export interface JobOrchestratorOptions extends LoopOptions {
   tuning?: Partial<RestartTuning>;
 }
 
-export class JobOrchestrator {
-  private readonly loop: ControlLoop;
+export class JobOrchestrator extends LoopDriver {
+  protected readonly loop: ControlLoop;
 
   constructor(options: JobOrchestratorOptions) {
+    super();
     const tuning: RestartTuning = { ...DEFAULT_RESTART_TUNING, ...options.tuning };
     const { store } = options;
     this.loop = new ControlLoop(options, {
@@ -25,22 +26,6 @@ export class JobOrchestrator {
       wants: wantsJobPass,
       plan: (now) => planJobs(readSnapshot(store), now, tuning),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 

@@ -2,16 +2,17 @@
 // change their desired state (a slot emptied or retired); status progress alone is ignored.
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
 import { planReplicated } from './reconcile.js';
 
 export type ReplicatedOrchestratorOptions = LoopOptions;
 
-export class ReplicatedOrchestrator {
-  private readonly loop: ControlLoop;
+export class ReplicatedOrchestrator extends LoopDriver {
+  protected readonly loop: ControlLoop;
 
   constructor(options: ReplicatedOrchestratorOptions) {
+    super();
     const { store } = options;
     this.loop = new ControlLoop(options, {
       name: 'orchestrator.replicated',
@@ -19,22 +20,6 @@ export class ReplicatedOrchestrator {
       wants: wantsReplicatedPass,
       plan: (now) => planReplicated(readSnapshot(store), now),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 

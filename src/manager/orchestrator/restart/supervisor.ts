@@ -2,7 +2,7 @@
 // changes, when nodes change, and when a restart delay it scheduled runs out.
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
 import { DEFAULT_RESTART_TUNING, type RestartTuning } from '../restart-policy.js';
 import { planRestarts } from './supervise.js';
@@ -11,10 +11,11 @@ export interface RestartSupervisorOptions extends LoopOptions {
   tuning?: Partial<RestartTuning>;
 }
 
-export class RestartSupervisor {
-  private readonly loop: ControlLoop;
+export class RestartSupervisor extends LoopDriver {
+  protected readonly loop: ControlLoop;
 
   constructor(options: RestartSupervisorOptions) {
+    super();
     const tuning: RestartTuning = { ...DEFAULT_RESTART_TUNING, ...options.tuning };
     const { store } = options;
     this.loop = new ControlLoop(options, {
@@ -23,23 +24,6 @@ export class RestartSupervisor {
       wants: wantsRestartPass,
       plan: (now) => planRestarts(readSnapshot(store), now, tuning),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** A pass is running or due shortly (tests wait for this to clear). */
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 

@@ -3,7 +3,7 @@
 // cluster's retention limit changes.
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
 import { planReaping } from './reap.js';
 
@@ -11,10 +11,11 @@ export type TaskReaperOptions = LoopOptions;
 
 export const DEFAULT_REAPER_BATCH_DELAY_MS = 250;
 
-export class TaskReaper {
-  private readonly loop: ControlLoop;
+export class TaskReaper extends LoopDriver {
+  protected readonly loop: ControlLoop;
 
   constructor(options: TaskReaperOptions) {
+    super();
     const { store } = options;
     this.loop = new ControlLoop(
       options,
@@ -26,22 +27,6 @@ export class TaskReaper {
       },
       { batchDelayMs: DEFAULT_REAPER_BATCH_DELAY_MS },
     );
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 

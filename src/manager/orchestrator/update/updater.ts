@@ -4,18 +4,19 @@
 // tasks reached RUNNING (the monitor window needs it; the store keeps only the latest status).
 
 import { isTerminal } from '../../../api/index.js';
-import { ControlLoop, type ApiStoreEvent, type LoopOptions } from '../loop.js';
+import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
 import { TaskObservations } from './history.js';
 import { planUpdates } from './plan.js';
 
 export type RollingUpdaterOptions = LoopOptions;
 
-export class RollingUpdater {
-  private readonly loop: ControlLoop;
+export class RollingUpdater extends LoopDriver {
+  protected readonly loop: ControlLoop;
   private readonly observations = new TaskObservations();
 
   constructor(options: RollingUpdaterOptions) {
+    super();
     const { store } = options;
     this.loop = new ControlLoop(options, {
       name: 'orchestrator.update',
@@ -38,22 +39,6 @@ export class RollingUpdater {
       },
       watchReset: () => this.observations.watchReset(),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  get busy(): boolean {
-    return this.loop.busy;
-  }
-
-  get passes(): number {
-    return this.loop.passes;
   }
 }
 
