@@ -1,0 +1,326 @@
+// The parts a manager is made of, and their lifecycle: assembled from its identity, certificates
+// and data directory (storage with its key files, Raft, the gRPC servers and every service on
+// them, the loops), started once Raft runs, and shut down in the right order. Manager (manager.ts)
+// decides when: init, join, start, leave, step down.
+
+import { access, chmod, rm } from 'node:fs/promises';
+import { join as joinPath } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import {
+  GrpcRaftTransport,
+  openDiskStorage,
+  PeerRefusedError,
+  raftServerOptions,
+  RaftNode,
+} from '../raft/index.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import {
+  controlServerOptions,
+  registerControlService,
+  type ApiObjectTypes,
+  type ControlService,
+} from './control/index.js';
+import { certificateAuthorizer } from './authz.js';
+import { registerNodeCAService } from './ca-service.js';
+import {
+  channelCredentials,
+  PeerAuthError,
+  reloadableChannelCredentials,
+  reloadableServerCredentials,
+  ReloadableTlsIdentity,
+  type NodeCertificates,
+  type SigningCA,
+} from './ca/index.js';
+import { AutolockKeeper } from './autolock.js';
+import { TrustFollower } from './trust-follower.js';
+import { CertificateRenewer } from './cert-renewer.js';
+import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
+import { LeaderLoops } from './leader-loops.js';
+import { ManagerStatusLoop } from './manager-status.js';
+import { callMemberStatus, registerMembershipService } from './membership-service.js';
+import { RemovalWatch } from './removal-watch.js';
+import { type NodeIdentity } from './node-identity.js';
+import { ReplicatedStore, type TransactionResult } from './store/index.js';
+
+/** Raft and loop timings; only tests change them (fast elections on loopback). */
+export interface ManagerTuning {
+  heartbeatMs?: number;
+  electionMs?: number;
+  snapshotEntries?: number;
+  /** Period of the manager-status loop; default 3 s. */
+  statusIntervalMs?: number;
+  unreachableAfterMs?: number;
+  /** How long a joining manager may take to catch up before it is removed; default 2 min. */
+  learnerCatchUpTimeoutMs?: number;
+  /**
+   * Lifetime of the node certificates this manager issues, its own first one included. Default:
+   * the cluster's caConfig.nodeCertExpiry (90 days); the API will not go below an hour, tests do.
+   */
+  certExpiryMs?: number;
+}
+
+/** The local admin socket: the control API without certificates, guarded by file permissions. */
+export const CONTROL_SOCKET = 'control.sock';
+/** The key files that encrypt the Raft data at rest (src/manager/keys). */
+export const KEYS_DIR = 'keys';
+
+export interface Parts {
+  identity: NodeIdentity;
+  dataDir: string;
+  tls: ReloadableTlsIdentity;
+  localServer: grpc.Server;
+  localControl: ControlService;
+  renewer: CertificateRenewer;
+  leaderLoops: LeaderLoops;
+  autolock: AutolockKeeper;
+  trust: TrustFollower;
+  store: ReplicatedStore<ApiObjectTypes>;
+  node: RaftNode<TransactionResult>;
+  transport: GrpcRaftTransport;
+  server: grpc.Server;
+  control: ControlService;
+  status: ManagerStatusLoop;
+  removalWatch: RemovalWatch;
+  log: Logger;
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The key files of a manager's Raft data: created with a fresh data key on first use (init, join,
+ * or a data directory from before encryption, whose plaintext records stay readable), opened
+ * otherwise; KeyError KEYS_LOCKED when autolocked and no unlock key is given.
+ */
+async function openOrCreateKeys(dir: string, unlockKey: string | undefined): Promise<RaftKeys> {
+  if (!(await exists(joinPath(dir, DEK_FILE)))) return createKeyFiles(dir);
+  return openKeyFiles(dir, { unlockKey });
+}
+
+/** One grpc server for the three services: each side's message limits, the larger of each. */
+function serverOptions(): grpc.ServerOptions {
+  const raft = raftServerOptions();
+  const control = controlServerOptions();
+  const merged: grpc.ServerOptions = { ...raft, ...control };
+  for (const key of ['grpc.max_receive_message_length', 'grpc.max_send_message_length'] as const)
+    merged[key] = Math.max(Number(raft[key] ?? 0), Number(control[key] ?? 0));
+  return merged;
+}
+
+interface AssembleOptions {
+  forceNewCluster?: boolean;
+  /** The cluster's unlock key, when this manager's key files are autolocked. */
+  unlockKey?: string;
+  /** Init's one-member cluster, used only when the storage is empty. */
+  bootstrapSelf?: boolean;
+  /** The CA key on disk (the founding manager's), to create the cluster object with. */
+  signingCA?: SigningCA;
+}
+
+export async function assemble(
+  identity: NodeIdentity,
+  certs: NodeCertificates,
+  dataDir: string,
+  logger: Logger | undefined,
+  tuning: ManagerTuning = {},
+  options: AssembleOptions = {},
+): Promise<Parts> {
+  const log = (logger ?? silentLogger).child({ node: identity.id });
+  const store = new ReplicatedStore<ApiObjectTypes>({ logger: log });
+  const tls = new ReloadableTlsIdentity(certs);
+  const authorizer = certificateAuthorizer(store);
+  const transport = new GrpcRaftTransport({
+    selfId: identity.id,
+    logger: log,
+    channelCredentials: () => reloadableChannelCredentials(tls),
+    // Raft peers are managers, each speaking only for itself (its certificate names it).
+    authorize: (call) => {
+      try {
+        return authorizer.require(call, ['manager'])?.nodeId;
+      } catch (err) {
+        if (err instanceof PeerAuthError) throw new PeerRefusedError(err.grpcCode, err.message);
+        throw err;
+      }
+    },
+  });
+  // Encryption at rest: every entry and snapshot is sealed with this manager's data key, so the
+  // Raft files never hold a secret in the clear (the key files are the owner's only).
+  const keys = await openOrCreateKeys(joinPath(dataDir, KEYS_DIR), options.unlockKey);
+  const storage = await openDiskStorage(joinPath(dataDir, 'raft'), {
+    logger: log,
+    cipher: storageCipherFor(keys),
+  });
+  const node = new RaftNode<TransactionResult>({
+    id: identity.id,
+    address: identity.advertiseAddr,
+    storage,
+    transport,
+    stateMachine: store,
+    bootstrap: options.bootstrapSelf ? [{ id: identity.id, address: identity.advertiseAddr }] : undefined,
+    peers: identity.peers,
+    forceNewCluster: options.forceNewCluster ?? false,
+    heartbeatMs: tuning.heartbeatMs,
+    electionMs: tuning.electionMs,
+    snapshotEntries: tuning.snapshotEntries,
+    logger: log,
+  });
+  store.attach(node);
+  const status = new ManagerStatusLoop({
+    store,
+    node,
+    clusterId: identity.clusterId,
+    signingCA: options.signingCA,
+    logger: log,
+    intervalMs: tuning.statusIntervalMs,
+    unreachableAfterMs: tuning.unreachableAfterMs,
+    learnerCatchUpTimeoutMs: tuning.learnerCatchUpTimeoutMs,
+  });
+  const credentials = (): grpc.ChannelCredentials => channelCredentials(tls.current);
+  const removalWatch = new RemovalWatch({
+    selfId: identity.id,
+    node,
+    ask: (address, nodeId) => callMemberStatus(address, credentials(), nodeId),
+    intervalMs: tuning.statusIntervalMs,
+    logger: log,
+  });
+  const renewer = new CertificateRenewer({
+    dataDir,
+    tls,
+    // This manager first (it can sign), then the others.
+    managers: () => {
+      const conf = node.membership();
+      const others = Object.entries(conf.addresses)
+        .filter(([id, address]) => id !== identity.id && address !== '')
+        .map(([, address]) => address);
+      return [identity.advertiseAddr, ...others];
+    },
+    logger: log,
+  });
+  const server = new grpc.Server(serverOptions());
+  transport.register(server);
+  const control = registerControlService(server, {
+    store,
+    node,
+    logger: log,
+    authorize: (call) => authorizer.require(call, ['manager', 'admin']),
+  });
+  registerMembershipService(server, {
+    store,
+    node,
+    authorizer,
+    credentials,
+    logger: log,
+    onLearnerAdded: () => status.kick(),
+  });
+  registerNodeCAService(server, { store, authorizer, logger: log, certExpiryMs: tuning.certExpiryMs });
+  const localServer = new grpc.Server(controlServerOptions());
+  // The admin socket's file permissions are its access control: every caller may proceed.
+  const localControl = registerControlService(localServer, { store, node, logger: log });
+  try {
+    // A client without a certificate may connect (a node joining asks the CA for its first one);
+    // every service but the CA's first issue refuses calls without a valid cluster certificate.
+    await bind(
+      server,
+      identity.listenAddr,
+      reloadableServerCredentials(tls, { requireClientCertificate: false }),
+    );
+    await bindControlSocket(localServer, joinPath(dataDir, CONTROL_SOCKET));
+  } catch (err) {
+    await storage.close();
+    server.forceShutdown();
+    localServer.forceShutdown();
+    throw err;
+  }
+  const leaderLoops = new LeaderLoops({ store, logger: log });
+  const trust = new TrustFollower({ store, dataDir, tls, renewer, logger: log });
+  const autolock = new AutolockKeeper({
+    store,
+    keysDir: joinPath(dataDir, KEYS_DIR),
+    keys,
+    wrappedWith: keys.autolocked ? (options.unlockKey ?? null) : null,
+    logger: log,
+  });
+  node.on('leader-change', ({ leader }) => leaderLoops.setLeader(leader === identity.id));
+  return {
+    identity,
+    dataDir,
+    tls,
+    leaderLoops,
+    autolock,
+    trust,
+    localServer,
+    localControl,
+    renewer,
+    store,
+    node,
+    transport,
+    server,
+    control,
+    status,
+    removalWatch,
+    log,
+  };
+}
+
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+  );
+}
+
+/**
+ * The local admin socket. A socket left by a killed process is replaced (this process owns the
+ * data directory); the socket is made accessible to its owner only.
+ */
+async function bindControlSocket(server: grpc.Server, path: string): Promise<void> {
+  await rm(path, { force: true });
+  await bind(server, `unix:${path}`, grpc.ServerCredentials.createInsecure());
+  await chmod(path, 0o600);
+}
+
+/** The loops that run on every manager once its Raft node has started. */
+export function startLoops(parts: Parts): void {
+  parts.status.start();
+  parts.removalWatch.start();
+  parts.renewer.start();
+  parts.autolock.start();
+  parts.trust.start();
+}
+
+export async function shutdown(parts: Parts): Promise<void> {
+  // The leader's loops stop writing first; the others may be waiting on a proposal, which
+  // stopping the node fails at once.
+  await parts.leaderLoops.stop();
+  const loopStopped = parts.status.stop();
+  const watchStopped = parts.removalWatch.stop();
+  const renewerStopped = parts.renewer.stop();
+  const autolockStopped = parts.autolock.stop();
+  const trustStopped = parts.trust.stop();
+  parts.control.stop();
+  parts.localControl.stop();
+  parts.localServer.forceShutdown();
+  await parts.node.stop();
+  await loopStopped;
+  await watchStopped;
+  await renewerStopped;
+  await autolockStopped;
+  await trustStopped;
+  await parts.transport.stop();
+  // Peers' streams may hold the server open: give them a moment, then cut them.
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      parts.server.forceShutdown();
+      resolve();
+    }, 1_000);
+    parts.server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
