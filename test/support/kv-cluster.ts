@@ -109,7 +109,12 @@ class MemberProcess {
     const id = this.nextId++;
     return new Promise<T>((res, rej) => {
       this.waiting.set(id, { resolve: res as (v: unknown) => void, reject: rej });
-      child.send({ ...req, id });
+      // The member can die between the check above and this write (a kill -9 in the test):
+      // the callback turns the broken pipe into this request's failure, not an uncaught error.
+      child.send({ ...req, id }, (err) => {
+        if (!err || !this.waiting.delete(id)) return;
+        rej(new MemberError('EXITED', `member ${this.config.id} is not running: ${err.message}`));
+      });
     });
   }
 
