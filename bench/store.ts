@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import { FlotillaClient } from '../src/client/index.js';
-import { channelCredentials, createCsr, generateNodeKey } from '../src/manager/ca/index.js';
+import { channelCredentials, createCsr, generateNodeKey } from '../src/ca/index.js';
 import { CONTROL_SOCKET } from '../src/manager/manager.js';
 import type { ServiceSpec } from '../src/api/index.js';
 import type { ApiOperation } from '../src/manager/control/context.js';

@@ -11,7 +11,7 @@ import {
   type CallWithAuthContext,
   type CertificateIdentity,
   type CertificateRole,
-} from './ca/index.js';
+} from '../ca/index.js';
 import type { ApiStore } from './control/index.js';
 
 export interface Authorizer {

@@ -1,4 +1,4 @@
-// The NodeCA gRPC service (proto/ca.proto) every manager serves, and the node side of it. Any
+// The NodeCA gRPC service (proto/ca.proto) every manager serves (its client side is src/ca/client.ts). Any
 // manager can issue: the signing key is in the replicated Cluster object. A first certificate
 // needs a join token (its secret decides the role); a renewal needs the certificate the node
 // holds, and gets the role the node has now (so a promotion or demotion takes effect).
@@ -6,45 +6,29 @@
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { toMilliseconds, type NodeCertificateInfo } from '../api/index.js';
-import type {
-  GetRootCACertificateResponse,
-  GetRootCACertificateResponse__Output,
-} from '../generated/flotilla/ca/v1/GetRootCACertificateResponse.js';
+import type { GetRootCACertificateResponse } from '../generated/flotilla/ca/v1/GetRootCACertificateResponse.js';
 import type { IssueNodeCertificateRequest__Output } from '../generated/flotilla/ca/v1/IssueNodeCertificateRequest.js';
-import type { NodeCAClient } from '../generated/flotilla/ca/v1/NodeCA.js';
-import type {
-  NodeCertificateResponse,
-  NodeCertificateResponse__Output,
-} from '../generated/flotilla/ca/v1/NodeCertificateResponse.js';
+import type { NodeCertificateResponse } from '../generated/flotilla/ca/v1/NodeCertificateResponse.js';
 import type { RenewNodeCertificateRequest__Output } from '../generated/flotilla/ca/v1/RenewNodeCertificateRequest.js';
-import type { ProtoGrpcType } from '../generated/ca.js';
 import type { Logger } from '../util/logger.js';
 import type { Authorizer } from './authz.js';
 import {
-  channelCredentials,
-  checkRootAgainstToken,
   DEFAULT_NODE_VALIDITY_MS,
   isCertificateError,
   issueNodeCertificate,
   joinSecretMatches,
   loadSigningCA,
   parseJoinToken,
-  serverIdentityCheck,
   type CertificateError,
   type LoadedSigningCA,
   type SigningCA,
-  type TlsIdentity,
-} from './ca/index.js';
+} from '../ca/index.js';
 import { ControlError, FailedPreconditionError, type ApiStore } from './control/index.js';
-import { loadProtoPackage } from './proto-package.js';
-import { callUnary, unaryHandler } from './unary.js';
+import { caPackage } from '../ca/client.js';
+import { unaryHandler } from './unary.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
 import { VersionConflictError } from './store/index.js';
 import type { Stored } from './control/context.js';
-
-function caPackage(): ProtoGrpcType['flotilla']['ca']['v1'] {
-  return loadProtoPackage<ProtoGrpcType>('ca.proto').flotilla.ca.v1;
-}
 
 export interface NodeCAServiceOptions {
   store: ApiStore;
@@ -219,61 +203,4 @@ function asApiError(err: unknown): unknown {
       ? 'PERMISSION_DENIED'
       : 'INVALID_ARGUMENT';
   return new ControlError(code, e.message);
-}
-
-// ---- The node side ----------------------------------------------------------------------------
-
-function call<Res>(
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  timeoutMs: number,
-  invoke: (c: NodeCAClient, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void,
-): Promise<Res> {
-  return callUnary(new (caPackage().NodeCA)(address, credentials), timeoutMs, invoke);
-}
-
-/**
- * The root CA of the manager at `address`, checked against the token's digest before anything
- * else is believed (the connection is TLS but not yet verified: there is nothing to verify it
- * with until this check passes). Throws CertificateError CA_DIGEST_MISMATCH on an impostor.
- */
-export async function fetchTrustedRoot(address: string, token: string, timeoutMs = 10_000): Promise<string> {
-  parseJoinToken(token);
-  const unverified = grpc.credentials.createSsl(null, null, null, {
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-  });
-  const { certificate } = await call<GetRootCACertificateResponse__Output>(
-    address,
-    unverified,
-    timeoutMs,
-    (c, o, cb) => c.getRootCaCertificate({}, o, cb),
-  );
-  checkRootAgainstToken(certificate, token);
-  return certificate;
-}
-
-/** A first certificate for this node's CSR, from the manager at `address`, trusting only `rootPem`. */
-export function requestNodeCertificate(
-  address: string,
-  rootPem: string,
-  request: { csr: string; token: string; addr: string },
-  timeoutMs = 15_000,
-): Promise<NodeCertificateResponse__Output> {
-  const credentials = grpc.credentials.createSsl(Buffer.from(rootPem), null, null, {
-    checkServerIdentity: serverIdentityCheck(),
-  });
-  return call(address, credentials, timeoutMs, (c, o, cb) => c.issueNodeCertificate(request, o, cb));
-}
-
-/** A renewed certificate for this node's new CSR, asked with the certificate it holds. */
-export function renewNodeCertificate(
-  address: string,
-  identity: TlsIdentity,
-  csr: string,
-  timeoutMs = 15_000,
-): Promise<NodeCertificateResponse__Output> {
-  return call(address, channelCredentials(identity), timeoutMs, (c, o, cb) =>
-    c.renewNodeCertificate({ csr }, o, cb),
-  );
 }

@@ -10,8 +10,8 @@ import type { ProtoGrpcType } from '../generated/unlock.js';
 import type { Logger } from '../util/logger.js';
 import { ControlError, toStatus } from './control/index.js';
 import { KeyError, openKeyFiles } from './keys/index.js';
-import { loadProtoPackage } from './proto-package.js';
-import { callUnary } from './unary.js';
+import { loadProtoPackage } from '../util/proto-package.js';
+import { callUnary } from '../client/unary.js';
 
 function lockedService(): ProtoGrpcType['flotilla']['unlock']['v1']['Locked'] {
   return loadProtoPackage<ProtoGrpcType>('unlock.proto').flotilla.unlock.v1.Locked;

@@ -30,10 +30,10 @@ import {
   ReloadableTlsIdentity,
   type NodeCertificates,
   type SigningCA,
-} from './ca/index.js';
+} from '../ca/index.js';
 import { AutolockKeeper } from './autolock.js';
 import { TrustFollower } from './trust-follower.js';
-import { CertificateRenewer } from './cert-renewer.js';
+import { CertificateRenewer } from '../ca/renewer.js';
 import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
 import { ManagerStatusLoop } from './manager-status.js';

@@ -8,7 +8,7 @@ import { withClusterDefaults, type Node } from '../api/index.js';
 import type { ConfState, RaftNode, RaftStatus } from '../raft/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
-import { newJoinToken, rootCADigest, type SigningCA } from './ca/index.js';
+import { newJoinToken, rootCADigest, type SigningCA } from '../ca/index.js';
 import { planRotationFinish } from './root-rotation.js';
 import type { DeepReadonly, StoreOperation, TransactionResult } from './store/index.js';
 import type { ApiObjectTypes } from './control/index.js';

@@ -15,7 +15,7 @@ import { FlotillaClient } from '../client/index.js';
 import { RaftNode } from '../raft/index.js';
 import { type Logger } from '../util/logger.js';
 import { FailedPreconditionError, type ApiObjectTypes } from './control/index.js';
-import { fetchTrustedRoot, requestNodeCertificate } from './ca-service.js';
+import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
 import {
   CERTS_DIR,
   channelCredentials,
@@ -28,9 +28,9 @@ import {
   writeCASigningKey,
   writeNodeCertificates,
   type NodeCertificates,
-} from './ca/index.js';
+} from '../ca/index.js';
 import { AutolockKeeper } from './autolock.js';
-import { CertificateRenewer } from './cert-renewer.js';
+import { CertificateRenewer } from '../ca/renewer.js';
 import { callJoin, callLeave } from './membership-service.js';
 import { readIdentity, writeIdentity, type NodeIdentity } from './node-identity.js';
 import { ReplicatedStore, type TransactionResult } from './store/index.js';

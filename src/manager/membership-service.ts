@@ -22,8 +22,9 @@ import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
 import { ControlError, FailedPreconditionError } from './control/index.js';
 import type { Authorizer } from './authz.js';
-import { loadProtoPackage } from './proto-package.js';
-import { callUnary, unaryHandler } from './unary.js';
+import { loadProtoPackage } from '../util/proto-package.js';
+import { callUnary } from '../client/unary.js';
+import { unaryHandler } from './unary.js';
 import type { TransactionResult } from './store/index.js';
 
 export interface MembershipServiceOptions {

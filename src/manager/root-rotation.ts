@@ -8,7 +8,7 @@
 //    root replaces the old one, nodes drop the old root, and the join tokens name the new digest.
 
 import type { Cluster, Node, RootCA } from '../api/index.js';
-import { createRootCA, crossSignRoot, joinTokenForRoot, rootCADigest, type SigningCA } from './ca/index.js';
+import { createRootCA, crossSignRoot, joinTokenForRoot, rootCADigest, type SigningCA } from '../ca/index.js';
 import type { ApiOperation, Stored } from './control/context.js';
 
 type StoredRootCA = Stored<'cluster'>['rootCA'] & object;

@@ -4,9 +4,9 @@
 // restart trusts what the running manager did.
 
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { CertificateRenewer } from './cert-renewer.js';
+import type { CertificateRenewer } from '../ca/renewer.js';
 import { ClusterFollower } from './cluster-follower.js';
-import { verifyCertificate, writeTrustedRoots, type ReloadableTlsIdentity } from './ca/index.js';
+import { verifyCertificate, writeTrustedRoots, type ReloadableTlsIdentity } from '../ca/index.js';
 import type { ApiStore } from './control/index.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
 

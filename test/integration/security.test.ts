@@ -16,11 +16,7 @@ import {
   ValidationError,
 } from '../../src/client/index.js';
 import { Manager, type ManagerTuning } from '../../src/manager/index.js';
-import {
-  fetchTrustedRoot,
-  renewNodeCertificate,
-  requestNodeCertificate,
-} from '../../src/manager/ca-service.js';
+import { fetchTrustedRoot, renewNodeCertificate, requestNodeCertificate } from '../../src/ca/client.js';
 import {
   CertificateError,
   certFilePaths,
@@ -32,7 +28,7 @@ import {
   serverIdentityCheck,
   verifyCertificate,
   type NodeCertificates,
-} from '../../src/manager/ca/index.js';
+} from '../../src/ca/index.js';
 import {
   addresses,
   FAST,

@@ -8,11 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  channelCredentials,
-  readNodeCertificates,
-  type NodeCertificates,
-} from '../../src/manager/ca/index.js';
+import { channelCredentials, readNodeCertificates, type NodeCertificates } from '../../src/ca/index.js';
 import type { ManagerTuning } from '../../src/manager/index.js';
 import { callUnlock } from '../../src/manager/locked-service.js';
 import { CONTROL_SOCKET } from '../../src/manager/manager.js';

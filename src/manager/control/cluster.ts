@@ -16,7 +16,7 @@ import type { RotateJoinTokensRequest__Output } from '../../generated/flotilla/c
 import type { UnlockKeyResponse } from '../../generated/flotilla/control/v1/UnlockKeyResponse.js';
 import type { AdminCertificateRequest__Output } from '../../generated/flotilla/control/v1/AdminCertificateRequest.js';
 import type { AdminCertificateResponse } from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
-import { isCertificateError, issueNodeCertificate, newJoinToken } from '../ca/index.js';
+import { isCertificateError, issueNodeCertificate, newJoinToken } from '../../ca/index.js';
 import { newUnlockKey } from '../keys/index.js';
 import { startRotation } from '../root-rotation.js';
 import { VersionConflictError, type ObjectInput } from '../store/index.js';

@@ -16,7 +16,7 @@ import {
   writeTrustedRoots,
   type NodeCertificates,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
+} from '../../../src/ca/index.js';
 import { nodeCert, type NodeCert } from './fixtures.js';
 
 async function refusal(promise: Promise<unknown>): Promise<CertificateError> {

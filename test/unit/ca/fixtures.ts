@@ -9,8 +9,8 @@ import {
   type CertificateRole,
   type IssueOptions,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
-import { importPrivateKey, parseCertificate, SIGNING_ALGORITHM, x509 } from '../../../src/manager/ca/x509.js';
+} from '../../../src/ca/index.js';
+import { importPrivateKey, parseCertificate, SIGNING_ALGORITHM, x509 } from '../../../src/ca/x509.js';
 
 export const CLUSTER_ID = 'cluster0000000000000000001';
 export const HOUR = 60 * 60 * 1000;

@@ -11,8 +11,8 @@ import {
   generateNodeKey,
   issueNodeCertificate,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
-import { encodePem, parseCertificate, x509 } from '../../../src/manager/ca/x509.js';
+} from '../../../src/ca/index.js';
+import { encodePem, parseCertificate, x509 } from '../../../src/ca/x509.js';
 import { CLUSTER_ID, DAY, flipByte, HOUR, publicKeyOf } from './fixtures.js';
 
 describe('generateNodeKey and createCsr', () => {

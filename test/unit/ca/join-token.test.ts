@@ -12,7 +12,7 @@ import {
   parseJoinToken,
   rootCADigest,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
+} from '../../../src/ca/index.js';
 
 const TOKEN_SHAPE = /^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/;
 

@@ -2,7 +2,7 @@
 // counted from now, and zero once that point has passed.
 
 import { describe, expect, it } from 'vitest';
-import { renewalDelayMs } from '../../../src/manager/ca/index.js';
+import { renewalDelayMs } from '../../../src/ca/index.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const notBefore = new Date('2030-01-01T00:00:00Z');

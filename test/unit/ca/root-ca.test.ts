@@ -11,8 +11,8 @@ import {
   LoadedSigningCA,
   rootCADigest,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
-import { parseCertificate, x509 } from '../../../src/manager/ca/x509.js';
+} from '../../../src/ca/index.js';
+import { parseCertificate, x509 } from '../../../src/ca/x509.js';
 import { HOUR, nodeCert } from './fixtures.js';
 
 describe('createRootCA', () => {

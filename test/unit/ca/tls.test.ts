@@ -19,7 +19,7 @@ import {
   type SigningCA,
   type TlsIdentity,
   verifyCertificate,
-} from '../../../src/manager/ca/index.js';
+} from '../../../src/ca/index.js';
 import { CLUSTER_ID, nodeCert } from './fixtures.js';
 
 const identityOf = (

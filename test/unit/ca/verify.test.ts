@@ -10,8 +10,8 @@ import {
   rootCADigest,
   verifyCertificate,
   type SigningCA,
-} from '../../../src/manager/ca/index.js';
-import { parseCertificate, x509 } from '../../../src/manager/ca/x509.js';
+} from '../../../src/ca/index.js';
+import { parseCertificate, x509 } from '../../../src/ca/x509.js';
 import { CLUSTER_ID, craftCertificate, DAY, HOUR, nodeCert, type NodeCert } from './fixtures.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

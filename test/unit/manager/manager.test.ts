@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ControlError, FlotillaClient } from '../../../src/client/index.js';
 import { DataDirError, Manager } from '../../../src/manager/index.js';
 import { callJoin } from '../../../src/manager/membership-service.js';
-import { requestNodeCertificate } from '../../../src/manager/ca-service.js';
+import { requestNodeCertificate } from '../../../src/ca/client.js';
 import {
   channelCredentials,
   createCsr,
@@ -16,7 +16,7 @@ import {
   readNodeCertificates,
   rootCADigest,
   verifyCertificate,
-} from '../../../src/manager/ca/index.js';
+} from '../../../src/ca/index.js';
 import { readIdentity } from '../../../src/manager/node-identity.js';
 import { newUnlockKey } from '../../../src/manager/keys/index.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';

@@ -2,7 +2,7 @@
 // rotation may finish.
 
 import { describe, expect, it } from 'vitest';
-import { createRootCA, newJoinToken, parseJoinToken, rootCADigest } from '../../../src/manager/ca/index.js';
+import { createRootCA, newJoinToken, parseJoinToken, rootCADigest } from '../../../src/ca/index.js';
 import type { Stored } from '../../../src/manager/control/context.js';
 import {
   planRotationFinish,

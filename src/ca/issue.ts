@@ -2,7 +2,7 @@
 // possession of an ECDSA P-256 key; the CA alone decides the subject (CN=<nodeId>, OU=<role>,
 // O=<clusterId>), so a node cannot ask for another node's identity or a stronger role.
 
-import type { RandomBytes } from '../../api/index.js';
+import type { RandomBytes } from '../api/index.js';
 import { CertificateError } from './errors.js';
 import { loadSigningCA } from './root-ca.js';
 import type { SigningCA } from './root-ca.js';

@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
-import { renewNodeCertificate } from './ca-service.js';
+import { renewNodeCertificate } from './client.js';
 import {
   CERT_BACKDATE_MS,
   createCsr,
@@ -15,7 +15,7 @@ import {
   renewalDelayMs,
   writeNodeCertificates,
   type ReloadableTlsIdentity,
-} from './ca/index.js';
+} from './index.js';
 
 export interface CertificateRenewerOptions {
   dataDir: string;

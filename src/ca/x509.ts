@@ -13,7 +13,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { RandomBytes } from '../../api/index.js';
+import type { RandomBytes } from '../api/index.js';
 import { CertificateError } from './errors.js';
 
 x509.cryptoProvider.set(webcrypto);

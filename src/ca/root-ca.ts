@@ -2,7 +2,7 @@
 // init` does), loading it to sign with, and cross-signing a new root with the old one so that
 // nodes which trust only the old root accept certificates from the new one during rotation.
 
-import type { RandomBytes } from '../../api/index.js';
+import type { RandomBytes } from '../api/index.js';
 import { CertificateError } from './errors.js';
 import {
   CERT_BACKDATE_MS,

@@ -4,7 +4,7 @@
 // 50 characters, and 16 random bytes in base 36 left-padded to 25.
 
 import { createHash, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
-import type { RandomBytes } from '../../api/index.js';
+import type { RandomBytes } from '../api/index.js';
 import { CertificateError } from './errors.js';
 import { certificateDigest, parseCertificate } from './x509.js';
 
