@@ -20,9 +20,11 @@ export { ValidationError } from './errors.js';
 export {
   validateClusterSpec,
   validateConfigSpec,
+  validateNodeDescription,
   validateNodeSpec,
   validateSecretSpec,
   validateServiceSpec,
+  validateTaskStatus,
 } from './validate.js';
 export { MAX_DEPTH, MAX_SPEC_BYTES } from './payload-size.js';
 export { MAX_CONFIG_BYTES, MAX_SECRET_BYTES } from './validate-secret.js';

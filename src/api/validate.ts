@@ -3,11 +3,19 @@
 // bounds the input's size and depth, then reads it field by field into a fresh object, so the
 // result shares nothing with the input and carries no field the model does not know.
 
-import type { ClusterSpec, ConfigSpec, NodeSpec, SecretSpec } from './objects.js';
+import type {
+  ClusterSpec,
+  ConfigSpec,
+  NodeDescription,
+  NodeSpec,
+  SecretSpec,
+  TaskStatus,
+} from './objects.js';
 import { checkPayloadSize } from './payload-size.js';
 import type { ServiceSpec } from './service-spec.js';
 import { readClusterSpec } from './validate-cluster.js';
 import { readNodeSpec } from './validate-node.js';
+import { readNodeDescription, readTaskStatus } from './validate-report.js';
 import { readConfigSpec, readSecretSpec } from './validate-secret.js';
 import { readServiceSpec } from './validate-service.js';
 
@@ -36,4 +44,16 @@ export function validateConfigSpec(input: unknown, path = 'spec'): ConfigSpec {
 export function validateClusterSpec(input: unknown, path = 'spec'): ClusterSpec {
   checkPayloadSize(input, path);
   return readClusterSpec(input, path);
+}
+
+/** What a node says about itself when its session opens. */
+export function validateNodeDescription(input: unknown, path = 'description'): NodeDescription {
+  checkPayloadSize(input, path);
+  return readNodeDescription(input, path);
+}
+
+/** A task's status as its worker reports it. */
+export function validateTaskStatus(input: unknown, path = 'status'): TaskStatus {
+  checkPayloadSize(input, path);
+  return readTaskStatus(input, path);
 }

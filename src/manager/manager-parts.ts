@@ -14,6 +14,7 @@ import {
   RaftNode,
 } from '../raft/index.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { Dispatcher, LogBroker, registerDispatcherService, type ManagerAddress } from '../dispatcher/index.js';
 import {
   controlServerOptions,
   registerControlService,
@@ -50,6 +51,8 @@ export interface ManagerTuning {
   /** Period of the manager-status loop; default 3 s. */
   statusIntervalMs?: number;
   unreachableAfterMs?: number;
+  /** Overrides the cluster's heartbeat period for node sessions (tests). */
+  heartbeatPeriodMs?: number;
   /** How long a joining manager may take to catch up before it is removed; default 2 min. */
   learnerCatchUpTimeoutMs?: number;
   /**
@@ -72,6 +75,8 @@ export interface Parts {
   localControl: ControlService;
   renewer: CertificateRenewer;
   leaderLoops: LeaderLoops;
+  dispatcher: Dispatcher;
+  logBroker: LogBroker;
   autolock: AutolockKeeper;
   trust: TrustFollower;
   store: ReplicatedStore<ApiObjectTypes>;
@@ -219,6 +224,34 @@ export async function assemble(
     onLearnerAdded: () => status.kick(),
   });
   registerNodeCAService(server, { store, authorizer, logger: log, certExpiryMs: tuning.certExpiryMs });
+  const managers = (): ManagerAddress[] => {
+    const conf = node.membership();
+    const leaderId = node.leader().id;
+    return conf.voters
+      .filter((id) => (conf.addresses[id] ?? '') !== '')
+      .map((id) => ({ nodeId: id, addr: conf.addresses[id]!, leader: id === leaderId }));
+  };
+  const dispatcher = new Dispatcher({
+    store,
+    managers,
+    logger: log,
+    heartbeatPeriodMs: tuning.heartbeatPeriodMs,
+  });
+  const logBroker = new LogBroker({ logger: log });
+  registerDispatcherService(server, {
+    dispatcher,
+    logs: logBroker,
+    logger: log,
+    authorize: (call) => {
+      const identity = authorizer.require(call, ['worker', 'manager']);
+      if (identity === null) throw new PeerAuthError('UNAUTHENTICATED', 'the dispatcher needs a node certificate');
+      return identity.nodeId;
+    },
+    leaderAddr: () => {
+      const leader = node.leader();
+      return leader.id === '' || leader.id === identity.id ? undefined : leader.address;
+    },
+  });
   const localServer = new grpc.Server(controlServerOptions());
   // The admin socket's file permissions are its access control: every caller may proceed.
   const localControl = registerControlService(localServer, { store, node, logger: log });
@@ -246,12 +279,23 @@ export async function assemble(
     wrappedWith: keys.autolocked ? (options.unlockKey ?? null) : null,
     logger: log,
   });
-  node.on('leader-change', ({ leader }) => leaderLoops.setLeader(leader === identity.id));
+  node.on('leader-change', ({ leader }) => {
+    leaderLoops.setLeader(leader === identity.id);
+    if (leader === identity.id) dispatcher.start();
+    else if (dispatcher.running) {
+      const address = node.leader().address;
+      dispatcher.stop(address === '' ? undefined : address).catch((err: unknown) =>
+        log.error('dispatcher stop failed', { error: (err as Error).message }),
+      );
+    }
+  });
   return {
     identity,
     dataDir,
     tls,
     leaderLoops,
+    dispatcher,
+    logBroker,
     autolock,
     trust,
     localServer,
@@ -297,6 +341,8 @@ export async function shutdown(parts: Parts): Promise<void> {
   // The leader's loops stop writing first; the others may be waiting on a proposal, which
   // stopping the node fails at once.
   await parts.leaderLoops.stop();
+  parts.logBroker.stop();
+  await parts.dispatcher.stop();
   const loopStopped = parts.status.stop();
   const watchStopped = parts.removalWatch.stop();
   const renewerStopped = parts.renewer.stop();

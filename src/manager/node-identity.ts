@@ -2,9 +2,10 @@
 // and cluster id. Written once at init/join, atomically (temp file + fsync + rename + directory
 // fsync), and read back on every restart so the manager rejoins as the same Raft member.
 
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isId } from '../api/index.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export interface NodeIdentity {
   format: 1;
@@ -81,27 +82,5 @@ export function parseIdentity(text: string, where = IDENTITY_FILE): NodeIdentity
 
 /** Writes node.json atomically: readers see the old file or the whole new one, never a part. */
 export async function writeIdentity(dataDir: string, identity: NodeIdentity): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  const target = identityPath(dataDir);
-  const temp = `${target}.tmp-${process.pid}`;
-  const file = await open(temp, 'w', 0o600);
-  try {
-    await file.writeFile(JSON.stringify(identity, null, 2) + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  // The rename itself is durable only once the directory entry is.
-  const dir = await open(dataDir, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(identityPath(dataDir), JSON.stringify(identity, null, 2) + '\n');
 }

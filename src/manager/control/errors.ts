@@ -44,6 +44,8 @@ export type UnavailableReason =
   /** The write took longer than the bound; it may or may not have been applied. */
   | 'timeout'
   | 'stopping'
+  /** This manager does not serve the call, the leader does: `leaderAddr` says where it is. */
+  | 'not-leader'
   /** The manager could not be reached (reported by the client side). */
   | 'unreachable';
 
@@ -53,6 +55,8 @@ export class UnavailableError extends ControlError {
   constructor(
     readonly reason: UnavailableReason,
     message: string,
+    /** With reason not-leader: host:port of the leader, when one is known. */
+    readonly leaderAddr?: string,
   ) {
     super('UNAVAILABLE', message);
     this.name = 'UnavailableError';
@@ -92,6 +96,7 @@ const MD = {
   last: 'flotilla-last-version',
   size: 'flotilla-size',
   limit: 'flotilla-limit',
+  leaderAddr: 'flotilla-leader-addr',
 } as const;
 type Field = keyof typeof MD;
 
@@ -142,7 +147,10 @@ export function toStatus(
   if (err instanceof FailedPreconditionError) return status(S.FAILED_PRECONDITION, err.code, err.message);
   const unavailable = asUnavailable(err);
   if (unavailable)
-    return status(S.UNAVAILABLE, unavailable.code, unavailable.message, { reason: unavailable.reason });
+    return status(S.UNAVAILABLE, unavailable.code, unavailable.message, {
+      reason: unavailable.reason,
+      leaderAddr: unavailable.leaderAddr,
+    });
   if (err instanceof ControlError) {
     const code = (grpc.status as unknown as Record<string, grpc.status | undefined>)[err.code];
     if (code !== undefined) return status(code, err.code, err.message);
@@ -245,7 +253,7 @@ export function errorFromStatus(status: {
     case 'FAILED_PRECONDITION':
       return new FailedPreconditionError(status.details);
     case 'UNAVAILABLE':
-      return new UnavailableError(unavailableReason(read('reason')), status.details);
+      return new UnavailableError(unavailableReason(read('reason')), status.details, read('leaderAddr'));
     default:
       break;
   }
@@ -259,6 +267,7 @@ const UNAVAILABLE_REASONS: readonly UnavailableReason[] = [
   'leader-changed',
   'timeout',
   'stopping',
+  'not-leader',
   'unreachable',
 ];
 

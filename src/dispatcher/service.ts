@@ -1,0 +1,182 @@
+// The Dispatcher gRPC service (proto/dispatcher.proto) every manager registers: the wire side of
+// Dispatcher. Every call needs a node certificate (worker or manager) and acts for the node the
+// certificate names. On a manager that is not the leader every call fails with UNAVAILABLE
+// not-leader and the leader's address, so a node that reached a follower moves on.
+
+import * as grpc from '@grpc/grpc-js';
+import { validateNodeDescription, validateTaskStatus } from '../api/index.js';
+import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
+import type { AssignmentsRequest__Output } from '../generated/flotilla/dispatcher/v1/AssignmentsRequest.js';
+import type { SessionMessage } from '../generated/flotilla/dispatcher/v1/SessionMessage.js';
+import type { SessionRequest__Output } from '../generated/flotilla/dispatcher/v1/SessionRequest.js';
+import type { ProtoGrpcType } from '../generated/dispatcher.js';
+import { toStatus } from '../manager/control/index.js';
+import { parseJsonField } from '../manager/control/json.js';
+import { unaryHandler } from '../manager/unary.js';
+import type { Logger } from '../util/logger.js';
+import { loadProtoPackage } from '../util/proto-package.js';
+import { notLeader, type Dispatcher, type ManagerAddress, type NodeSession } from './dispatcher.js';
+import { LogBroker } from './logs.js';
+
+export function dispatcherPackage(): ProtoGrpcType['flotilla']['dispatcher']['v1'] {
+  return loadProtoPackage<ProtoGrpcType>('dispatcher.proto').flotilla.dispatcher.v1;
+}
+
+export interface DispatcherServiceOptions {
+  dispatcher: Dispatcher;
+  /** The calling node's id, proved by its certificate; throws to refuse the call. */
+  authorize: (
+    call:
+      | grpc.ServerUnaryCall<unknown, unknown>
+      | grpc.ServerWritableStream<unknown, unknown>
+      | grpc.ServerReadableStream<unknown, unknown>,
+  ) => string;
+  /** The leader's gRPC address when this manager is not the leader and knows one. */
+  leaderAddr: () => string | undefined;
+  logs: LogBroker;
+  logger: Logger;
+}
+
+/** The host a call came from (`ipv4:127.0.0.3:50512` → `127.0.0.3`). */
+export function peerHost(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(bare);
+  if (bracketed) return bracketed[1]!;
+  const colon = bare.lastIndexOf(':');
+  return colon > 0 ? bare.slice(0, colon) : bare;
+}
+
+export function registerDispatcherService(server: grpc.Server, options: DispatcherServiceOptions): void {
+  const log = options.logger.child({ component: 'dispatcher-service' });
+  const { dispatcher } = options;
+
+  const requireLeader = (): void => {
+    if (!dispatcher.running) throw notLeader(options.leaderAddr());
+  };
+
+  /** Ends a server stream with `err` as its status, unless the client has gone. */
+  const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown, method: string): void => {
+    if (call.cancelled) return;
+    call.emit('error', toStatus(err, log, { method }));
+  };
+
+  const session = (call: grpc.ServerWritableStream<SessionRequest__Output, SessionMessage>): void => {
+    const cleanup: Array<() => void> = [];
+    const run = async (): Promise<void> => {
+      const nodeId = options.authorize(call);
+      requireLeader();
+      const description = validateNodeDescription(parseJsonField(call.request.description, 'description'));
+      const opened: NodeSession = await dispatcher.register(nodeId, description, peerHost(call.getPeer()));
+      const message = (managers: ManagerAddress[]): SessionMessage => ({
+        sessionId: opened.id,
+        nodeId,
+        heartbeatPeriodMs: dispatcher.periodMs(),
+        managers: managers.map((m) => ({ nodeId: m.nodeId, addr: m.addr, leader: m.leader })),
+      });
+      call.write(message(dispatcher.managers()));
+      cleanup.push(opened.onManagers((managers) => call.write(message(managers))));
+      await new Promise<void>((resolve) => {
+        cleanup.push(
+          opened.onEnd((reason) => {
+            fail(call, reason, 'Session');
+            resolve();
+          }),
+        );
+        call.on('cancelled', () => resolve());
+      });
+    };
+    run()
+      .catch((err: unknown) => fail(call, err, 'Session'))
+      .finally(() => cleanup.forEach((c) => c()));
+  };
+
+  const assignments = (
+    call: grpc.ServerWritableStream<AssignmentsRequest__Output, AssignmentsMessage>,
+  ): void => {
+    try {
+      const nodeId = options.authorize(call);
+      requireLeader();
+      const opened = dispatcher.session(nodeId, call.request.sessionId);
+      let stopAssignments = (): void => undefined;
+      const removeEnd = opened.onEnd((reason) => {
+        stopAssignments();
+        fail(call, reason, 'Assignments');
+      });
+      call.on('cancelled', () => {
+        stopAssignments();
+        removeEnd();
+      });
+      call.on('error', (err) => log.debug('assignments stream error', { nodeId, error: err.message }));
+      stopAssignments = dispatcher.assignments(nodeId, opened.id, {
+        write: (message) => call.write(message),
+        drained: () =>
+          new Promise<void>((resolve, reject) => {
+            const onDrain = (): void => {
+              call.off('cancelled', onCancel);
+              resolve();
+            };
+            const onCancel = (): void => {
+              call.off('drain', onDrain);
+              reject(new Error('cancelled'));
+            };
+            call.once('drain', onDrain);
+            call.once('cancelled', onCancel);
+          }),
+      });
+    } catch (err) {
+      fail(call, err, 'Assignments');
+    }
+  };
+
+  const handlers = {
+    Session: session,
+    Assignments: assignments,
+    Heartbeat: unaryHandler(log, 'Heartbeat', async (request: { sessionId: string }, call) => {
+      const nodeId = options.authorize(call);
+      requireLeader();
+      return { periodMs: dispatcher.heartbeat(nodeId, request.sessionId) };
+    }),
+    UpdateTaskStatus: unaryHandler(
+      log,
+      'UpdateTaskStatus',
+      async (request: { sessionId: string; updates: Array<{ taskId: string; status: Buffer }> }, call) => {
+        const nodeId = options.authorize(call);
+        requireLeader();
+        const updates = request.updates.map((u, i) => ({
+          taskId: u.taskId,
+          status: validateTaskStatus(
+            parseJsonField(u.status, `updates[${i}].status`),
+            `updates[${i}].status`,
+          ),
+        }));
+        dispatcher.updateTaskStatus(nodeId, request.sessionId, updates);
+        return {};
+      },
+    ),
+    LogSubscriptions: (call: grpc.ServerWritableStream<{ sessionId: string }, unknown>) => {
+      try {
+        const nodeId = options.authorize(call);
+        requireLeader();
+        dispatcher.session(nodeId, call.request.sessionId);
+        options.logs.serveNode(nodeId, call);
+      } catch (err) {
+        fail(call, err, 'LogSubscriptions');
+      }
+    },
+    PublishLogs: (
+      call: grpc.ServerReadableStream<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      let nodeId: string;
+      try {
+        nodeId = options.authorize(call);
+        requireLeader();
+      } catch (err) {
+        callback(toStatus(err, log, { method: 'PublishLogs' }));
+        return;
+      }
+      options.logs.receive(nodeId, call, callback);
+    },
+  };
+  server.addService(dispatcherPackage().Dispatcher.service, handlers);
+}

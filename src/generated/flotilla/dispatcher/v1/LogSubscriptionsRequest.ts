@@ -1,0 +1,10 @@
+// Original file: proto/dispatcher.proto
+
+
+export interface LogSubscriptionsRequest {
+  'sessionId'?: (string);
+}
+
+export interface LogSubscriptionsRequest__Output {
+  'sessionId': (string);
+}
