@@ -33,5 +33,10 @@ export {
 } from '../manager/store/index.js';
 export type { EventType, Kind } from '../manager/store/index.js';
 export { ProposalTooLargeError } from '../raft/index.js';
-export { ControlError, errorFromStatus, FailedPreconditionError, UnavailableError } from '../manager/control/index.js';
+export {
+  ControlError,
+  errorFromStatus,
+  FailedPreconditionError,
+  UnavailableError,
+} from '../manager/control/index.js';
 export type { UnavailableReason } from '../manager/control/index.js';

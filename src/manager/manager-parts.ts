@@ -14,7 +14,12 @@ import {
   RaftNode,
 } from '../raft/index.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { Dispatcher, LogBroker, registerDispatcherService, type ManagerAddress } from '../dispatcher/index.js';
+import {
+  Dispatcher,
+  LogBroker,
+  registerDispatcherService,
+  type ManagerAddress,
+} from '../dispatcher/index.js';
 import {
   controlServerOptions,
   registerControlService,
@@ -244,7 +249,8 @@ export async function assemble(
     logger: log,
     authorize: (call) => {
       const identity = authorizer.require(call, ['worker', 'manager']);
-      if (identity === null) throw new PeerAuthError('UNAUTHENTICATED', 'the dispatcher needs a node certificate');
+      if (identity === null)
+        throw new PeerAuthError('UNAUTHENTICATED', 'the dispatcher needs a node certificate');
       return identity.nodeId;
     },
     leaderAddr: () => {
@@ -284,9 +290,9 @@ export async function assemble(
     if (leader === identity.id) dispatcher.start();
     else if (dispatcher.running) {
       const address = node.leader().address;
-      dispatcher.stop(address === '' ? undefined : address).catch((err: unknown) =>
-        log.error('dispatcher stop failed', { error: (err as Error).message }),
-      );
+      dispatcher
+        .stop(address === '' ? undefined : address)
+        .catch((err: unknown) => log.error('dispatcher stop failed', { error: (err as Error).message }));
     }
   });
   return {
