@@ -1,6 +1,8 @@
 // The process executor with real processes: exits, logs, graceful and forced shutdown, adoption
 // by a new executor instance (as after a worker restart), healthchecks, secrets, users.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { TaskFailure, type LogLine, type TaskContext } from '../../src/worker/executor.js';
 import { ProcessExecutor } from '../../src/worker/process/index.js';
 import { isSameProcessAlive, signalGroup } from '../../src/worker/process/proc.js';
+import { installWrapper, wrapperCommand } from '../../src/worker/process/wrapper.js';
 import { TaskController } from '../../src/worker/task-controller.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -256,6 +259,50 @@ describe('ProcessExecutor', () => {
     const waited = adopted.wait();
     await writeFile(go, '');
     expect(await waited).toEqual({ exitCode: 4, message: '' });
+  });
+
+  it('keeps a task running when the worker that started it is killed with SIGKILL, for a new worker to adopt', async () => {
+    const go = join(dataDir, 'go');
+    const ctx = context(sh(`echo up; while [ ! -f ${go} ]; do sleep 0.02; done; echo bye; exit 6`));
+    await executor().runner(ctx).prepare();
+    const command = wrapperCommand({
+      nodePath: process.execPath,
+      wrapperPath: await installWrapper(dataDir),
+      taskDir: join(dataDir, 'tasks', ctx.task.id),
+    });
+    // A stand-in worker: starts the wrapper as the executor does, passes its line on, then idles.
+    const script = [
+      "const { spawn } = require('node:child_process');",
+      'const c = JSON.parse(process.argv[1]);',
+      "const w = spawn(c.file, c.args, { ...c.options, stdio: ['ignore', 'pipe', 'ignore'] });",
+      'w.stdout.pipe(process.stdout);',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    // In its own process group, killed whole below: as a terminal or service manager kills a worker.
+    const worker = spawn(process.execPath, ['-e', script, JSON.stringify(command)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    try {
+      let output = '';
+      worker.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      await waitUntil('the stand-in worker to report the task started', () => output.includes('\n'));
+      const { pid } = JSON.parse(output.trim()) as { pid: number };
+      const exited = once(worker, 'exit');
+      signalGroup(worker.pid ?? 0, 'SIGKILL');
+      await exited;
+      expect(await isSameProcessAlive(pid, undefined)).toBe(true);
+
+      const adopted = executor().runner(ctx);
+      expect(await adopted.inspect()).toMatchObject({ state: 'running', pid });
+      const waited = adopted.wait();
+      await writeFile(go, '');
+      expect(await waited).toEqual({ exitCode: 6, message: '' });
+      // Output written after the worker died is still logged.
+      expect((await collect(adopted.logs({ follow: false }))).map((l) => l.line)).toEqual(['up', 'bye']);
+    } finally {
+      worker.kill('SIGKILL');
+    }
   });
 
   it('learns the exit code of a process that ended while no executor watched it', async () => {

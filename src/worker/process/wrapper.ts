@@ -191,6 +191,28 @@ export async function installWrapper(dataDir: string): Promise<string> {
   return file;
 }
 
+/**
+ * How a wrapper is spawned, stdio aside. `detached` is what lets the task outlive a worker killed
+ * with SIGKILL: the wrapper gets its own session and process group, which the worker's death
+ * does not touch. (Exported so a test can start a wrapper from a process it then kills.)
+ */
+export function wrapperCommand(options: { nodePath: string; wrapperPath: string; taskDir: string }): {
+  file: string;
+  args: string[];
+  options: { detached: true; cwd: string; env: Record<string, string> };
+} {
+  return {
+    file: options.nodePath,
+    args: [options.wrapperPath, options.taskDir],
+    options: {
+      detached: true,
+      cwd: options.taskDir,
+      // The wrapper's own environment is not the task's (that comes from state.json).
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    },
+  };
+}
+
 export type WrapperStart = { pid: number; wrapperPid: number } | { error: string; wrapperPid: number };
 
 /**
@@ -209,13 +231,8 @@ export async function startWrapper(options: {
   const wrapperLog = openSync(join(options.taskDir, 'wrapper.log'), 'a');
   let child;
   try {
-    child = spawn(options.nodePath, [options.wrapperPath, options.taskDir], {
-      detached: true,
-      cwd: options.taskDir,
-      stdio: ['ignore', 'pipe', wrapperLog],
-      // The wrapper's own environment is not the task's (that comes from state.json).
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    });
+    const command = wrapperCommand(options);
+    child = spawn(command.file, command.args, { ...command.options, stdio: ['ignore', 'pipe', wrapperLog] });
   } finally {
     closeSync(wrapperLog);
   }
