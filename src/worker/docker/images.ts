@@ -22,12 +22,21 @@ export interface ImageStoreOptions {
 export class ImageStore {
   /** Images known present, by reference as the spec names it; in-flight lookups are shared. */
   private readonly present = new Map<string, Promise<ImageFacts>>();
+  /** `always` pulls under way: replicas prepared together share one pull. */
+  private readonly pulling = new Map<string, Promise<ImageFacts>>();
 
   constructor(private readonly options: ImageStoreOptions) {}
 
   /** The image, pulled if the policy says so; TaskFailure (rejected) when it cannot be had. */
   async ensure(image: string, policy: PullPolicy): Promise<ImageFacts> {
-    if (policy === 'always') return this.pullThenInspect(image);
+    if (policy === 'always') {
+      let pull = this.pulling.get(image);
+      if (pull === undefined) {
+        pull = this.pullThenInspect(image).finally(() => this.pulling.delete(image));
+        this.pulling.set(image, pull);
+      }
+      return pull;
+    }
     let known = this.present.get(image);
     if (known === undefined) {
       known = this.inspectOrPull(image, policy);
