@@ -14,5 +14,7 @@ npx tsc -p tsconfig.json
 echo "test: lint + format"
 npx eslint .
 npx prettier --check . --log-level warn
+echo "test: docker engine + test image"
+bash scripts/docker-engine.sh
 echo "test: vitest"
 npx vitest run "$@"

@@ -13,6 +13,7 @@ import type {
   EndpointMode,
   FileTarget,
   PortConfig,
+  PullPolicy,
   ReplicatedJob,
   RestartPolicy,
   ServiceSpec,
@@ -41,6 +42,12 @@ export const DEFAULT_UPDATE_CONFIG: Readonly<Required<UpdateConfig>> = {
 export const DEFAULT_ROLLBACK_CONFIG: Readonly<Required<UpdateConfig>> = DEFAULT_UPDATE_CONFIG;
 
 export const DEFAULT_STOP_GRACE_PERIOD = 10 * SECOND;
+
+/**
+ * ContainerSpec.pullPolicy when absent. Applied by the worker, not stored in the spec: a spec
+ * that never named a policy keeps following this default.
+ */
+export const DEFAULT_PULL_POLICY: PullPolicy = 'missing';
 
 /** Secret and config files: root-owned, world-readable (filled by the Docker CLI in Docker). */
 export const DEFAULT_FILE_TARGET: Readonly<Required<Omit<FileTarget, 'name'>>> = {

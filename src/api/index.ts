@@ -32,3 +32,13 @@ export { parseConstraint } from './constraints.js';
 export type { Constraint, ConstraintField, ConstraintOperator } from './constraints.js';
 export { isValidImageReference } from './image-reference.js';
 export * from './defaults.js';
+export {
+  expandEnvEntry,
+  expandTemplate,
+  fullTaskName,
+  hasTemplate,
+  parseTemplate,
+  templateContext,
+  TemplateError,
+} from './templates.js';
+export type { Template, TemplateContext, TemplateContextInput, TemplatePart } from './templates.js';

@@ -80,7 +80,15 @@ export interface ContainerSpec {
   capabilityAdd?: string[];
   capabilityDrop?: string[];
   ulimits?: Ulimit[];
+  /**
+   * When the worker pulls the image. `missing` (the default): only when the node does not have
+   * it. `always`: before every task; when the pull fails and a local copy exists, that copy runs
+   * (as Docker does). `never`: never; a task whose image is absent is REJECTED.
+   */
+  pullPolicy?: PullPolicy;
 }
+
+export type PullPolicy = 'always' | 'missing' | 'never';
 
 export type MountType = 'bind' | 'volume' | 'tmpfs';
 export type MountConsistency = 'default' | 'consistent' | 'cached' | 'delegated';

@@ -32,11 +32,26 @@ import type {
   SecretReference,
   Ulimit,
 } from './service-spec.js';
+import { parseTemplate, TemplateError } from './templates.js';
 import { readDriver } from './validate-common.js';
 
 const absolutePath = string({ nonEmpty: true, pattern: [/^\//, 'must be an absolute path'] });
 
-const envEntry = string({ pattern: [/^[^=]+=/, 'must be KEY=VALUE with a non-empty KEY'] });
+/** A string that may hold Swarm's templates ({{.Task.Slot}}): it must parse, or the task never could. */
+function templated(check: Check<string>): Check<string> {
+  return (value, path) => {
+    const text = check(value, path);
+    try {
+      parseTemplate(text);
+    } catch (error) {
+      if (error instanceof TemplateError) fail(path, `invalid template: ${error.reason}`);
+      throw error;
+    }
+    return text;
+  };
+}
+
+const envEntry = templated(string({ pattern: [/^[^=]+=/, 'must be KEY=VALUE with a non-empty KEY'] }));
 
 const signal = string({
   pattern: [/^(?:(?:SIG)?[A-Z][A-Z0-9+-]*|[0-9]{1,2})$/i, 'must be a signal name (SIGTERM) or number'],
@@ -89,6 +104,7 @@ const CONTAINER_FIELDS = [
   'capabilityAdd',
   'capabilityDrop',
   'ulimits',
+  'pullPolicy',
 ] as const;
 
 export const readContainerSpec: Check<ContainerSpec> = (value, path) => {
@@ -101,7 +117,7 @@ export const readContainerSpec: Check<ContainerSpec> = (value, path) => {
     command: f.optional('command', stringArray),
     args: f.optional('args', stringArray),
     // Hostname, env and mount sources may hold Go templates ({{.Task.Slot}}), so no DNS rule here.
-    hostname: f.optional('hostname', string({ maxLength: 255 })),
+    hostname: f.optional('hostname', templated(string({ maxLength: 255 }))),
     env: f.optional('env', arrayOf(envEntry)),
     dir: f.optional('dir', string({ pattern: [/^(?:\/.*)?$/, 'must be an absolute path'] })),
     user: f.optional('user', string()),
@@ -121,6 +137,7 @@ export const readContainerSpec: Check<ContainerSpec> = (value, path) => {
     capabilityAdd: f.optional('capabilityAdd', arrayOf(capability)),
     capabilityDrop: f.optional('capabilityDrop', arrayOf(capability)),
     ulimits: f.optional('ulimits', arrayOf(readUlimit)),
+    pullPolicy: f.optional('pullPolicy', oneOf(['always', 'missing', 'never'] as const)),
   };
   return compact(spec);
 };
@@ -145,7 +162,7 @@ const readMount: Check<Mount> = (value, path) => {
   for (const [other, key] of Object.entries(OPTIONS_FOR_TYPE)) {
     if (other !== type && f.has(key)) fail(f.at(key), `only allowed for ${other} mounts`);
   }
-  const source = f.optional('source', type === 'bind' ? absolutePath : string());
+  const source = f.optional('source', templated(type === 'bind' ? absolutePath : string()));
   if (type === 'bind' && source === undefined) fail(f.at('source'), 'required for bind mounts');
   if (type === 'tmpfs' && source !== undefined && source !== '') {
     fail(f.at('source'), 'must be empty for tmpfs mounts');
