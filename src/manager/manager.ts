@@ -28,6 +28,7 @@ import {
   writeCASigningKey,
   writeNodeCertificates,
   type NodeCertificates,
+  type ReloadableTlsIdentity,
 } from '../ca/index.js';
 import { AutolockKeeper } from './autolock.js';
 import { CertificateRenewer } from '../ca/renewer.js';
@@ -141,6 +142,18 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** How this manager's key files are wrapped, following the cluster's autolock setting. */
   get autolock(): AutolockKeeper {
     return this.parts.autolock;
+  }
+
+  /** The certificate this manager presents, kept current by renewal (its agent uses it too). */
+  get tls(): ReloadableTlsIdentity {
+    return this.parts.tls;
+  }
+
+  /** The gRPC addresses of the managers this one knows, its own first. */
+  managerAddresses(): string[] {
+    const conf = this.parts.node.membership();
+    const others = conf.voters.filter((id) => id !== this.id).map((id) => conf.addresses[id] ?? '');
+    return [this.address, ...others.filter((a) => a !== '')];
   }
 
   /** This manager's certificate renewal (status and tests). */

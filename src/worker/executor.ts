@@ -1,6 +1,6 @@
 // The seam between a worker's task controllers and what actually runs a task: an Executor
 // describes the node and makes one TaskRunner per task; a TaskRunner drives that task's
-// container (docker/) or process (process/) through its life. Task controllers (controller.ts)
+// container (docker/) or process (process/) through its life. Task controllers (task-controller.ts)
 // own the task states and call runners only through this interface, so the same controller runs
 // containers, plain processes and, in tests, fakes.
 //
@@ -124,6 +124,11 @@ export interface Executor {
    * whose task is no longer assigned here (an orphan). Idempotent.
    */
   removeTask(taskId: string): Promise<void>;
+  /**
+   * Releases what the executor holds (event streams, timers); tasks keep running for the next
+   * agent to adopt.
+   */
+  close?(): Promise<void>;
 }
 
 /** One task as the dispatcher assigns it, with what its templates need of its service. */

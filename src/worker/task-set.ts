@@ -6,7 +6,7 @@
 import type { TaskStatus } from '../api/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { AssignedTask, Executor, TaskContext } from './executor.js';
+import type { AssignedTask, Executor, LogLine, LogOptions, TaskContext, TaskRunner } from './executor.js';
 import { TaskController } from './task-controller.js';
 
 /** A secret's or config's payload as a task sees it. */
@@ -51,6 +51,8 @@ export class TaskSet {
   private readonly options: TaskSetOptions;
   private readonly logger: Logger;
   private readonly controllers = new Map<string, TaskController>();
+  /** Each assigned task's runner, for its logs. */
+  private readonly runners = new Map<string, TaskRunner>();
   /** Controllers of tasks that left the assignments, until their shutdown and removal end. */
   private readonly removing = new Map<string, { controller: TaskController; done: Promise<void> }>();
   /** Orphan removals in progress. */
@@ -76,6 +78,11 @@ export class TaskSet {
   /** The latest status of an assigned task. */
   status(taskId: string): TaskStatus | undefined {
     return this.controllers.get(taskId)?.status;
+  }
+
+  /** The output of an assigned task, or null when the task is not assigned here. */
+  logs(taskId: string, options: LogOptions): AsyncIterable<LogLine> | null {
+    return this.runners.get(taskId)?.logs(options) ?? null;
   }
 
   /** A complete set of assignments; the first one after a start also removes orphans. */
@@ -170,9 +177,11 @@ export class TaskSet {
       return;
     }
     const { context, missing } = this.context(a);
+    const runner = this.executor.runner(context);
+    this.runners.set(a.task.id, runner);
     const controller = new TaskController({
       task: a.task,
-      runner: this.executor.runner(context),
+      runner,
       report: (status) => this.options.report(a.task.id, status),
       clock: this.options.clock,
       logger: this.options.logger,
@@ -190,6 +199,7 @@ export class TaskSet {
     const controller = this.controllers.get(taskId);
     if (!controller) return;
     this.controllers.delete(taskId);
+    this.runners.delete(taskId);
     const done = controller.remove().finally(() => {
       if (this.removing.get(taskId)?.controller === controller) this.removing.delete(taskId);
     });

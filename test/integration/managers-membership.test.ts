@@ -1,4 +1,4 @@
-// Managers as real processes (src/manager/daemon-main.ts): the cluster grows 1 → 3 → 5 managers
+// Managers as real processes (src/daemon/main.ts): the cluster grows 1 → 3 → 5 managers
 // by join and shrinks 5 → 3 → 1 by leave while a writer keeps creating services through whichever
 // managers are live. Leaving managers include the current leader (it hands over first). Every
 // step must let the writer go on making progress, and at the end the last manager's store lists

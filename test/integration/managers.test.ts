@@ -1,4 +1,4 @@
-// Managers as real processes (src/manager/daemon-main.ts) on 127.0.0.x with real gRPC and files:
+// Managers as real processes (src/daemon/main.ts) on 127.0.0.x with real gRPC and files:
 // a three-manager cluster keeps taking writes through the survivors when its leader is killed
 // with SIGKILL, and the old leader restarts from its data directory and catches up.
 

@@ -12,7 +12,7 @@ import { channelCredentials, readNodeCertificates, type NodeCertificates } from 
 import type { ManagerTuning } from '../../src/manager/index.js';
 import { callUnlock } from '../../src/manager/locked-service.js';
 import { CONTROL_SOCKET } from '../../src/manager/manager.js';
-import type { DaemonConfig, DaemonReport } from '../../src/manager/daemon-main.js';
+import type { DaemonConfig, DaemonReport } from '../../src/daemon/main.js';
 import { callLeave } from '../../src/manager/membership-service.js';
 import { waitUntil as waitFor } from './wait.js';
 import type { ServiceSpec } from '../../src/api/index.js';
@@ -64,14 +64,14 @@ export function waitUntil(
   return waitFor(what, cond, timeoutMs, { retryOnError: true, intervalMs: 20 });
 }
 
-// ---- real processes (src/manager/daemon-main.ts, compiled to dist/) ---------------------------
+// ---- real processes (src/daemon/main.ts, compiled to dist/) ---------------------------
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The project root, whether this file runs from test/support or dist/test/support. */
 const root = [resolve(here, '../..'), resolve(here, '../../..')].find((p) =>
   existsSync(join(p, 'package.json')),
 )!;
-const daemonScript = join(root, 'dist/src/manager/daemon-main.js');
+const daemonScript = join(root, 'dist/src/daemon/main.js');
 
 interface Daemon {
   config: DaemonConfig;
@@ -156,10 +156,17 @@ export class ManagerProcesses {
     });
   }
 
-  /** Restarts a stopped manager from its data directory. */
+  /** Restarts a stopped node (manager or worker) from its data directory, as it was configured. */
   restart(name: string, extra: Partial<DaemonConfig> = {}): Promise<Daemon> {
-    const previous = this.get(name).config;
-    return this.spawn(name, { mode: 'start', tuning: previous.tuning, ...extra });
+    const {
+      dataDir: _dir,
+      mode,
+      joinToken: _token,
+      forceNewCluster: _once,
+      ...previous
+    } = this.get(name).config;
+    const restartMode = mode === 'worker-join' || mode === 'worker-start' ? 'worker-start' : 'start';
+    return this.spawn(name, { ...previous, mode: restartMode, ...extra });
   }
 
   get(name: string): Daemon {
