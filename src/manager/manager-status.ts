@@ -1,7 +1,9 @@
 // The leader-only loop that keeps managers' records current: it creates the Cluster object if it
 // is missing, finishes a root CA rotation once every node has moved to the new root, promotes learners (joining managers) once they have caught up, removes managers
 // demoted to worker from the Raft voters, and keeps each manager's Node object (managerStatus:
-// leader, reachability, address) in line with Raft.
+// leader, reachability, address) in line with Raft. A manager's status.state (ready, down) is
+// the dispatcher's, from its heartbeats, as for every node (SwarmKit: reachability is Raft's view,
+// the node state the dispatcher's).
 // Deciding is pure (planManagerNodes); the ManagerStatusLoop class only samples and writes.
 
 import { withClusterDefaults, type Node } from '../api/index.js';
@@ -47,14 +49,14 @@ export function planManagerNodes(input: ManagerPlanInput): Op[] {
       reachability: reachable ? 'reachable' : 'unreachable',
       addr,
     };
-    const state = reachable ? 'ready' : 'down';
     const current = byId.get(id);
     if (!current) {
       const object: NodeRecord = {
         id,
         meta: { version: { index: 0 }, createdAt: '', updatedAt: '' },
         spec: { role: 'manager', availability: 'active' },
-        status: { state, addr: nodeHost(addr) },
+        // Up or down is the dispatcher's call (its heartbeats), as for every node.
+        status: { state: 'unknown', addr: nodeHost(addr) },
         managerStatus,
       };
       ops.push({ op: 'create', kind: 'node', object });
@@ -65,15 +67,13 @@ export function planManagerNodes(input: ManagerPlanInput): Op[] {
       m !== undefined &&
       m.leader === managerStatus.leader &&
       m.reachability === managerStatus.reachability &&
-      m.addr === managerStatus.addr &&
-      current.status.state === state
+      m.addr === managerStatus.addr
     )
       continue;
     ops.push({
       op: 'update',
       kind: 'node',
-      // The status is Raft's view now: any message from joining (or an earlier outage) is stale.
-      object: { ...current, status: { state, addr: nodeHost(addr) }, managerStatus },
+      object: { ...current, managerStatus },
       expectedVersion: current.meta.version.index,
     });
   }

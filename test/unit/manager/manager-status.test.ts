@@ -62,7 +62,8 @@ describe('planManagerNodes', () => {
       ['update', 7],
     ]);
     expect(ops[0]).toMatchObject({
-      object: { managerStatus: { leader: false, reachability: 'unreachable' }, status: { state: 'down' } },
+      // Raft's view goes to managerStatus; up or down stays the dispatcher's.
+      object: { managerStatus: { leader: false, reachability: 'unreachable' }, status: { state: 'ready' } },
     });
     expect(ops[1]).toMatchObject({ object: { managerStatus: { leader: true, reachability: 'reachable' } } });
   });
