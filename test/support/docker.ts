@@ -54,8 +54,9 @@ export async function removeContainersByLabel(
       try {
         await docker.getContainer(container.Id).remove({ force: true, v: true });
       } catch (error) {
-        // Already gone (removed by the code under test meanwhile): that is the goal.
-        if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
+        // Already gone, or being removed by the code under test meanwhile: that is the goal.
+        const code = (error as { statusCode?: unknown }).statusCode;
+        if (code !== 404 && code !== 409) throw error;
       }
     }),
   );
