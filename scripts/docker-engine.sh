@@ -14,6 +14,9 @@ die() {
   exit 1
 }
 
+# pgrep (procps) may be missing on a minimal machine: read /proc directly.
+dockerd_running() { grep -qx dockerd /proc/[0-9]*/comm 2>/dev/null; }
+
 engine_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
 
 install_packages() {
@@ -32,7 +35,7 @@ install_packages() {
 
 start_dockerd() {
   [ "$(id -u)" -eq 0 ] || die "the Docker Engine does not answer and starting dockerd needs root (run as root, or start dockerd and make /var/run/docker.sock reachable)"
-  if pgrep -x dockerd >/dev/null 2>&1; then
+  if dockerd_running; then
     say "dockerd runs but does not answer yet; waiting for it"
   else
     say "starting dockerd in the background (log: $DOCKERD_LOG)"
@@ -48,7 +51,7 @@ start_dockerd() {
       tail -n 30 "$DOCKERD_LOG" >&2 2>/dev/null || true
       die "dockerd did not answer on its socket within ${SOCKET_DEADLINE_S} s"
     fi
-    if ! pgrep -x dockerd >/dev/null 2>&1; then
+    if ! dockerd_running; then
       echo "---- last lines of $DOCKERD_LOG ----" >&2
       tail -n 30 "$DOCKERD_LOG" >&2 2>/dev/null || true
       die "dockerd exited while starting"
