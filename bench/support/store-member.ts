@@ -1,5 +1,5 @@
 // One manager of the store benchmark as its own process (bench/store.ts forks it from dist/):
-// runs a Manager (init or join, config as JSON in argv[2], like src/manager/daemon-main.ts) and
+// runs a Manager (init or join, config as JSON in argv[2], like src/daemon/main.ts) and
 // answers the bench's IPC requests (status, seeding writes, snapshot and list timings, memory).
 //
 // Protocol: once up it sends {ready: true, id, address} (or {ready: false, error}); then every
