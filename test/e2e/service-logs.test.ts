@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceLogLine } from '../../src/index.js';
 import { DockerCluster, sleeper } from '../support/docker-cluster.js';
 import { waitUntil } from '../support/manager-cluster.js';
+import { waitUntil as poll } from '../support/wait.js';
 
 let cluster: DockerCluster;
 let serviceId: string;
@@ -54,14 +55,14 @@ async function collect(lines: AsyncIterable<ServiceLogLine>): Promise<ServiceLog
 async function allLines(managerName: string): Promise<ServiceLogLine[]> {
   const client = cluster.client(managerName);
   let lines: ServiceLogLine[] = [];
-  await waitUntil(
+  await poll(
     `${REPLICAS * LINES_PER_TASK} log lines through ${managerName}`,
     async () => {
       lines = await collect(client.serviceLogs('talker'));
       return lines.length >= REPLICAS * LINES_PER_TASK;
     },
     30_000,
-    { intervalMs: 250 },
+    { intervalMs: 250, retryOnError: true },
   );
   return lines;
 }
