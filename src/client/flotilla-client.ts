@@ -31,6 +31,12 @@ import {
   type WatchEvent,
   type WatchFilter,
 } from './objects.js';
+import type {
+  ServiceLogLine,
+  ServiceLogsOptions,
+  ServiceLogStream,
+  ServiceLogWarning,
+} from './service-logs.js';
 
 export interface FlotillaClientOptions {
   /** A manager's control address, `host:port`. */
@@ -124,6 +130,77 @@ export class FlotillaClient {
 
   async removeService(idOrName: string, options: RemoveOptions = {}): Promise<WriteResult> {
     return this.write('RemoveService', { id: idOrName, version: options.version ?? 0 });
+  }
+
+  /**
+   * `docker service logs`: the output of the service's tasks that have run (by id, name or unique
+   * id prefix; or `{ taskIds }` for chosen tasks), gathered from their nodes and merged in
+   * arrival order. Iterate with for-await: without `follow` it ends once every node has sent what
+   * it has; with `follow` it goes on until `break` or the signal. A node that cannot serve its
+   * part is reported (`warnings`, `onWarning`) while the others go on. Throws the typed errors
+   * (NotFoundError for an unknown service, UnavailableError while there is no leader, …).
+   */
+  serviceLogs(service: string | { taskIds: string[] }, options: ServiceLogsOptions = {}): ServiceLogStream {
+    const warnings: ServiceLogWarning[] = [];
+    return {
+      warnings,
+      [Symbol.asyncIterator]: () => this.logLines(service, options, warnings),
+    };
+  }
+
+  private async *logLines(
+    service: string | { taskIds: string[] },
+    options: ServiceLogsOptions,
+    warnings: ServiceLogWarning[],
+  ): AsyncGenerator<ServiceLogLine> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const spec = CONTROL_METHODS.ServiceLogs;
+    const request: RequestIn<'ServiceLogs'> = {
+      ...(typeof service === 'string' ? { service } : { taskIds: service.taskIds }),
+      follow: options.follow ?? false,
+      ...(options.tail === undefined ? {} : { tail: options.tail }),
+      sinceMs: options.sinceMs ?? 0,
+    };
+    // No deadline: logs take as long as the nodes have lines (or forever, following).
+    const call = this.client.makeServerStreamRequest(
+      methodPath('ServiceLogs'),
+      serializer(spec.request),
+      deserializer(spec.response),
+      request,
+    );
+    const cancel = (): void => call.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      // Pulling message by message: a slow consumer holds back the manager, and it the nodes.
+      for await (const message of call as AsyncIterable<ResponseOut<'ServiceLogs'>>) {
+        for (const w of message.warnings) {
+          const warning = { nodeId: w.nodeId, message: w.message };
+          warnings.push(warning);
+          options.onWarning?.(warning);
+        }
+        for (const l of message.lines)
+          yield {
+            taskId: l.taskId,
+            serviceId: l.serviceId,
+            serviceName: l.serviceName,
+            taskSlot: l.taskSlot,
+            nodeId: l.nodeId,
+            nodeName: l.nodeName,
+            stream: l.stream === 'stderr' ? 'stderr' : 'stdout',
+            timeMs: l.timeMs,
+            line: l.line,
+          };
+      }
+    } catch (err) {
+      if (signal?.aborted && isStatus(err) && err.code === grpc.status.CANCELLED) return;
+      throw isStatus(err) ? errorFromStatus(err) : err;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      // The iteration is over: the cancellation's own CANCELLED status has nobody to go to.
+      call.on('error', () => {});
+      call.cancel();
+    }
   }
 
   // ---- tasks ------------------------------------------------------------------------------

@@ -2,6 +2,14 @@
 // it throws (the same classes the managers raise).
 
 export { FlotillaClient } from './flotilla-client.js';
+export { formatLogLine } from './service-logs.js';
+export type {
+  FormatOptions,
+  ServiceLogLine,
+  ServiceLogsOptions,
+  ServiceLogStream,
+  ServiceLogWarning,
+} from './service-logs.js';
 export type {
   ClientWatchOptions,
   ConfigInput,

@@ -2,7 +2,10 @@
 // some tasks becomes one subscription per node that runs them, sent down each node's
 // LogSubscriptions stream; the nodes publish the lines back (PublishLogs) and the broker hands
 // them to the reader as they arrive, merged across nodes. Without follow, the subscription ends
-// once every node has said it sent everything (or is gone).
+// once every node has said it sent everything (or is gone). A slow reader holds the nodes back:
+// while it has not taken a batch, the broker reads no more from that node's publish stream, so
+// HTTP/2 flow control stops the node (which stops reading the engine) instead of the leader
+// buffering without bound.
 
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
@@ -27,7 +30,11 @@ export interface LogRequest {
 }
 
 export interface LogReader {
-  lines(lines: BrokerLogLine[]): void;
+  /**
+   * A batch from one node. A promise says the reader is full: the broker reads nothing more from
+   * that node for this subscription until it settles (it must settle, also when the reader goes).
+   */
+  lines(lines: BrokerLogLine[]): void | Promise<void>;
   /** A node could not serve its part (gone, no session, its own error). */
   nodeError(nodeId: string, message: string): void;
   /** Every node finished (never called while following). */
@@ -103,8 +110,8 @@ export class LogBroker {
     call.on('data', (raw: PublishLogsMessage__Output) => {
       const sub = this.subscriptions.get(raw.subscriptionId);
       if (!sub || !sub.pendingNodes.has(nodeId)) return; // cancelled meanwhile, or not this node's
-      if (raw.lines.length > 0)
-        sub.reader.lines(
+      if (raw.lines.length > 0) {
+        const full = sub.reader.lines(
           raw.lines.map((l) => ({
             taskId: l.taskId,
             nodeId,
@@ -113,6 +120,13 @@ export class LogBroker {
             line: l.line,
           })),
         );
+        if (full) {
+          // Paused, the stream buffers what already arrived and then stops reading from the node.
+          call.pause();
+          const resume = (): void => void call.resume();
+          full.then(resume, resume);
+        }
+      }
       if (raw.error) sub.reader.nodeError(nodeId, raw.error);
       if (raw.close) this.nodeDone(sub, nodeId);
     });

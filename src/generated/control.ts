@@ -14,6 +14,10 @@ import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectRespo
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from './flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from './flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { RotateRootCARequest as _flotilla_control_v1_RotateRootCARequest, RotateRootCARequest__Output as _flotilla_control_v1_RotateRootCARequest__Output } from './flotilla/control/v1/RotateRootCARequest.js';
+import type { ServiceLogLine as _flotilla_control_v1_ServiceLogLine, ServiceLogLine__Output as _flotilla_control_v1_ServiceLogLine__Output } from './flotilla/control/v1/ServiceLogLine.js';
+import type { ServiceLogsRequest as _flotilla_control_v1_ServiceLogsRequest, ServiceLogsRequest__Output as _flotilla_control_v1_ServiceLogsRequest__Output } from './flotilla/control/v1/ServiceLogsRequest.js';
+import type { ServiceLogsResponse as _flotilla_control_v1_ServiceLogsResponse, ServiceLogsResponse__Output as _flotilla_control_v1_ServiceLogsResponse__Output } from './flotilla/control/v1/ServiceLogsResponse.js';
+import type { ServiceLogsWarning as _flotilla_control_v1_ServiceLogsWarning, ServiceLogsWarning__Output as _flotilla_control_v1_ServiceLogsWarning__Output } from './flotilla/control/v1/ServiceLogsWarning.js';
 import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from './flotilla/control/v1/UnlockKeyRequest.js';
 import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from './flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from './flotilla/control/v1/UpdateRequest.js';
@@ -42,6 +46,10 @@ export interface ProtoGrpcType {
         RemoveRequest: MessageTypeDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_RemoveRequest__Output>
         RotateJoinTokensRequest: MessageTypeDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_RotateJoinTokensRequest__Output>
         RotateRootCARequest: MessageTypeDefinition<_flotilla_control_v1_RotateRootCARequest, _flotilla_control_v1_RotateRootCARequest__Output>
+        ServiceLogLine: MessageTypeDefinition<_flotilla_control_v1_ServiceLogLine, _flotilla_control_v1_ServiceLogLine__Output>
+        ServiceLogsRequest: MessageTypeDefinition<_flotilla_control_v1_ServiceLogsRequest, _flotilla_control_v1_ServiceLogsRequest__Output>
+        ServiceLogsResponse: MessageTypeDefinition<_flotilla_control_v1_ServiceLogsResponse, _flotilla_control_v1_ServiceLogsResponse__Output>
+        ServiceLogsWarning: MessageTypeDefinition<_flotilla_control_v1_ServiceLogsWarning, _flotilla_control_v1_ServiceLogsWarning__Output>
         UnlockKeyRequest: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyRequest__Output>
         UnlockKeyResponse: MessageTypeDefinition<_flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyResponse__Output>
         UpdateRequest: MessageTypeDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_UpdateRequest__Output>

@@ -214,11 +214,15 @@ export async function assemble(
   });
   const server = new grpc.Server(serverOptions());
   transport.register(server);
+  // Every manager has a broker; only the leader's has nodes, so the others forward `service logs`.
+  const logBroker = new LogBroker({ logger: log });
+  const logs = { broker: logBroker, selfId: identity.id, credentials };
   const control = registerControlService(server, {
     store,
     node,
     logger: log,
     authorize: (call) => authorizer.require(call, ['manager', 'admin']),
+    logs,
   });
   registerMembershipService(server, {
     store,
@@ -242,7 +246,6 @@ export async function assemble(
     logger: log,
     heartbeatPeriodMs: tuning.heartbeatPeriodMs,
   });
-  const logBroker = new LogBroker({ logger: log });
   registerDispatcherService(server, {
     dispatcher,
     logs: logBroker,
@@ -260,7 +263,7 @@ export async function assemble(
   });
   const localServer = new grpc.Server(controlServerOptions());
   // The admin socket's file permissions are its access control: every caller may proceed.
-  const localControl = registerControlService(localServer, { store, node, logger: log });
+  const localControl = registerControlService(localServer, { store, node, logger: log, logs });
   try {
     // A client without a certificate may connect (a node joining asks the CA for its first one);
     // every service but the CA's first issue refuses calls without a valid cluster certificate.

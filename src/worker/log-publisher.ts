@@ -1,7 +1,8 @@
 // Serves the dispatcher's log requests on a worker: for one subscription, reads the output of
 // each requested task from the executor and publishes it in batches on a PublishLogs stream,
 // closing the stream when every task's output is sent (or, when following, when the
-// subscription is cancelled or the session ends).
+// subscription is cancelled or the session ends). While the stream is full (the leader's reader
+// is slow) the tasks' readers wait for it to drain, so the engine's output stays in the engine.
 
 import type * as grpc from '@grpc/grpc-js';
 import type { LogSubscription__Output } from '../generated/flotilla/dispatcher/v1/LogSubscription.js';
@@ -53,12 +54,25 @@ export class LogPublisher {
     stream.on('error', () => controller.abort());
     let batch: PublishLogsMessage['lines'] & object = [];
     let timer: NodeJS.Timeout | null = null;
+    /** Set while the stream is over its buffer: readers wait on it before taking more lines. */
+    let drained: Promise<void> | null = null;
     const flush = (): void => {
       if (timer) clearTimeout(timer);
       timer = null;
-      if (batch.length === 0) return;
-      stream.write({ subscriptionId, lines: batch });
+      if (batch.length === 0 || stream.destroyed) return;
+      const room = stream.write({ subscriptionId, lines: batch });
       batch = [];
+      if (!room && drained === null)
+        drained = new Promise<void>((resolve) => {
+          const done = (): void => {
+            stream.off('drain', done);
+            controller.signal.removeEventListener('abort', done);
+            drained = null;
+            resolve();
+          };
+          stream.on('drain', done);
+          controller.signal.addEventListener('abort', done, { once: true });
+        });
     };
     const options: LogOptions = {
       follow: sub.follow,
@@ -79,6 +93,7 @@ export class LogPublisher {
             batch.push({ taskId, stream: l.stream, timeMs: l.timeMs, line: l.line });
             if (batch.length >= BATCH_LINES) flush();
             else timer ??= setTimeout(flush, BATCH_MS);
+            if (drained) await drained;
           }
         } catch (err) {
           if (!controller.signal.aborted) errors.push(`task ${taskId}: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
-// The control API's gRPC service: every manager registers it on its server. Lists and Watch are
-// server streams (lists.ts, watch.ts); each unary handler
+// The control API's gRPC service: every manager registers it on its server. Lists, Watch and
+// ServiceLogs are server streams (lists.ts, watch.ts, logs.ts); each unary handler
 // validates its request (src/api), reads from this manager's store or writes through Raft (a
 // follower forwards to the leader), and every failure leaves through errors.ts as a typed status.
 
@@ -14,6 +14,7 @@ import { configHandlers, secretHandlers } from './secrets.js';
 import { serviceHandlers } from './services.js';
 import { listHandlers } from './lists.js';
 import { WatchStreams, type WatchCall } from './watch.js';
+import { ServiceLogsStreams, type ServiceLogsCall, type ServiceLogsOptions } from './logs.js';
 import {
   MAX_REQUEST_BYTES,
   serverServiceDefinition,
@@ -26,12 +27,18 @@ import {
 export interface ControlServiceOptions extends ControlOptions {
   /** Largest request accepted, even if the server's own limit is higher; default 4 MiB. */
   maxRequestBytes?: number;
+  /** The log broker and how to reach the leader: without it ServiceLogs is UNIMPLEMENTED. */
+  logs?: ServiceLogsOptions;
 }
 
-/** The registered service: stop() ends open watches (call it before shutting the server down). */
+/**
+ * The registered service: stop() ends open watches and log streams (call it before shutting the
+ * server down).
+ */
 export interface ControlService {
   stop(): void;
   readonly openWatches: number;
+  readonly openLogStreams: number;
 }
 
 type UnaryHandlers = { [M in UnaryMethod]: (request: RequestOut<M>) => Promise<ResponseIn<M>> };
@@ -49,8 +56,10 @@ export function registerControlService(server: grpc.Server, options: ControlServ
     ...clusterHandlers(ctx),
   };
   const watches = new WatchStreams(ctx, requestOf);
+  const logs = new ServiceLogsStreams(ctx, options.node, options.logs, requestOf);
   const implementation: grpc.UntypedServiceImplementation = {
     Watch: (call: WatchCall) => watches.serve(call),
+    ServiceLogs: (call: ServiceLogsCall) => logs.serve(call),
     ...listHandlers(ctx, requestOf),
   };
   for (const method of Object.keys(handlers) as UnaryMethod[]) {
@@ -60,9 +69,15 @@ export function registerControlService(server: grpc.Server, options: ControlServ
   server.addService(serverServiceDefinition(options.maxRequestBytes ?? MAX_REQUEST_BYTES), implementation);
   ctx.log.info('control API registered', { methods: Object.keys(implementation).length });
   return {
-    stop: () => watches.stop(),
+    stop: () => {
+      watches.stop();
+      logs.stop();
+    },
     get openWatches() {
       return watches.openStreams;
+    },
+    get openLogStreams() {
+      return logs.openStreams;
     },
   };
 }

@@ -51,6 +51,14 @@ import type {
   UnlockKeyResponse,
   UnlockKeyResponse__Output,
 } from '../../generated/flotilla/control/v1/UnlockKeyResponse.js';
+import type {
+  ServiceLogsRequest,
+  ServiceLogsRequest__Output,
+} from '../../generated/flotilla/control/v1/ServiceLogsRequest.js';
+import type {
+  ServiceLogsResponse,
+  ServiceLogsResponse__Output,
+} from '../../generated/flotilla/control/v1/ServiceLogsResponse.js';
 import type { WatchEvent, WatchEvent__Output } from '../../generated/flotilla/control/v1/WatchEvent.js';
 import type { WatchRequest, WatchRequest__Output } from '../../generated/flotilla/control/v1/WatchRequest.js';
 import type {
@@ -76,6 +84,8 @@ interface Messages {
   ListResponse: [ListResponse, ListResponse__Output];
   WriteResponse: [WriteResponse, WriteResponse__Output];
   WatchEvent: [WatchEvent, WatchEvent__Output];
+  ServiceLogsRequest: [ServiceLogsRequest, ServiceLogsRequest__Output];
+  ServiceLogsResponse: [ServiceLogsResponse, ServiceLogsResponse__Output];
 }
 type MessageName = keyof Messages;
 
@@ -112,6 +122,7 @@ export const CONTROL_METHODS = {
   RotateRootCA: unary('RotateRootCARequest', 'WriteResponse'),
   RotateUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },
+  ServiceLogs: { request: 'ServiceLogsRequest', response: 'ServiceLogsResponse', stream: true },
 } as const;
 
 type Methods = typeof CONTROL_METHODS;

@@ -12,6 +12,8 @@ import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectRespo
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from '../../../flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { RotateRootCARequest as _flotilla_control_v1_RotateRootCARequest, RotateRootCARequest__Output as _flotilla_control_v1_RotateRootCARequest__Output } from '../../../flotilla/control/v1/RotateRootCARequest.js';
+import type { ServiceLogsRequest as _flotilla_control_v1_ServiceLogsRequest, ServiceLogsRequest__Output as _flotilla_control_v1_ServiceLogsRequest__Output } from '../../../flotilla/control/v1/ServiceLogsRequest.js';
+import type { ServiceLogsResponse as _flotilla_control_v1_ServiceLogsResponse, ServiceLogsResponse__Output as _flotilla_control_v1_ServiceLogsResponse__Output } from '../../../flotilla/control/v1/ServiceLogsResponse.js';
 import type { UnlockKeyRequest as _flotilla_control_v1_UnlockKeyRequest, UnlockKeyRequest__Output as _flotilla_control_v1_UnlockKeyRequest__Output } from '../../../flotilla/control/v1/UnlockKeyRequest.js';
 import type { UnlockKeyResponse as _flotilla_control_v1_UnlockKeyResponse, UnlockKeyResponse__Output as _flotilla_control_v1_UnlockKeyResponse__Output } from '../../../flotilla/control/v1/UnlockKeyResponse.js';
 import type { UpdateRequest as _flotilla_control_v1_UpdateRequest, UpdateRequest__Output as _flotilla_control_v1_UpdateRequest__Output } from '../../../flotilla/control/v1/UpdateRequest.js';
@@ -207,6 +209,11 @@ export interface ControlClient extends grpc.Client {
   rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   rotateUnlockKey(argument: _flotilla_control_v1_UnlockKeyRequest, callback: grpc.requestCallback<_flotilla_control_v1_UnlockKeyResponse__Output>): grpc.ClientUnaryCall;
   
+  ServiceLogs(argument: _flotilla_control_v1_ServiceLogsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ServiceLogsResponse__Output>;
+  ServiceLogs(argument: _flotilla_control_v1_ServiceLogsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ServiceLogsResponse__Output>;
+  serviceLogs(argument: _flotilla_control_v1_ServiceLogsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ServiceLogsResponse__Output>;
+  serviceLogs(argument: _flotilla_control_v1_ServiceLogsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ServiceLogsResponse__Output>;
+  
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   UpdateCluster(argument: _flotilla_control_v1_UpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -288,6 +295,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RotateUnlockKey: grpc.handleUnaryCall<_flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse>;
   
+  ServiceLogs: grpc.handleServerStreamingCall<_flotilla_control_v1_ServiceLogsRequest__Output, _flotilla_control_v1_ServiceLogsResponse>;
+  
   UpdateCluster: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
   
   UpdateNode: grpc.handleUnaryCall<_flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse>;
@@ -322,6 +331,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RotateJoinTokens: MethodDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateRootCA: MethodDefinition<_flotilla_control_v1_RotateRootCARequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateRootCARequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
+  ServiceLogs: MethodDefinition<_flotilla_control_v1_ServiceLogsRequest, _flotilla_control_v1_ServiceLogsResponse, _flotilla_control_v1_ServiceLogsRequest__Output, _flotilla_control_v1_ServiceLogsResponse__Output>
   UpdateCluster: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateNode: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   UpdateService: MethodDefinition<_flotilla_control_v1_UpdateRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_UpdateRequest__Output, _flotilla_control_v1_WriteResponse__Output>

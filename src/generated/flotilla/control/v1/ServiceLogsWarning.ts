@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface ServiceLogsWarning {
+  'nodeId'?: (string);
+  'message'?: (string);
+}
+
+export interface ServiceLogsWarning__Output {
+  'nodeId': (string);
+  'message': (string);
+}
