@@ -11,7 +11,7 @@ import type { Payload } from '../generated/flotilla/dispatcher/v1/Payload.js';
 import { objectJson, type ApiStore, type Stored } from '../manager/control/index.js';
 import type { Watch, TypedStoreEvent } from '../manager/store/index.js';
 import type { ApiObjectTypes } from '../manager/control/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 const ASSIGNED_RANK = taskStateRank('assigned');
@@ -40,9 +40,10 @@ class NodeAssignments {
   private readonly sentConfigs = new Set<string>();
   private readonly dirtyTasks = new Set<string>();
   private readonly dirtyPayloads = new Set<string>();
-  private scheduled = false;
+  /** The batch window's timer while one is open. */
+  private timer: ClockTimer | null = null;
   private waitingForDrain = false;
-  closed = false;
+  private closed = false;
 
   constructor(
     readonly nodeId: string,
@@ -86,11 +87,17 @@ class NodeAssignments {
     this.schedule();
   }
 
+  /** Ends this node's messages; the open batch window's timer goes with them. */
+  close(): void {
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.waitingForDrain || this.closed) return;
-    this.scheduled = true;
-    this.clock.setTimer(this.batchMs, () => {
-      this.scheduled = false;
+    if (this.timer || this.waitingForDrain || this.closed) return;
+    this.timer = this.clock.setTimer(this.batchMs, () => {
+      this.timer = null;
       this.sendChanges();
     });
   }
@@ -155,7 +162,7 @@ class NodeAssignments {
       (err: unknown) => {
         // The stream ended while full: the node reconnects and gets a complete set.
         this.log.debug('assignments stream ended while full', { error: (err as Error).message });
-        this.closed = true;
+        this.close();
       },
     );
   }
@@ -222,14 +229,14 @@ export class AssignmentHub {
     this.stopped = true;
     this.watch?.close();
     await this.running;
-    for (const n of this.byNode.values()) n.closed = true;
+    for (const n of this.byNode.values()) n.close();
     this.byNode.clear();
   }
 
   /** Starts a node's assignments on `sink` (a complete set at once); the returned function ends them. */
   subscribe(nodeId: string, sink: AssignmentSink): () => void {
     const previous = this.byNode.get(nodeId);
-    if (previous) previous.closed = true;
+    previous?.close();
     const n = new NodeAssignments(
       nodeId,
       this.options.store,
@@ -241,7 +248,7 @@ export class AssignmentHub {
     this.byNode.set(nodeId, n);
     n.sendComplete();
     return () => {
-      n.closed = true;
+      n.close();
       if (this.byNode.get(nodeId) === n) this.byNode.delete(nodeId);
     };
   }
