@@ -341,6 +341,28 @@ describe('AssignmentHub', () => {
     expect(m.removedTasks).toEqual([]);
   });
 
+  it('sends a COMPLETE set again when its watch lost events, and goes on from there', async () => {
+    const w = world(8);
+    await create(w.store, { nodes: [makeNode('n1')], secrets: [makeSecret('s1')] });
+    const sink = new RecordingSink();
+    hub(w).subscribe('n1', sink);
+    // More changes in one transaction than the store keeps for watchers.
+    await create(w.store, {
+      tasks: Array.from({ length: 20 }, (_, i) => makeTask(`t${i}`, { nodeId: 'n1' })),
+    });
+    await window(w);
+    expect(sink.messages.map((m) => m.type)).toEqual(['COMPLETE', 'COMPLETE']);
+    expect(Object.keys(sink.last.tasks)).toHaveLength(20);
+
+    await w.store.update([{ op: 'delete', kind: 'task', id: 't1' }]);
+    await create(w.store, { tasks: [makeTask('t-secret', { nodeId: 'n1', secrets: ['s1'] })] });
+    await window(w);
+    expect(sink.messages).toHaveLength(3);
+    expect(sink.last.removedTasks).toEqual(['t1']);
+    expect(Object.keys(sink.last.tasks)).toEqual(['t-secret']);
+    expect(sink.last.secrets).toEqual({ s1: 'secret data of s1' });
+  });
+
   it('starts over with a COMPLETE set when a node subscribes again, and stops the older stream', async () => {
     const w = await seeded();
     const old = new RecordingSink();

@@ -25,9 +25,10 @@ export interface World {
   store: ApiStore;
 }
 
-export function world(): World {
+/** `maxEvents`: how many changes the store keeps for watchers (a small one makes watches overflow). */
+export function world(maxEvents?: number): World {
   const clock = new ManualClock();
-  const local = localStore({ now: () => new Date(clock.now()) });
+  const local = localStore({ now: () => new Date(clock.now()), maxEvents });
   return { clock, local, store: local.store };
 }
 
