@@ -4,6 +4,7 @@
 // changes and sends them after a short window or once the stream has drained, so a burst of
 // placements (a scheduler transaction of hundreds of tasks) becomes one message per node.
 
+import { isDeepStrictEqual } from 'node:util';
 import { isTerminal, taskStateRank } from '../api/index.js';
 import type { AssignedTask } from '../generated/flotilla/dispatcher/v1/AssignedTask.js';
 import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
@@ -25,6 +26,18 @@ export function isAssignedTo(task: Stored<'task'>, nodeId: string): boolean {
 /** A task still needs its secrets and configs while it may run. */
 function needsPayloads(task: Stored<'task'>): boolean {
   return !isTerminal(task.status.state) && taskStateRank(task.desiredState) < SHUTDOWN_RANK;
+}
+
+/**
+ * Whether `task` differs from `sent` only in a status past ASSIGNED: a worker's report on its way
+ * back, which the worker already knows. SwarmKit's dispatcher skips these too (TasksEqualStable);
+ * sending them would answer every status write with a message to the node.
+ */
+function isStatusReport(sent: Stored<'task'>, task: Stored<'task'>): boolean {
+  if (taskStateRank(task.status.state) <= ASSIGNED_RANK) return false;
+  const { meta: _m1, status: _s1, ...before } = sent;
+  const { meta: _m2, status: _s2, ...after } = task;
+  return isDeepStrictEqual(before, after);
 }
 
 /** Where a node's messages go: false from `write` means "wait for `drained` before the next". */
@@ -108,8 +121,11 @@ class NodeAssignments {
     for (const id of this.dirtyTasks) {
       const task = this.store.get('task', id);
       if (task && isAssignedTo(task, this.nodeId)) {
-        if (this.sentTasks.get(id)?.meta.version.index === task.meta.version.index) continue;
+        const sent = this.sentTasks.get(id);
+        if (sent?.meta.version.index === task.meta.version.index) continue;
         this.sentTasks.set(id, task);
+        // Kept (it decides which payloads are still needed) but not sent: the node's own report.
+        if (sent && isStatusReport(sent, task)) continue;
         message.tasks!.push(this.assignedTask(task));
       } else if (this.sentTasks.delete(id)) {
         message.removedTasks!.push(id);

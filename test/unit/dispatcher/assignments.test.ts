@@ -247,6 +247,26 @@ describe('AssignmentHub', () => {
     expect(sink.last.removedConfigs).toEqual(['c1']);
   });
 
+  it("does not send the node's own status reports back to it", async () => {
+    const w = await seeded();
+    const sink = new RecordingSink();
+    hub(w).subscribe('n1', sink);
+    for (const state of ['accepted', 'preparing', 'ready', 'starting', 'running'] as const) {
+      await updateTask(w.store, 'db.1', (t) => ({ ...t, status: status(state) }));
+      await window(w);
+    }
+    expect(sink.messages).toHaveLength(1);
+    // Ending still frees the payloads only it needed; the task itself is not sent again.
+    await updateTask(w.store, 'db.1', (t) => ({ ...t, status: status('failed') }));
+    await window(w);
+    expect(sink.last).toEqual(incremental({ removedSecrets: ['s2'] }));
+    // A change of anything else is sent.
+    await updateTask(w.store, 'db.1', (t) => ({ ...t, desiredState: 'shutdown' }));
+    await window(w);
+    expect(Object.keys(sink.last.tasks)).toEqual(['db.1']);
+    expect(sink.last.tasks['db.1']!.status.state).toBe('failed');
+  });
+
   it("sends nothing about other nodes' tasks", async () => {
     const w = await seeded();
     const sink = new RecordingSink();
