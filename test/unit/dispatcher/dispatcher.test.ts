@@ -95,6 +95,30 @@ describe('Dispatcher sessions', () => {
     expect(d.sessionCount).toBe(1);
   });
 
+  it('fails a registration that a newer one replaces before it is written, with ABORTED', async () => {
+    const { w, d } = await started(['n1']);
+    const first = d.register('n1', DESCRIPTION, '10.1.2.3');
+    const second = d.register('n1', DESCRIPTION, '10.1.2.4');
+    await expect(withTime(w, first)).rejects.toMatchObject({ code: 'ABORTED' });
+    const session = await withTime(w, second);
+    expect(session.ended).toBeNull();
+    expect(nodeState(w, 'n1')).toEqual({ state: 'ready', addr: '10.1.2.4' });
+    expect(d.statusTransactions).toBe(1);
+  });
+
+  it('brings back a node that registers again just after it was found missing', async () => {
+    const { w, d } = await started(['n1']);
+    const session = await register(w, d, 'n1');
+    // Missed: the session ends and the down write is queued; the node reconnects within the batch.
+    w.clock.advance(GRACE + SLACK);
+    expect(session.ended).toBeInstanceOf(SessionInvalidError);
+    const again = await register(w, d, 'n1');
+    expect(again.ended).toBeNull();
+    expect(nodeState(w, 'n1')).toEqual({ state: 'ready', addr: '10.1.2.3' });
+    await heartbeatFor(w, d, again, 2 * PERIOD);
+    expect(nodeState(w, 'n1').state).toBe('ready');
+  });
+
   it('refuses a node that is not a member of the cluster with PERMISSION_DENIED, writing nothing', async () => {
     const { w, d } = await started(['n1']);
     const before = w.local.proposals;
@@ -365,6 +389,14 @@ describe('Dispatcher.stop', () => {
     expect(w.clock.pending).toBe(0);
     expect(() => d.heartbeat('n1', sessions[0]!.id)).toThrow(UnavailableError);
     await expect(d.register('n1', DESCRIPTION, '10.1.2.3')).rejects.toMatchObject({ reason: 'not-leader' });
+  });
+
+  it('fails a registration still being written when it stops with not-leader, and still writes it', async () => {
+    const { w, d } = await started(['n1']);
+    const pending = d.register('n1', DESCRIPTION, '10.1.2.3');
+    await d.stop('10.0.0.2:4242');
+    await expect(pending).rejects.toMatchObject({ reason: 'not-leader', leaderAddr: '10.0.0.2:4242' });
+    expect(nodeState(w, 'n1').state).toBe('ready');
   });
 
   it('does not mark nodes down once stopped, and a new start gives them a new grace', async () => {
