@@ -4,6 +4,7 @@
 // changes and sends them after a short window or once the stream has drained, so a burst of
 // placements (a scheduler transaction of hundreds of tasks) becomes one message per node.
 
+import { isDeepStrictEqual } from 'node:util';
 import { isTerminal, taskStateRank } from '../api/index.js';
 import type { AssignedTask } from '../generated/flotilla/dispatcher/v1/AssignedTask.js';
 import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
@@ -11,7 +12,7 @@ import type { Payload } from '../generated/flotilla/dispatcher/v1/Payload.js';
 import { objectJson, type ApiStore, type Stored } from '../manager/control/index.js';
 import type { Watch, TypedStoreEvent } from '../manager/store/index.js';
 import type { ApiObjectTypes } from '../manager/control/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 const ASSIGNED_RANK = taskStateRank('assigned');
@@ -27,6 +28,18 @@ function needsPayloads(task: Stored<'task'>): boolean {
   return !isTerminal(task.status.state) && taskStateRank(task.desiredState) < SHUTDOWN_RANK;
 }
 
+/**
+ * Whether `task` differs from `sent` only in a status past ASSIGNED: a worker's report on its way
+ * back, which the worker already knows. SwarmKit's dispatcher skips these too (TasksEqualStable);
+ * sending them would answer every status write with a message to the node.
+ */
+function isStatusReport(sent: Stored<'task'>, task: Stored<'task'>): boolean {
+  if (taskStateRank(task.status.state) <= ASSIGNED_RANK) return false;
+  const { meta: _m1, status: _s1, ...before } = sent;
+  const { meta: _m2, status: _s2, ...after } = task;
+  return isDeepStrictEqual(before, after);
+}
+
 /** Where a node's messages go: false from `write` means "wait for `drained` before the next". */
 export interface AssignmentSink {
   write(message: AssignmentsMessage): boolean;
@@ -40,9 +53,10 @@ class NodeAssignments {
   private readonly sentConfigs = new Set<string>();
   private readonly dirtyTasks = new Set<string>();
   private readonly dirtyPayloads = new Set<string>();
-  private scheduled = false;
+  /** The batch window's timer while one is open. */
+  private timer: ClockTimer | null = null;
   private waitingForDrain = false;
-  closed = false;
+  private closed = false;
 
   constructor(
     readonly nodeId: string,
@@ -86,11 +100,17 @@ class NodeAssignments {
     this.schedule();
   }
 
+  /** Ends this node's messages; the open batch window's timer goes with them. */
+  close(): void {
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.waitingForDrain || this.closed) return;
-    this.scheduled = true;
-    this.clock.setTimer(this.batchMs, () => {
-      this.scheduled = false;
+    if (this.timer || this.waitingForDrain || this.closed) return;
+    this.timer = this.clock.setTimer(this.batchMs, () => {
+      this.timer = null;
       this.sendChanges();
     });
   }
@@ -101,8 +121,11 @@ class NodeAssignments {
     for (const id of this.dirtyTasks) {
       const task = this.store.get('task', id);
       if (task && isAssignedTo(task, this.nodeId)) {
-        if (this.sentTasks.get(id)?.meta.version.index === task.meta.version.index) continue;
+        const sent = this.sentTasks.get(id);
+        if (sent?.meta.version.index === task.meta.version.index) continue;
         this.sentTasks.set(id, task);
+        // Kept (it decides which payloads are still needed) but not sent: the node's own report.
+        if (sent && isStatusReport(sent, task)) continue;
         message.tasks!.push(this.assignedTask(task));
       } else if (this.sentTasks.delete(id)) {
         message.removedTasks!.push(id);
@@ -155,7 +178,7 @@ class NodeAssignments {
       (err: unknown) => {
         // The stream ended while full: the node reconnects and gets a complete set.
         this.log.debug('assignments stream ended while full', { error: (err as Error).message });
-        this.closed = true;
+        this.close();
       },
     );
   }
@@ -222,14 +245,14 @@ export class AssignmentHub {
     this.stopped = true;
     this.watch?.close();
     await this.running;
-    for (const n of this.byNode.values()) n.closed = true;
+    for (const n of this.byNode.values()) n.close();
     this.byNode.clear();
   }
 
   /** Starts a node's assignments on `sink` (a complete set at once); the returned function ends them. */
   subscribe(nodeId: string, sink: AssignmentSink): () => void {
     const previous = this.byNode.get(nodeId);
-    if (previous) previous.closed = true;
+    previous?.close();
     const n = new NodeAssignments(
       nodeId,
       this.options.store,
@@ -241,7 +264,7 @@ export class AssignmentHub {
     this.byNode.set(nodeId, n);
     n.sendComplete();
     return () => {
-      n.closed = true;
+      n.close();
       if (this.byNode.get(nodeId) === n) this.byNode.delete(nodeId);
     };
   }

@@ -5,6 +5,7 @@
 // has become stale meanwhile (the task moved on, was deleted or reassigned) is dropped, and an
 // update refused for a version conflict is tried again on the next flush.
 
+import { isDeepStrictEqual } from 'node:util';
 import {
   movesForward,
   type Node,
@@ -90,12 +91,18 @@ export class StatusWriter {
     });
   }
 
-  /** Writes what is queued, drops nothing new. Awaited by stop(). */
+  /**
+   * Writes what is queued (once; what that cannot write is dropped) and takes nothing new. A
+   * worker forgets a report once a manager has taken it, so dropping the queue here would lose
+   * moves for good: a task that completed would stay RUNNING in the store.
+   */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
     await this.flushing;
+    if (this.tasks.size > 0 || this.nodes.size > 0) await this.flush();
     for (const pending of this.nodes.values())
       for (const w of pending.waiters) w.reject(new Error('dispatcher stopped'));
     this.nodes.clear();
@@ -165,6 +172,9 @@ export class StatusWriter {
       // Deleted (reaped), or moved to another node: the report no longer applies.
       if (!task || task.nodeId !== item.pending.nodeId) return null;
       if (!movesForward(task.status.state, item.pending.status.state)) return null;
+      // A report resent after its answer was lost: nothing to write. A report in the same state
+      // that carries something new (a later timestamp, a message) is still written.
+      if (isDeepStrictEqual(task.status, item.pending.status)) return null;
       return {
         op: 'update',
         kind: 'task',
