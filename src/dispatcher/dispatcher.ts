@@ -32,10 +32,19 @@ export interface ManagerAddress {
   leader: boolean;
 }
 
+export interface NodeTrust {
+  /** PEM bundle of the roots to trust (both during a root rotation). */
+  trustedRoots: string;
+  /** PEM of the root the CA signs with now. */
+  signingRoot: string;
+}
+
 export interface DispatcherOptions {
   store: ApiStore;
   /** The managers as the nodes should know them (the Raft membership). */
   managers: () => ManagerAddress[];
+  /** What nodes must trust now (the cluster's root CA); absent in clusters without TLS (tests). */
+  trust?: () => NodeTrust;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
@@ -132,6 +141,11 @@ export class Dispatcher {
     return this.options.managers();
   }
 
+  /** The roots nodes trust now. */
+  trust(): NodeTrust {
+    return this.options.trust?.() ?? { trustedRoots: '', signingRoot: '' };
+  }
+
   /** On becoming leader. */
   start(): void {
     if (this.running) return;
@@ -152,7 +166,7 @@ export class Dispatcher {
     const deadline = this.clock.now() + this.graceMs();
     for (const node of store.list('node'))
       if (node.status.state !== 'down') this.awaited.set(node.id, deadline);
-    this.managersSignature = JSON.stringify(this.options.managers());
+    this.managersSignature = this.sessionSignature();
     this.scheduleSweep();
     this.log.info('dispatcher started', { awaiting: this.awaited.size });
   }
@@ -260,9 +274,27 @@ export class Dispatcher {
     });
   }
 
-  /** Expires sessions and awaited nodes past their deadline; tells sessions of new managers. */
+  /** What a session message carries besides its ids: a change is sent to every session. */
+  private sessionSignature(): string {
+    return JSON.stringify([this.options.managers(), this.trust()]);
+  }
+
+  /**
+   * Ends the sessions of nodes removed from the cluster (their certificates stay valid until they
+   * expire, so the stream they hold must be cut here), expires sessions and awaited nodes past
+   * their deadline, and tells sessions of new managers or roots.
+   */
   private sweep(): void {
     const now = this.clock.now();
+    const { store } = this.options;
+    const removed = new Set(store.list('cluster')[0]?.removedNodes ?? []);
+    for (const session of [...this.sessions.values()]) {
+      if (!removed.has(session.nodeId) && store.get('node', session.nodeId)) continue;
+      this.sessions.delete(session.nodeId);
+      session.end(
+        new ControlError('PERMISSION_DENIED', `node ${session.nodeId} has been removed from the cluster`),
+      );
+    }
     for (const session of [...this.sessions.values()]) {
       if (session.deadline > now) continue;
       this.sessions.delete(session.nodeId);
@@ -274,10 +306,10 @@ export class Dispatcher {
       this.awaited.delete(nodeId);
       this.markDown(nodeId);
     }
-    const managers = this.options.managers();
-    const signature = JSON.stringify(managers);
+    const signature = this.sessionSignature();
     if (signature !== this.managersSignature) {
       this.managersSignature = signature;
+      const managers = this.options.managers();
       for (const session of this.sessions.values()) session.managersChanged(managers);
     }
   }

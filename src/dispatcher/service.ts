@@ -72,6 +72,7 @@ export function registerDispatcherService(server: grpc.Server, options: Dispatch
         nodeId,
         heartbeatPeriodMs: dispatcher.periodMs(),
         managers: managers.map((m) => ({ nodeId: m.nodeId, addr: m.addr, leader: m.leader })),
+        ...dispatcher.trust(),
       });
       call.write(message(dispatcher.managers()));
       cleanup.push(opened.onManagers((managers) => call.write(message(managers))));

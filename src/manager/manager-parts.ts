@@ -42,6 +42,7 @@ import { TrustFollower } from './trust-follower.js';
 import { CertificateRenewer } from '../ca/renewer.js';
 import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
+import { signingRoot, trustBundle } from './root-rotation.js';
 import { ManagerStatusLoop } from './manager-status.js';
 import { callMemberStatus, registerMembershipService } from './membership-service.js';
 import { RemovalWatch } from './removal-watch.js';
@@ -243,6 +244,11 @@ export async function assemble(
   const dispatcher = new Dispatcher({
     store,
     managers,
+    trust: () => {
+      const rootCA = store.list('cluster')[0]?.rootCA;
+      if (!rootCA) return { trustedRoots: '', signingRoot: '' };
+      return { trustedRoots: trustBundle(rootCA), signingRoot: signingRoot(rootCA).ca.certPem };
+    },
     logger: log,
     heartbeatPeriodMs: tuning.heartbeatPeriodMs,
   });

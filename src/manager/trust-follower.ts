@@ -6,7 +6,8 @@
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { CertificateRenewer } from '../ca/renewer.js';
 import { ClusterFollower } from './cluster-follower.js';
-import { verifyCertificate, writeTrustedRoots, type ReloadableTlsIdentity } from '../ca/index.js';
+import type { ReloadableTlsIdentity } from '../ca/index.js';
+import { followTrust } from '../ca/trust.js';
 import type { ApiStore } from './control/index.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
 
@@ -38,22 +39,9 @@ export class TrustFollower {
   private async follow(): Promise<void> {
     const [cluster] = this.options.store.list('cluster');
     if (!cluster?.rootCA || !this.follower.active) return;
-    const { tls, dataDir, renewer } = this.options;
-    const roots = trustBundle(cluster.rootCA);
-    if (roots !== tls.current.rootsPem) {
-      await writeTrustedRoots(dataDir, roots);
-      tls.update({ ...tls.current, rootsPem: roots });
-      this.log.info(cluster.rootCA.rotation ? 'trusting the old and the new root' : 'trusting the root CA');
-    }
-    // A certificate of another root than the one the CA signs with: renew now.
-    const signing = signingRoot(cluster.rootCA).ca.certPem;
-    const current = await verifyCertificate(tls.current.certChainPem, { roots: [signing] }).then(
-      () => true,
-      () => false,
+    await followTrust(
+      { trustedRoots: trustBundle(cluster.rootCA), signingRoot: signingRoot(cluster.rootCA).ca.certPem },
+      { ...this.options, log: this.log },
     );
-    if (!current) {
-      this.log.info('renewing for a certificate of the new root');
-      await renewer.renewNow();
-    }
   }
 }

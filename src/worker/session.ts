@@ -31,10 +31,17 @@ export function dispatcherClient(address: string, credentials: grpc.ChannelCrede
 
 type PayloadMap = Map<string, Payload>;
 
+export interface SessionInfo {
+  managers: Array<{ nodeId: string; addr: string; leader: boolean }>;
+  trustedRoots: string;
+  signingRoot: string;
+}
+
 export interface SessionHandlers {
   complete(assignments: CompleteAssignments): void;
   changes(changes: AssignmentChanges): void;
-  managers(managers: Array<{ nodeId: string; addr: string; leader: boolean }>): void;
+  /** Every session message: the managers, and the roots to trust. */
+  update(info: SessionInfo): void;
   logs(
     subscription: LogSubscription__Output,
     publish: () => grpc.ClientWritableStream<PublishLogsMessage>,
@@ -95,7 +102,7 @@ export class DispatcherSession {
           resolve(message);
           return;
         }
-        this.handlers.managers(message.managers);
+        this.handlers.update(message);
       });
       call.on('error', (err: grpc.ServiceError) => {
         clearTimeout(timer);
@@ -109,7 +116,7 @@ export class DispatcherSession {
     });
     this.sessionId = first.sessionId;
     this.nodeId = first.nodeId;
-    this.handlers.managers(first.managers);
+    this.handlers.update(first);
     this.startAssignments();
     this.startLogSubscriptions();
     this.scheduleHeartbeat(Number(first.heartbeatPeriodMs));

@@ -143,6 +143,37 @@ describe('Dispatcher sessions', () => {
     await heartbeatFor(w, d, session, PERIOD);
     expect(heard).toEqual([['10.0.0.1:4242', '10.0.0.2:4242']]);
   });
+
+  it('tells the open sessions when the roots to trust change (a root rotation)', async () => {
+    let trust = { trustedRoots: 'OLD', signingRoot: 'OLD' };
+    const { w, d } = await started(['n1'], { trust: () => trust });
+    const session = await register(w, d, 'n1');
+    let told = 0;
+    session.onManagers(() => told++);
+    await heartbeatFor(w, d, session, PERIOD);
+    expect(told).toBe(0);
+    trust = { trustedRoots: 'OLD\nNEW', signingRoot: 'NEW' };
+    await heartbeatFor(w, d, session, PERIOD);
+    expect(told).toBe(1);
+    expect(d.trust()).toEqual(trust);
+  });
+
+  it('ends the session of a node removed from the cluster at once, without marking it down', async () => {
+    const { w, d } = await started(['n1', 'n2']);
+    const removed = await register(w, d, 'n1');
+    const kept = await register(w, d, 'n2');
+    const ended: Error[] = [];
+    removed.onEnd((reason) => ended.push(reason));
+    const [node] = w.store.list('node', { ids: 'n1' });
+    await withTime(w, w.store.update([{ op: 'delete', kind: 'node', id: node!.id }]));
+    w.clock.advance(PERIOD / 2);
+    await settle();
+    expect(ended).toHaveLength(1);
+    expect((ended[0] as ControlError).code).toBe('PERMISSION_DENIED');
+    expect(ended[0]!.message).toMatch(/n1 has been removed/);
+    expect(() => d.heartbeat('n1', removed.id)).toThrow(SessionInvalidError);
+    expect(kept.ended).toBeNull();
+  });
 });
 
 describe('Dispatcher heartbeats', () => {

@@ -8,6 +8,8 @@ export interface SessionMessage {
   'nodeId'?: (string);
   'heartbeatPeriodMs'?: (number | string | Long);
   'managers'?: (_flotilla_dispatcher_v1_Manager)[];
+  'trustedRoots'?: (string);
+  'signingRoot'?: (string);
 }
 
 export interface SessionMessage__Output {
@@ -15,4 +17,6 @@ export interface SessionMessage__Output {
   'nodeId': (string);
   'heartbeatPeriodMs': (number);
   'managers': (_flotilla_dispatcher_v1_Manager__Output)[];
+  'trustedRoots': (string);
+  'signingRoot': (string);
 }

@@ -1,0 +1,122 @@
+// The worker agent against a real manager in this process (real gRPC over mutual TLS, a fake
+// executor): it joins with the worker token and runs what it is assigned, follows a root CA
+// rotation to a certificate of the new root, and is cut off at once when the cluster removes it.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readNodeCertificates, verifyCertificate } from '../../../src/ca/index.js';
+import { Manager } from '../../../src/manager/index.js';
+import { systemClock } from '../../../src/util/clock.js';
+import { Agent } from '../../../src/worker/agent.js';
+import { FakeExecutor } from '../../support/fake-executor.js';
+import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
+
+let dirs: TestDirs;
+const stops: Array<() => Promise<void>> = [];
+const addr = addresses(90);
+
+beforeEach(async () => {
+  dirs = await TestDirs.create('flotilla-agent-');
+});
+
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await dirs.remove();
+});
+
+async function managerAndWorker(): Promise<{ manager: Manager; agent: Agent; executor: FakeExecutor }> {
+  const manager = await Manager.init({
+    dataDir: dirs.dir('m'),
+    listenAddr: addr(1),
+    tuning: { ...FAST, heartbeatPeriodMs: 200 },
+  });
+  stops.push(() => manager.stop());
+  const client = manager.client();
+  const token = (await client.getCluster()).joinTokens.worker;
+  client.close();
+  const executor = new FakeExecutor(systemClock);
+  const agent = await Agent.join({
+    dataDir: dirs.dir('w'),
+    joinAddr: manager.address,
+    joinToken: token,
+    executor,
+    hostname: 'worker-1',
+    retryMs: { initial: 20, max: 200 },
+  });
+  stops.push(() => agent.stop());
+  agent.start();
+  await waitUntil(
+    'the worker ready',
+    () => manager.store.get('node', agent.nodeId)?.status.state === 'ready',
+  );
+  return { manager, agent, executor };
+}
+
+describe('Agent', () => {
+  it('joins with the worker token, registers its description and runs the tasks assigned to it', async () => {
+    const { manager, agent } = await managerAndWorker();
+    const node = manager.store.get('node', agent.nodeId)!;
+    expect(node.spec.role).toBe('worker');
+    expect(node.description?.hostname).toBe('worker-1');
+    const client = manager.client();
+    try {
+      const { id } = await client.createService({
+        name: 'web',
+        taskTemplate: { containerSpec: { image: 'busybox' } },
+        mode: { replicated: { replicas: 2 } },
+      });
+      // The manager runs no agent here, so both land on the worker and run there.
+      await waitUntil(
+        'two running tasks on the worker',
+        () =>
+          manager.store
+            .list('task', { serviceId: id })
+            .filter((t) => t.nodeId === agent.nodeId && t.status.state === 'running').length === 2,
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it('follows a root CA rotation: renews for a certificate of the new root and ends up trusting it only', async () => {
+    const { manager, agent } = await managerAndWorker();
+    const client = manager.client();
+    try {
+      const before = (await client.getCluster()).rootCA!.caCertHash;
+      await client.rotateRootCA();
+      await waitUntil(
+        'the rotation to finish (it waits for the worker)',
+        () => {
+          const cluster = manager.store.list('cluster')[0]!;
+          return !cluster.rootRotationInProgress && cluster.rootCA!.caCertHash !== before;
+        },
+        30_000,
+      );
+      const newRoot = manager.store.list('cluster')[0]!.rootCA!.caCert;
+      await waitUntil('the worker to trust the new root only', async () => {
+        return (await readNodeCertificates(dirs.dir('w')))!.rootsPem === newRoot;
+      });
+      const certs = (await readNodeCertificates(dirs.dir('w')))!;
+      await verifyCertificate(certs.certChainPem, { roots: [newRoot] });
+      // Still in the cluster with its new certificate.
+      await waitUntil('the worker connected', () => agent.connected);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('is cut off as soon as the cluster removes it', async () => {
+    const { manager, agent } = await managerAndWorker();
+    const client = manager.client();
+    try {
+      const opened = agent.sessions;
+      await client.removeNode(agent.nodeId, { force: true });
+      await waitUntil('the session to end', () => !agent.connected, 5_000);
+      // It keeps trying, and is refused every time: no new session opens.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(agent.connected).toBe(false);
+      expect(agent.sessions).toBe(opened);
+    } finally {
+      client.close();
+    }
+  });
+});
