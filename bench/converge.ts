@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { FlotillaClient } from '../src/client/index.js';
@@ -36,6 +36,8 @@ const TARGETS = { ratioMax: 1.1, ratioVsSwarmMax: 1.0 };
 /** Docker Swarm (Debian's 20.10) on this kind of machine, as the issue quotes it. */
 const SWARM_REFERENCE = { convergeS: 26.5, removeS: 21 };
 
+type System = 'flotilla' | 'direct' | 'swarm' | 'flotilla-alt';
+
 const projectRoot = findProjectRoot();
 const resultsDir = join(projectRoot, 'bench', 'results');
 const run = promisify(execFile);
@@ -45,10 +47,17 @@ interface Options {
   replicas: number;
   swarm: boolean;
   diagnose: boolean;
+  /** Other parallelisms to run the direct client at once each (not part of the ratios). */
+  directAlso: number[];
+  /**
+   * Another build's dist/src/daemon/main.js, run as a fourth system ("flotilla-alt") in the same
+   * rotation: an A/B comparison of a change to src/ under the same machine load.
+   */
+  altDaemon?: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 1, replicas: 50, swarm: true, diagnose: true };
+  const options: Options = { runs: 1, replicas: 50, swarm: true, diagnose: true, directAlso: [8] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number => {
@@ -60,7 +69,21 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--replicas') options.replicas = value();
     else if (arg === '--no-swarm') options.swarm = false;
     else if (arg === '--no-diagnose') options.diagnose = false;
-    else throw new Error(`unknown argument ${arg} (--runs N, --replicas N, --no-swarm, --no-diagnose)`);
+    else if (arg === '--alt-daemon') options.altDaemon = argv[++i];
+    else if (arg === '--direct-also')
+      options.directAlso = (argv[++i] ?? '')
+        .split(',')
+        .filter((x) => x !== '')
+        .map((x) => {
+          const n = Number(x);
+          if (!Number.isInteger(n) || n < 1)
+            throw new Error(`--direct-also takes positive integers, not ${x}`);
+          return n;
+        });
+    else
+      throw new Error(
+        `unknown argument ${arg} (--runs N, --replicas N, --no-swarm, --no-diagnose, --direct-also N,M|'', --alt-daemon PATH)`,
+      );
   }
   return options;
 }
@@ -180,7 +203,13 @@ function sleeperSpec(name: string, replicas: number): ServiceSpec {
   };
 }
 
-async function runFlotilla(ctx: Context, label: string, proxy?: EngineProxy): Promise<FlotillaRun> {
+async function runFlotilla(
+  ctx: Context,
+  label: string,
+  options: { proxy?: EngineProxy; script?: string; system?: string } = {},
+): Promise<FlotillaRun> {
+  const { proxy, script } = options;
+  const system = options.system ?? 'flotilla';
   const { replicas } = ctx.options;
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-converge-'));
   ctx.dirs.push(dir);
@@ -214,10 +243,11 @@ async function runFlotilla(ctx: Context, label: string, proxy?: EngineProxy): Pr
       executor: {
         kind: 'docker',
         ...(proxy ? { socketPath: proxy.socketPath } : {}),
-        extraLabels: { [RUN_LABEL]: ctx.runId, [SYSTEM_LABEL]: 'flotilla' },
+        extraLabels: { [RUN_LABEL]: ctx.runId, [SYSTEM_LABEL]: system },
       },
     },
     onLine,
+    script,
   );
   ctx.processes.push(node);
   const abort = new AbortController();
@@ -290,7 +320,7 @@ async function runFlotilla(ctx: Context, label: string, proxy?: EngineProxy): Pr
       });
 
     proxy?.reset();
-    const ours = (t: { labels: Record<string, string> }): boolean => t.labels[SYSTEM_LABEL] === 'flotilla';
+    const ours = (t: { labels: Record<string, string> }): boolean => t.labels[SYSTEM_LABEL] === system;
     const t0 = nowMs();
     const engineRunning = ctx.tracker.until(
       `${replicas} running containers (Flotilla)`,
@@ -362,6 +392,14 @@ async function runFlotilla(ctx: Context, label: string, proxy?: EngineProxy): Pr
         ),
         lastWorkerAccepted: last(
           rows.map((r) => r.t.workerMs.accepted),
+          t0,
+        ),
+        firstContainerCreated: first(
+          rows.map((r) => r.e?.createdMs),
+          t0,
+        ),
+        firstContainerStarted: first(
+          rows.map((r) => r.e?.startedMs),
           t0,
         ),
         lastContainerCreated: last(
@@ -459,7 +497,21 @@ interface DirectRun {
   milestones: Record<string, number | null>;
 }
 
-async function runDirect(ctx: Context, label: string): Promise<DirectRun> {
+/** Runs `work` for every item with at most `limit` in flight; resolves with the results in order. */
+async function inPool<T, R>(limit: number, items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+async function runDirect(ctx: Context, label: string, parallelism: number): Promise<DirectRun> {
   const { replicas } = ctx.options;
   const { docker } = ctx;
   const ours = (t: { labels: Record<string, string> }): boolean => t.labels[SYSTEM_LABEL] === 'direct';
@@ -474,15 +526,14 @@ async function runDirect(ctx: Context, label: string): Promise<DirectRun> {
   });
   const t0 = nowMs();
   const returned: number[] = [];
-  // As Flotilla's worker: every container at once, each created then started.
-  const ids = await Promise.all(
-    Array.from({ length: replicas }, async (_, i) => {
-      const container = await docker.createContainer(body(i + 1));
-      await container.start();
-      returned.push(nowMs());
-      return container.id;
-    }),
-  );
+  // As Flotilla's worker (at 50-way): every container at once, each created then started.
+  const slots = Array.from({ length: replicas }, (_, i) => i + 1);
+  const ids = await inPool(parallelism, slots, async (slot) => {
+    const container = await docker.createContainer(body(slot));
+    await container.start();
+    returned.push(nowMs());
+    return container.id;
+  });
   const engineAt = await ctx.tracker.until(
     `${replicas} running containers (direct)`,
     () => ctx.tracker.counts(ours).running >= replicas,
@@ -492,13 +543,11 @@ async function runDirect(ctx: Context, label: string): Promise<DirectRun> {
   const created = [...ctx.tracker.containers.values()].filter(ours);
 
   const t1 = nowMs();
-  await Promise.all(
-    ids.map(async (id) => {
-      const container = docker.getContainer(id);
-      await container.stop({ t: STOP_GRACE_S });
-      await container.remove({ force: true, v: true });
-    }),
-  );
+  await inPool(parallelism, ids, async (id) => {
+    const container = docker.getContainer(id);
+    await container.stop({ t: STOP_GRACE_S });
+    await container.remove({ force: true, v: true });
+  });
   const goneAt = await ctx.tracker.until(
     'no container left (direct)',
     () => ctx.tracker.counts(ours).present === 0,
@@ -509,6 +558,14 @@ async function runDirect(ctx: Context, label: string): Promise<DirectRun> {
     convergeMs,
     removeMs,
     milestones: {
+      firstContainerCreated: first(
+        created.map((c) => c.createdMs),
+        t0,
+      ),
+      firstContainerStarted: first(
+        created.map((c) => c.startedMs),
+        t0,
+      ),
       lastContainerCreated: last(
         created.map((c) => c.createdMs),
         t0,
@@ -610,6 +667,14 @@ async function runSwarm(ctx: Context, label: string): Promise<SwarmRun | { skipp
       removeMs: goneAt - t1,
       serviceCreateCallMs,
       milestones: {
+        firstContainerCreated: first(
+          created.map((c) => c.createdMs),
+          t0,
+        ),
+        firstContainerStarted: first(
+          created.map((c) => c.startedMs),
+          t0,
+        ),
         lastContainerCreated: last(
           created.map((c) => c.createdMs),
           t0,
@@ -665,32 +730,79 @@ async function main(): Promise<void> {
   const direct: DirectRun[] = [];
   const swarm: SwarmRun[] = [];
   const loads: number[] = [];
+  const orders: System[][] = [];
+  const flotillaAlt: FlotillaRun[] = [];
+  const alt = options.altDaemon === undefined ? undefined : resolve(options.altDaemon);
+  if (alt !== undefined && !existsSync(alt)) throw new Error(`--alt-daemon ${alt} does not exist`);
+  const directOther: Array<{ parallelism: number; convergeMs: number; removeMs: number }> = [];
   let diagnostic: FlotillaRun | undefined;
   let swarmSkipped: string | undefined;
   try {
     for (let r = 1; r <= options.runs; r++) {
       loads.push(loadavg()[0] ?? Number.NaN);
-      const f = await runFlotilla(ctx, `f${r}-${runId.slice(-8)}`);
-      flotilla.push(f);
-      console.log(`  run ${r}: flotilla  create ${seconds(f.convergeMs)} s, remove ${seconds(f.removeMs)} s`);
-      await cleanSlate(ctx, 'flotilla');
-      const d = await runDirect(ctx, `d${r}-${runId.slice(-8)}`);
-      direct.push(d);
-      console.log(`  run ${r}: direct    create ${seconds(d.convergeMs)} s, remove ${seconds(d.removeMs)} s`);
-      await cleanSlate(ctx, 'direct');
-      if (options.swarm && swarmSkipped === undefined) {
-        const s = await runSwarm(ctx, `s${r}-${runId.slice(-8)}`);
-        if ('skipped' in s) {
-          swarmSkipped = s.skipped;
-          console.log(`  run ${r}: swarm     skipped: ${s.skipped}`);
-        } else {
+      const tag = `${r}-${runId.slice(-8)}`;
+      const systems: Record<System, () => Promise<void>> = {
+        flotilla: async () => {
+          const f = await runFlotilla(ctx, `f${tag}`);
+          flotilla.push(f);
+          console.log(
+            `  run ${r}: flotilla  create ${seconds(f.convergeMs)} s, remove ${seconds(f.removeMs)} s`,
+          );
+        },
+        direct: async () => {
+          const d = await runDirect(ctx, `d${tag}`, options.replicas);
+          direct.push(d);
+          console.log(
+            `  run ${r}: direct    create ${seconds(d.convergeMs)} s, remove ${seconds(d.removeMs)} s`,
+          );
+        },
+        'flotilla-alt': async () => {
+          if (!alt) return;
+          const f = await runFlotilla(ctx, `a${tag}`, { script: alt, system: 'flotilla-alt' });
+          flotillaAlt.push(f);
+          console.log(
+            `  run ${r}: alt       create ${seconds(f.convergeMs)} s, remove ${seconds(f.removeMs)} s`,
+          );
+        },
+        swarm: async () => {
+          if (!options.swarm || swarmSkipped !== undefined) return;
+          const s = await runSwarm(ctx, `s${tag}`);
+          if ('skipped' in s) {
+            swarmSkipped = s.skipped;
+            console.log(`  run ${r}: swarm     skipped: ${s.skipped}`);
+            return;
+          }
           swarm.push(s);
           console.log(
             `  run ${r}: swarm     create ${seconds(s.convergeMs)} s, remove ${seconds(s.removeMs)} s`,
           );
-        }
-        await cleanSlate(ctx, 'swarm');
+        },
+      };
+      // The order rotates from run to run, so no system always runs first (or after a given one).
+      const systemsRun: System[] = [
+        'flotilla',
+        'direct',
+        'swarm',
+        ...(alt ? (['flotilla-alt'] as const) : []),
+      ];
+      const order = systemsRun.map((_, i) => systemsRun[(i + r - 1) % systemsRun.length]!);
+      orders.push(order);
+      for (const system of order) {
+        await systems[system]();
+        await cleanSlate(ctx, system);
       }
+    }
+    for (const parallelism of options.directAlso) {
+      const d = await runDirect(ctx, `p${parallelism}-${runId.slice(-8)}`, parallelism);
+      directOther.push({
+        parallelism,
+        convergeMs: Math.round(d.convergeMs),
+        removeMs: Math.round(d.removeMs),
+      });
+      console.log(
+        `  direct at ${parallelism}-way: create ${seconds(d.convergeMs)} s, remove ${seconds(d.removeMs)} s`,
+      );
+      await cleanSlate(ctx, `direct at ${parallelism}-way`);
     }
     if (options.diagnose) {
       // Its own pass: the counting socket adds a hop, so these figures are not the timed ones.
@@ -698,7 +810,7 @@ async function main(): Promise<void> {
       ctx.dirs.push(dir);
       const proxy = await EngineProxy.listen(join(dir, 'docker.sock'), dockerSocket());
       try {
-        diagnostic = await runFlotilla(ctx, `diag-${runId.slice(-8)}`, proxy);
+        diagnostic = await runFlotilla(ctx, `diag-${runId.slice(-8)}`, { proxy });
         console.log(
           `  diagnostic flotilla pass (engine calls counted): create ${seconds(diagnostic.convergeMs)} s`,
         );
@@ -821,6 +933,25 @@ async function main(): Promise<void> {
         serviceCreateCallMs: Math.round(s.serviceCreateCallMs),
       })),
     },
+    alt: alt
+      ? {
+          daemon: alt,
+          how: 'another build of the daemon run as a fourth system in the same rotation (A/B of a change)',
+          converge_s: med(flotillaAlt.map((f) => f.convergeMs)),
+          rm_s: med(flotillaAlt.map((f) => f.removeMs)),
+          runs: flotillaAlt.map((f) => ({
+            convergeMs: Math.round(f.convergeMs),
+            removeMs: Math.round(f.removeMs),
+            milestones: f.milestones,
+            phases: f.phases,
+            removalMilestones: f.removalMilestones,
+          })),
+        }
+      : null,
+    directAtOtherParallelism: {
+      how: 'the direct client once more at other parallelisms (a pool of N lanes, each create then start; stop then remove), after the timed runs; not part of the ratios',
+      runs: directOther,
+    },
     diagnostic: diagnostic
       ? {
           how: 'one more Flotilla pass with the executor talking to the engine through a counting pass-through socket (bench/support/engine-proxy.ts); its times include the extra hop',
@@ -864,6 +995,7 @@ function printTable(
     met: Record<string, boolean | null>;
     swarmSkipped: string | null;
     diagnostic: { engineCallsPerContainer: Record<string, number> } | null;
+    alt: { daemon: string; converge_s: number | null; rm_s: number | null; runs: unknown[] } | null;
   },
   flotilla: FlotillaRun[],
   direct: DirectRun[],
@@ -877,6 +1009,15 @@ function printTable(
     [`flotilla (median of ${flotilla.length})`, s(report.converge_s), s(report.rm_s)],
     [`direct dockerode, 50-way (median of ${direct.length})`, s(report.direct_s), s(report.direct_rm_s)],
     [`docker swarm (median of ${swarm.length})`, s(report.swarm_s), s(report.swarm_rm_s)],
+    ...(report.alt
+      ? [
+          [
+            `flotilla-alt (--alt-daemon, median of ${report.alt.runs.length})`,
+            s(report.alt.converge_s),
+            s(report.alt.rm_s),
+          ] as [string, string, string],
+        ]
+      : []),
     [
       'flotilla / direct (target ≤ 1.1)',
       r(report.ratio, report.met.ratio ?? null),

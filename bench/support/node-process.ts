@@ -29,8 +29,10 @@ export class NodeProcess {
     readonly config: DaemonConfig,
     /** Called with every line the node writes (stdout and stderr), as it arrives. */
     private readonly onLine?: (line: string) => void,
+    /** Another build of the daemon (an A/B comparison); this checkout's dist/ by default. */
+    script: string = daemonScript,
   ) {
-    this.child = fork(daemonScript, [JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    this.child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.once('exit', (code, signal) => {
       this.exitDescription = `exited (code ${code}, signal ${signal})`;
