@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,23 @@ function first(times: Array<number | undefined>, t0: number): number | null {
   return defined.length === 0 ? null : Math.round(Math.min(...defined) - t0);
 }
 
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat), or null when unreadable. */
+async function processCpuSeconds(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state (field 3).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_S : null;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: 100 on Linux for every architecture this runs on. */
+const CLOCK_TICKS_PER_S = 100;
+
 // ---- shared context ----------------------------------------------------------------------------
 
 interface Context {
@@ -190,6 +207,8 @@ interface FlotillaRun {
   removalMilestones: Record<string, number | null>;
   removalPhases: Record<string, { medianMs: number; maxMs: number; n: number }>;
   managerLogLines: number;
+  /** CPU seconds the node process used (user + system) while converging and while removing. */
+  nodeCpuS: { converge: number | null; remove: number | null };
   engineCalls?: Record<string, number>;
 }
 
@@ -321,6 +340,7 @@ async function runFlotilla(
 
     proxy?.reset();
     const ours = (t: { labels: Record<string, string> }): boolean => t.labels[SYSTEM_LABEL] === system;
+    const cpuBefore = await processCpuSeconds(node.pid);
     const t0 = nowMs();
     const engineRunning = ctx.tracker.until(
       `${replicas} running containers (Flotilla)`,
@@ -337,6 +357,7 @@ async function runFlotilla(
     );
     const [engineAt, storeAt] = await Promise.all([engineRunning, storeRunning]);
     const convergeMs = Math.max(engineAt, storeAt) - t0;
+    const cpuAfterConverge = await processCpuSeconds(node.pid);
     const engineCalls = proxy ? Object.fromEntries(proxy.calls) : undefined;
 
     // ---- removal: from removeService until no container of the service is left ----
@@ -350,6 +371,7 @@ async function runFlotilla(
       CONVERGE_TIMEOUT_MS,
     );
     const removeMs = goneAt - t1;
+    const cpuAfterRemove = await processCpuSeconds(node.pid);
     // Not part of rm_s: when the task reaper has deleted the tasks from the store as well.
     const storeEmptyAt = await storeUntil(
       'the service tasks deleted from the store',
@@ -478,6 +500,11 @@ async function runFlotilla(
         ),
       },
       managerLogLines: node.outputLines,
+      nodeCpuS: {
+        converge: cpuAfterConverge === null || cpuBefore === null ? null : cpuAfterConverge - cpuBefore,
+        remove:
+          cpuAfterRemove === null || cpuAfterConverge === null ? null : cpuAfterRemove - cpuAfterConverge,
+      },
       ...(engineCalls ? { engineCalls } : {}),
     };
   } finally {
@@ -1040,6 +1067,9 @@ function printTable(
       '\n  flotilla, last run: when the last container passed each milestone (ms from the createService call)',
     );
     for (const [k, v] of Object.entries(f.milestones)) console.log(`    ${k.padEnd(28)} ${v ?? 'n/a'}`);
+    console.log(
+      `  node process CPU: ${f.nodeCpuS.converge ?? 'n/a'} s while converging, ${f.nodeCpuS.remove ?? 'n/a'} s while removing`,
+    );
     console.log('  per container (median / max ms)');
     for (const [k, v] of Object.entries(f.phases))
       console.log(`    ${`${v.medianMs} / ${v.maxMs}`.padEnd(14)} ${k}`);
