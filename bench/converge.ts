@@ -95,8 +95,11 @@ function dockerSocket(): string {
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
 
+/** The median; with an even count, the mean of the two middle values. */
 function median(values: number[]): number {
-  return percentile(Float64Array.from(values).sort(), 0.5);
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Median and max of per-container durations (ms), for the phase breakdown. */
@@ -134,6 +137,8 @@ async function processCpuSeconds(pid: number | undefined): Promise<number | null
     return null;
   }
 }
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** USER_HZ: 100 on Linux for every architecture this runs on. */
 const CLOCK_TICKS_PER_S = 100;
@@ -501,9 +506,12 @@ async function runFlotilla(
       },
       managerLogLines: node.outputLines,
       nodeCpuS: {
-        converge: cpuAfterConverge === null || cpuBefore === null ? null : cpuAfterConverge - cpuBefore,
+        converge:
+          cpuAfterConverge === null || cpuBefore === null ? null : round2(cpuAfterConverge - cpuBefore),
         remove:
-          cpuAfterRemove === null || cpuAfterConverge === null ? null : cpuAfterRemove - cpuAfterConverge,
+          cpuAfterRemove === null || cpuAfterConverge === null
+            ? null
+            : round2(cpuAfterRemove - cpuAfterConverge),
       },
       ...(engineCalls ? { engineCalls } : {}),
     };
@@ -914,7 +922,9 @@ async function main(): Promise<void> {
         'the engine runs all containers); docker service rm (until no container left); docker swarm leave ' +
         '--force. The CLI process start is inside the timing, as the client call is for the others',
       order:
-        'flotilla, direct, swarm, one after the other per run, no container of the run left between them',
+        'one system after the other, no container of the run left between them; the order rotates ' +
+        'from run to run (run 1: flotilla, direct, swarm; run 2: direct, swarm, flotilla; …)',
+      orders,
       timing:
         'engine milestones from one `docker events` stream filtered by the run label (a 1 s `docker ps` ' +
         'poll as a safety net), on the host clock as every other time here',
