@@ -254,31 +254,46 @@ async function runFlotilla(
       // Not JSON (a stack trace line): not a task state line either.
     }
   };
-  const port = 41_000 + Math.floor(Math.random() * 8_000);
-  const node = new NodeProcess(
-    'm1',
-    {
-      mode: 'init',
-      dataDir: join(dir, 'm1'),
-      listenAddr: `127.0.0.1:${port}`,
-      // Debug level only adds the task controllers' "task state" lines (a few per task) here.
-      logLevel: 'debug',
-      hostname: `${ctx.runId}-m1`,
-      executor: {
-        kind: 'docker',
-        ...(proxy ? { socketPath: proxy.socketPath } : {}),
-        extraLabels: { [RUN_LABEL]: ctx.runId, [SYSTEM_LABEL]: system },
+  // A random port on 127.0.0.1; another process may hold it, so a clash is retried on another.
+  const startNode = async (attempt: number): Promise<NodeProcess> => {
+    const port = 41_000 + Math.floor(Math.random() * 8_000);
+    const n = new NodeProcess(
+      'm1',
+      {
+        mode: 'init',
+        dataDir: join(dir, `m1-${attempt}`),
+        listenAddr: `127.0.0.1:${port}`,
+        // Debug level only adds the task controllers' "task state" lines (a few per task) here.
+        logLevel: 'debug',
+        hostname: `${ctx.runId}-m1`,
+        executor: {
+          kind: 'docker',
+          ...(proxy ? { socketPath: proxy.socketPath } : {}),
+          extraLabels: { [RUN_LABEL]: ctx.runId, [SYSTEM_LABEL]: system },
+        },
       },
-    },
-    onLine,
-    script,
-  );
-  ctx.processes.push(node);
+      onLine,
+      script,
+    );
+    ctx.processes.push(n); // before awaiting, so a failure anywhere still stops it
+    try {
+      await n.ready();
+      return n;
+    } catch (err) {
+      await n.stop();
+      ctx.processes.splice(ctx.processes.indexOf(n), 1);
+      if (attempt < 5 && String(err).includes('EADDRINUSE')) {
+        ctx.notes.push(`port ${port} was taken; the node was started again on another port`);
+        return startNode(attempt + 1);
+      }
+      throw err;
+    }
+  };
+  const node = await startNode(1);
   const abort = new AbortController();
   let client: FlotillaClient | undefined;
   let watching: Promise<void> | undefined;
   try {
-    await node.ready();
     client = new FlotillaClient({ address: node.controlAddress, timeoutMs: 30_000 });
     const c = client;
     const readyDeadline = Date.now() + 30_000;
