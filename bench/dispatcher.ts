@@ -19,7 +19,7 @@ import { CONTROL_SOCKET } from '../src/manager/manager.js';
 import { addresses, TestDirs, waitUntil } from '../test/support/manager-cluster.js';
 import { readCpuProfile, summariseCpuProfile, type ProfileWindow, type SelfTime } from './cpu-profile.js';
 import { findProjectRoot, percentile, raceTimeout, sleep } from './support.js';
-import { daemonScript, ManagerDaemon, type ProcessCpu } from './support/manager-daemon.js';
+import { daemonScript, ManagerDaemon, runQueueWaitMs, type ProcessCpu } from './support/manager-daemon.js';
 import { SimNodesProcess, simNodesScript } from './support/sim-nodes-process.js';
 import type { SimReport } from './support/sim-nodes.js';
 
@@ -27,7 +27,7 @@ const TARGETS = { managerCpuPct: 30, heartbeatP99Ms: 50, falseDown: 0 };
 const SIM_PROCESSES = 2;
 /** Per simulated-node process: certificates asked for at once, sessions opened at once. */
 const ENROL_CONCURRENCY = 16;
-const CONNECT_CONCURRENCY = 50;
+const CONNECT_CONCURRENCY = 25;
 /** How often the manager's CPU and RSS are sampled during the window. */
 const SAMPLE_EVERY_MS = 5_000;
 
@@ -208,21 +208,32 @@ async function main(): Promise<void> {
     const connected = await Promise.all(sims.map((s) => s.request('connect', phaseTimeoutMs)));
     const connectS = (performance.now() - connectStarted) / 1000;
     const opened = connected.reduce((sum, c) => sum + c.opened, 0);
-    if (opened !== settings.nodes)
+    const connectRetries = connected.reduce((sum, c) => sum + c.retries, 0);
+    const connectErrors = mergeCounts(connected.map((c) => c.sessionErrorMessages));
+    const failed = connected.flatMap((c) => c.failures);
+    if (failed.length > 0)
       throw new Error(
-        `only ${opened} of ${settings.nodes} sessions opened; first failures:\n  ${connected.flatMap((c) => c.failures).join('\n  ')}`,
+        `${failed.length} nodes could not open a session; first failures:\n  ${failed.join('\n  ')}`,
       );
+    // Sessions that ended since they opened (heartbeats missed while the others connected) are
+    // being reopened by their nodes; the window starts once every one is open and ready.
     const client = control;
     await waitUntil(
-      `all ${settings.nodes} simulated nodes to be ready in the manager's store`,
-      async () =>
-        (await client.listNodes()).filter((n) => simIds.has(n.id) && n.status.state === 'ready').length ===
-        simIds.size,
+      `all ${settings.nodes} simulated nodes to hold a session and be ready in the manager's store ` +
+        `(sessions ended while connecting: ${JSON.stringify(connectErrors)})`,
+      async () => {
+        const open = await Promise.all(sims.map((s) => s.request('open', 30_000)));
+        if (open.reduce((sum, o) => sum + o.openSessions, 0) !== settings.nodes) return false;
+        const nodes = await client.listNodes();
+        return nodes.filter((n) => simIds.has(n.id) && n.status.state === 'ready').length === simIds.size;
+      },
       phaseTimeoutMs,
     );
     const registeredS = (performance.now() - connectStarted) / 1000;
     console.log(
-      `  ${opened} sessions open with their COMPLETE assignments in ${connectS.toFixed(1)} s; all nodes ready after ${registeredS.toFixed(1)} s`,
+      `  ${opened} sessions open with their COMPLETE assignments in ${connectS.toFixed(1)} s ` +
+        `(${connectRetries} retried attempts, ${Object.values(connectErrors).reduce((a, b) => a + b, 0)} sessions ended and reopened); ` +
+        `all nodes ready after ${registeredS.toFixed(1)} s`,
     );
     // One period for the first heartbeats (all due one period after their session opened) to pass.
     await sleep(settings.periodMs);
@@ -232,8 +243,13 @@ async function main(): Promise<void> {
     transitions.counting = true;
     await Promise.all(sims.map((s) => s.request('measure', 30_000)));
     const window: ProfileWindow = { fromUs: monotonicUs(), toUs: 0 };
+    const windowStartedAtMs = performance.timeOrigin + performance.now();
     const cpuAtStart = await manager.cpu();
+    const pids = [manager.pid, ...sims.map((s) => s.pid!)];
+    const waitAtStart = await Promise.all(pids.map(runQueueWaitMs));
     const intervalsPct: number[] = [];
+    const managerWaitIntervalsPct: number[] = [];
+    let lastWait = waitAtStart[0]!;
     const rssSamplesMb: number[] = [];
     const windowMs = settings.durationS * 1000;
     const windowStarted = performance.now();
@@ -244,10 +260,14 @@ async function main(): Promise<void> {
         throw new Error(`the manager exited during the window:\n${manager.outputTail.join('\n')}`);
       const now = await manager.cpu();
       intervalsPct.push(((now.cpuMs - last.cpuMs) / (now.atMs - last.atMs)) * 100);
+      const wait = await runQueueWaitMs(manager.pid);
+      managerWaitIntervalsPct.push(((wait - lastWait) / (now.atMs - last.atMs)) * 100);
+      lastWait = wait;
       rssSamplesMb.push((await manager.memory()).rssMb);
       last = now;
     }
     const cpuAtEnd = last;
+    const waitAtEnd = await Promise.all(pids.map(runQueueWaitMs));
     window.toUs = monotonicUs();
     const reports: SimReport[] = await Promise.all(sims.map((s) => s.request('report', 60_000)));
     transitions.counting = false;
@@ -257,6 +277,10 @@ async function main(): Promise<void> {
     // ---- figures ----
     const managerCpuPct = ((cpuAtEnd.cpuMs - cpuAtStart.cpuMs) / (cpuAtEnd.atMs - cpuAtStart.atMs)) * 100;
     const heartbeat = stats(reports.flatMap((r) => r.heartbeatLatenciesMs));
+    const windowElapsedMs = cpuAtEnd.atMs - cpuAtStart.atMs;
+    /** Time each process's JS thread was runnable but had no CPU, as % of the window. */
+    const runQueueWaitPct = pids.map((_, i) => ((waitAtEnd[i]! - waitAtStart[i]!) / windowElapsedMs) * 100);
+    const heartbeatIntervals = perInterval(reports, windowStartedAtMs, intervalsPct.length);
     const notReadyAtEnd = nodesAtEnd.filter((n) => simIds.has(n.id) && n.status.state !== 'ready');
     const falseDownIds = new Set([
       ...transitions.toDown,
@@ -322,10 +346,26 @@ async function main(): Promise<void> {
           'DispatcherSession from src/worker/session.ts (Session, Assignments to COMPLETE, LogSubscriptions, heartbeats ' +
           'at the period each answer gives) with no-op handlers; no services, so no tasks',
         enrolment: { concurrencyPerProcess: ENROL_CONCURRENCY, failures: enrolFailures },
+        connect: {
+          concurrencyPerProcess: CONNECT_CONCURRENCY,
+          retries: connectRetries,
+          retryReasons: connected.flatMap((c) => c.retryFailures),
+          sessionsEndedWhileConnecting: connectErrors,
+          how: 'a failed first session is tried again with the agent backoff (at most 6 attempts per node)',
+        },
         window:
           'starts one period after every simulated node is ready in the store; manager CPU is utime+stime from ' +
           `/proc/<pid>/stat over the window, as % of one core, also per ${SAMPLE_EVERY_MS / 1000} s interval`,
         managerCpuIntervalsPct: intervalsPct,
+        managerRunQueueWaitIntervalsPct: managerWaitIntervalsPct,
+        heartbeatIntervals,
+        runQueueWaitPct: {
+          manager: runQueueWaitPct[0],
+          simProcesses: runQueueWaitPct.slice(1),
+          how:
+            'growth of /proc/<pid>/schedstat run-queue wait (main thread) over the window, as % of it: time ' +
+            'the JavaScript thread was ready to run but the CPUs were busy elsewhere (the machine is shared)',
+        },
         managerCpuIntervalMaxPct: Math.max(...intervalsPct),
         managerRss: {
           atEndMb: memory.rssMb,
@@ -375,6 +415,18 @@ async function main(): Promise<void> {
       },
     };
     printTable(report, reports);
+    console.log(
+      `\n  per ${SAMPLE_EVERY_MS / 1000} s: manager CPU % / manager waiting for a CPU % / heartbeat p99 ms (calls >= 50 ms)`,
+    );
+    console.log(
+      '   ' +
+        intervalsPct
+          .map(
+            (cpu, i) =>
+              `${cpu.toFixed(0)}/${(managerWaitIntervalsPct[i] ?? NaN).toFixed(0)}/${heartbeatIntervals[i]!.p99Ms.toFixed(0)}(${heartbeatIntervals[i]!.over50Ms})`,
+          )
+          .join(' '),
+    );
     if (profile) printProfile(profile);
     const out = join(resultsDir, settings.out);
     await writeFile(out, JSON.stringify(report, null, 2) + '\n');
@@ -387,6 +439,30 @@ async function main(): Promise<void> {
     await dirs.remove();
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
   }
+}
+
+/** Heartbeat latency per sampling interval of the window (by when each call started). */
+function perInterval(
+  reports: SimReport[],
+  windowStartedAtMs: number,
+  intervals: number,
+): Array<{ fromS: number; count: number; p99Ms: number; maxMs: number; over50Ms: number }> {
+  const buckets: number[][] = Array.from({ length: intervals }, () => []);
+  for (const r of reports)
+    r.heartbeatStartedAtMs.forEach((at, i) => {
+      const b = Math.min(intervals - 1, Math.max(0, Math.floor((at - windowStartedAtMs) / SAMPLE_EVERY_MS)));
+      buckets[b]!.push(r.heartbeatLatenciesMs[i]!);
+    });
+  return buckets.map((samples, b) => {
+    const s = stats(samples);
+    return {
+      fromS: (b * SAMPLE_EVERY_MS) / 1000,
+      count: s.count,
+      p99Ms: s.p99Ms,
+      maxMs: s.maxMs,
+      over50Ms: samples.filter((ms) => ms >= 50).length,
+    };
+  });
 }
 
 function mergeCounts(all: Array<Record<string, number>>): Record<string, number> {
@@ -440,7 +516,11 @@ function printTable(
     false_down: number;
     session_errors: number;
     met: { managerCpu: boolean; heartbeatP99: boolean; falseDown: boolean };
-    details: { managerCpuIntervalMaxPct: number; heartbeats: { count: number; expectedAbout: number } };
+    details: {
+      managerCpuIntervalMaxPct: number;
+      heartbeats: { count: number; expectedAbout: number };
+      runQueueWaitPct: { manager: number | undefined };
+    };
   },
   sims: SimReport[],
 ): void {
@@ -456,6 +536,12 @@ function printTable(
       yes(r.met.managerCpu),
     ],
     ['manager CPU (worst 5 s)', `${r.details.managerCpuIntervalMaxPct.toFixed(1)} %`, '', ''],
+    [
+      'manager waiting for a CPU',
+      `${(r.details.runQueueWaitPct.manager ?? NaN).toFixed(1)} % of the window`,
+      '',
+      '',
+    ],
     ['manager RSS', `${r.manager_rss_mb.toFixed(0)} MB`, '', ''],
     [
       'heartbeats answered',

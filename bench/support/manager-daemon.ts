@@ -16,6 +16,18 @@ const KILL_TIMEOUT_MS = 5_000;
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (`getconf CLK_TCK`; 100 on Linux). */
 const CLOCK_TICKS_PER_S = 100;
 
+/**
+ * Run-queue wait of a process's main thread (its JavaScript thread) from /proc/<pid>/schedstat, in
+ * ms: time it was runnable but waited for a CPU. Its growth over a window says how much of the
+ * latency there comes from other processes taking the cores.
+ */
+export async function runQueueWaitMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/schedstat`, 'utf8')).trim().split(' ');
+  const waitNs = Number(fields[1]);
+  if (!Number.isFinite(waitNs)) throw new Error(`cannot read the run-queue wait from /proc/${pid}/schedstat`);
+  return waitNs / 1e6;
+}
+
 export interface ProcessCpu {
   /** user + system CPU time, in ms. */
   cpuMs: number;

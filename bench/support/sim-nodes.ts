@@ -18,7 +18,7 @@ import type { HeartbeatRequest } from '../../src/generated/flotilla/dispatcher/v
 import type { HeartbeatResponse__Output } from '../../src/generated/flotilla/dispatcher/v1/HeartbeatResponse.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { dispatcherClient, DispatcherSession, type SessionHandlers } from '../../src/worker/session.js';
-import { raceTimeout } from '../support.js';
+import { raceTimeout, sleep } from '../support.js';
 
 export interface SimNodesConfig {
   /** The manager's gRPC address (CA and dispatcher). */
@@ -35,9 +35,22 @@ export interface SimCalls {
   /** Key, CSR and certificate for every node, before anything is measured. */
   enrol: { params: Record<string, never>; result: { nodeIds: string[]; ms: number; failures: string[] } };
   /** Opens every node's session and waits for each one's COMPLETE assignments message. */
-  connect: { params: Record<string, never>; result: { opened: number; failures: string[]; ms: number } };
+  connect: {
+    params: Record<string, never>;
+    result: {
+      opened: number;
+      failures: string[];
+      retries: number;
+      retryFailures: string[];
+      /** Sessions that opened, then ended before this answer (they are being reopened). */
+      sessionErrorMessages: Record<string, number>;
+      ms: number;
+    };
+  };
   /** Starts the measured window: drops the samples gathered so far. */
   measure: { params: Record<string, never>; result: { openSessions: number } };
+  /** Sessions open now. */
+  open: { params: Record<string, never>; result: { openSessions: number } };
   /** What happened since `measure`. */
   report: { params: Record<string, never>; result: SimReport };
   /** Ends every session (the nodes leave) and closes every channel; the process then exits. */
@@ -46,6 +59,8 @@ export interface SimCalls {
 
 export interface SimReport {
   heartbeatLatenciesMs: number[];
+  /** When each of those calls started: wall clock (performance.timeOrigin + now), comparable across processes. */
+  heartbeatStartedAtMs: number[];
   heartbeatFailures: number;
   /** Sessions that ended without this side asking (an error, a missed heartbeat, the manager). */
   sessionErrors: number;
@@ -69,6 +84,9 @@ export type SimReply = { id: number; ok: true; result: unknown } | { id: number;
 const COMPLETE_TIMEOUT_MS = 30_000;
 const REOPEN_DELAY_MS = 1_000;
 const MAX_REOPENS_PER_NODE = 5;
+/** Attempts at a node's first session, with the agent's backoff between them (src/worker/agent.ts). */
+const MAX_CONNECT_ATTEMPTS = 6;
+const BACKOFF_MS = { initial: 100, max: 5_000 };
 const MAX_FAILURE_MESSAGES = 10;
 
 const noop = (): void => undefined;
@@ -91,6 +109,12 @@ function description(index: number): NodeDescription {
   };
 }
 
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return `${err.name}${code === undefined ? '' : ` ${String(code)}`}: ${err.message}`.slice(0, 300);
+}
+
 /** Runs `fn` over `items` with at most `concurrency` at once; the errors, by item, as messages. */
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<string[]> {
   const failures: string[] = [];
@@ -101,7 +125,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
       try {
         await fn(item);
       } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
+        failures.push(describe(err));
       }
     }
   };
@@ -111,6 +135,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 
 class Samples {
   heartbeatLatenciesMs: number[] = [];
+  heartbeatStartedAtMs: number[] = [];
   heartbeatFailures = 0;
   sessionErrors = 0;
   sessionErrorMessages: Record<string, number> = {};
@@ -119,7 +144,7 @@ class Samples {
 
   sessionEnded(err: Error): void {
     this.sessionErrors++;
-    const key = `${err.name}: ${err.message}`.slice(0, 200);
+    const key = describe(err);
     this.sessionErrorMessages[key] = (this.sessionErrorMessages[key] ?? 0) + 1;
   }
 }
@@ -212,7 +237,10 @@ class SimNode {
       return original(request, options, (err, response) => {
         const samples = this.samples();
         if (err) samples.heartbeatFailures++;
-        else samples.heartbeatLatenciesMs.push(performance.now() - started);
+        else {
+          samples.heartbeatLatenciesMs.push(performance.now() - started);
+          samples.heartbeatStartedAtMs.push(performance.timeOrigin + started);
+        }
         callback(err, response);
       });
     };
@@ -257,12 +285,35 @@ class SimNodes {
 
   async connect(): Promise<SimCalls['connect']['result']> {
     const started = performance.now();
-    const failures = await pool(this.nodes, this.config.connectConcurrency, (n) => n.connect());
+    let retries = 0;
+    const retryFailures: string[] = [];
+    const failures = await pool(this.nodes, this.config.connectConcurrency, async (n) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await n.connect();
+          return;
+        } catch (err) {
+          if (attempt >= MAX_CONNECT_ATTEMPTS) throw err;
+          retries++;
+          if (retryFailures.length < MAX_FAILURE_MESSAGES) retryFailures.push(describe(err));
+          // Full jitter over an exponential ceiling, as the agent backs off.
+          const ceiling = Math.min(BACKOFF_MS.max, BACKOFF_MS.initial * 2 ** attempt);
+          await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+        }
+      }
+    });
     return {
       opened: this.nodes.filter((n) => n.open).length,
       failures: failures.slice(0, MAX_FAILURE_MESSAGES),
+      retries,
+      retryFailures,
+      sessionErrorMessages: { ...this.samples.sessionErrorMessages },
       ms: performance.now() - started,
     };
+  }
+
+  openSessions(): SimCalls['open']['result'] {
+    return { openSessions: this.nodes.filter((n) => n.open).length };
   }
 
   measure(): SimCalls['measure']['result'] {
@@ -279,6 +330,7 @@ class SimNodes {
     const s = this.samples;
     return {
       heartbeatLatenciesMs: s.heartbeatLatenciesMs,
+      heartbeatStartedAtMs: s.heartbeatStartedAtMs,
       heartbeatFailures: s.heartbeatFailures,
       sessionErrors: s.sessionErrors,
       sessionErrorMessages: s.sessionErrorMessages,
@@ -329,6 +381,8 @@ function main(): void {
           return sim.connect();
         case 'measure':
           return sim.measure();
+        case 'open':
+          return sim.openSessions();
         case 'report':
           return sim.report();
         case 'stop': {
