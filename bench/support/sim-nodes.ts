@@ -112,7 +112,8 @@ function description(index: number): NodeDescription {
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
-  return `${err.name}${code === undefined ? '' : ` ${String(code)}`}: ${err.message}`.slice(0, 300);
+  const shown = typeof code === 'string' || typeof code === 'number' ? ` ${code}` : '';
+  return `${err.name}${shown}: ${err.message}`.slice(0, 300);
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once; the errors, by item, as messages. */
