@@ -29,6 +29,11 @@ export interface SimNodesConfig {
   firstIndex: number;
   enrolConcurrency: number;
   connectConcurrency: number;
+  /**
+   * How long enrolment, and then connecting, may take here: past it no further node starts, and
+   * the answer says how many were left (the parent's request timeout is this plus a margin).
+   */
+  phaseBudgetMs: number;
 }
 
 export interface SimCalls {
@@ -116,12 +121,21 @@ function describe(err: unknown): string {
   return `${err.name}${shown}: ${err.message}`.slice(0, 300);
 }
 
-/** Runs `fn` over `items` with at most `concurrency` at once; the errors, by item, as messages. */
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<string[]> {
+/**
+ * Runs `fn` over `items` with at most `concurrency` at once, starting none after `budgetMs`; the
+ * errors as messages, and how many items were never started.
+ */
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  budgetMs: number,
+  fn: (item: T) => Promise<void>,
+): Promise<{ failures: string[]; notStarted: number }> {
   const failures: string[] = [];
+  const deadline = performance.now() + budgetMs;
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && performance.now() < deadline) {
       const item = items[next++]!;
       try {
         await fn(item);
@@ -131,7 +145,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
-  return failures;
+  return { failures, notStarted: items.length - next };
 }
 
 class Samples {
@@ -266,16 +280,23 @@ class SimNodes {
     const rootPem = await fetchTrustedRoot(managerAddr, workerJoinToken);
     const indexes = Array.from({ length: this.config.nodes }, (_, i) => this.config.firstIndex + i);
     const enrolled: SimNode[] = [];
-    const failures = await pool(indexes, this.config.enrolConcurrency, async (index) => {
-      const keyPem = await generateNodeKey();
-      const issued = await requestNodeCertificate(managerAddr, rootPem, {
-        csr: await createCsr(keyPem),
-        token: workerJoinToken,
-        addr: '',
-      });
-      const identity = { rootsPem: issued.rootCa, keyPem, certChainPem: issued.certificateChain };
-      enrolled.push(new SimNode(index, issued.nodeId, identity, managerAddr, () => this.samples));
-    });
+    const { failures, notStarted } = await pool(
+      indexes,
+      this.config.enrolConcurrency,
+      this.config.phaseBudgetMs,
+      async (index) => {
+        const keyPem = await generateNodeKey();
+        const issued = await requestNodeCertificate(managerAddr, rootPem, {
+          csr: await createCsr(keyPem),
+          token: workerJoinToken,
+          addr: '',
+        });
+        const identity = { rootsPem: issued.rootCa, keyPem, certChainPem: issued.certificateChain };
+        enrolled.push(new SimNode(index, issued.nodeId, identity, managerAddr, () => this.samples));
+      },
+    );
+    if (notStarted > 0)
+      failures.push(`${notStarted} nodes not started within ${this.config.phaseBudgetMs} ms`);
     this.nodes = enrolled.sort((a, b) => a.index - b.index);
     return {
       nodeIds: this.nodes.map((n) => n.nodeId),
@@ -288,21 +309,28 @@ class SimNodes {
     const started = performance.now();
     let retries = 0;
     const retryFailures: string[] = [];
-    const failures = await pool(this.nodes, this.config.connectConcurrency, async (n) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await n.connect();
-          return;
-        } catch (err) {
-          if (attempt >= MAX_CONNECT_ATTEMPTS) throw err;
-          retries++;
-          if (retryFailures.length < MAX_FAILURE_MESSAGES) retryFailures.push(describe(err));
-          // Full jitter over an exponential ceiling, as the agent backs off.
-          const ceiling = Math.min(BACKOFF_MS.max, BACKOFF_MS.initial * 2 ** attempt);
-          await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+    const { failures, notStarted } = await pool(
+      this.nodes,
+      this.config.connectConcurrency,
+      this.config.phaseBudgetMs,
+      async (n) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await n.connect();
+            return;
+          } catch (err) {
+            if (attempt >= MAX_CONNECT_ATTEMPTS) throw err;
+            retries++;
+            if (retryFailures.length < MAX_FAILURE_MESSAGES) retryFailures.push(describe(err));
+            // Full jitter over an exponential ceiling, as the agent backs off.
+            const ceiling = Math.min(BACKOFF_MS.max, BACKOFF_MS.initial * 2 ** attempt);
+            await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+          }
         }
-      }
-    });
+      },
+    );
+    if (notStarted > 0)
+      failures.push(`${notStarted} nodes not started within ${this.config.phaseBudgetMs} ms`);
     return {
       opened: this.nodes.filter((n) => n.open).length,
       failures: failures.slice(0, MAX_FAILURE_MESSAGES),
