@@ -434,6 +434,24 @@ async function main(): Promise<void> {
     const out = join(resultsDir, settings.out);
     await writeFile(out, JSON.stringify(report, null, 2) + '\n');
     console.log(`\nwrote ${relative(process.cwd(), out)} (${report.runS.toFixed(0)} s)`);
+  } catch (err) {
+    // What the manager thought of the nodes, and what it logged: the why of a failed run.
+    if (control) {
+      const states = await raceTimeout(control.listNodes(), 30_000).catch(() => 'timeout' as const);
+      if (states !== 'timeout') {
+        const byState: Record<string, number> = {};
+        for (const n of states) {
+          const key = `${n.status.state}${n.status.message ? ` (${n.status.message})` : ''}`;
+          byState[key] = (byState[key] ?? 0) + 1;
+        }
+        console.log(`  nodes in the manager's store at the failure: ${JSON.stringify(byState)}`);
+      }
+    }
+    if (manager)
+      console.log(
+        `  the manager logged ${manager.outputLines} lines; the last:\n    ${manager.outputTail.slice(-10).join('\n    ')}`,
+      );
+    throw err;
   } finally {
     await transitions?.stop();
     control?.close();
