@@ -159,7 +159,10 @@ class Samples {
 
   sessionEnded(err: Error): void {
     this.sessionErrors++;
-    const key = describe(err);
+    // grpc-js appends timings and the address to a deadline's message: drop them so reasons group.
+    const key = describe(err)
+      .replace(/ after [\d.]+s,.*$/, '')
+      .replace(/\d+(\.\d+)?s\b/g, 'Ns');
     this.sessionErrorMessages[key] = (this.sessionErrorMessages[key] ?? 0) + 1;
   }
 }
