@@ -88,7 +88,7 @@ export type SimReply = { id: number; ok: true; result: unknown } | { id: number;
 /** Bounds: a node's COMPLETE message after its session opened; a reopen after a failure. */
 const COMPLETE_TIMEOUT_MS = 30_000;
 const REOPEN_DELAY_MS = 1_000;
-const MAX_REOPENS_PER_NODE = 5;
+const MAX_REOPENS_PER_NODE = 10;
 /** Attempts at a node's first session, with the agent's backoff between them (src/worker/agent.ts). */
 const MAX_CONNECT_ATTEMPTS = 6;
 const BACKOFF_MS = { initial: 100, max: 5_000 };
@@ -225,21 +225,35 @@ class SimNode {
     this.client.close();
   }
 
-  /** As the agent does, a node whose session failed opens a new one (bounded here). */
+  /**
+   * As the agent does, a node whose session failed opens a new one, backing off after each failed
+   * attempt (src/worker/agent.ts); bounded here to MAX_REOPENS_PER_NODE attempts per node.
+   */
   private ended(session: DispatcherSession, err: Error): void {
     if (this.stopped || this.session !== session) return;
     this.session = null;
     this.samples().sessionEnded(err);
-    if (this.reopens >= MAX_REOPENS_PER_NODE) return;
+    this.scheduleReopen(1);
+  }
+
+  private scheduleReopen(failures: number): void {
+    if (this.stopped || this.reopens >= MAX_REOPENS_PER_NODE) return;
     this.reopens++;
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = null;
-      if (this.stopped) return;
-      this.connect().then(
-        () => this.samples().reopened++,
-        () => this.samples().reopenFailures++,
-      );
-    }, REOPEN_DELAY_MS);
+    const ceiling = Math.min(BACKOFF_MS.max, BACKOFF_MS.initial * 2 ** failures);
+    this.reopenTimer = setTimeout(
+      () => {
+        this.reopenTimer = null;
+        if (this.stopped) return;
+        this.connect().then(
+          () => this.samples().reopened++,
+          () => {
+            this.samples().reopenFailures++;
+            this.scheduleReopen(failures + 1);
+          },
+        );
+      },
+      Math.max(REOPEN_DELAY_MS, ceiling / 2 + Math.random() * (ceiling / 2)),
+    );
   }
 
   /** Wraps the client's heartbeat (the three-argument form DispatcherSession calls) with a timer. */
