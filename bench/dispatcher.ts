@@ -65,8 +65,10 @@ function parseArgs(argv: string[]): Settings {
     if (flag === '--nodes') settings.nodes = Math.round(positive());
     else if (flag === '--duration-s') settings.durationS = positive();
     else if (flag === '--period-ms') settings.periodMs = Math.round(positive());
-    else if (flag === '--out') settings.out = value();
-    else if (flag === '--cpu-prof') settings.cpuProf = true;
+    else if (flag === '--out') {
+      settings.out = value();
+      if (settings.out.includes('/')) throw new Error('--out names a file in bench/results, not a path');
+    } else if (flag === '--cpu-prof') settings.cpuProf = true;
     else throw new Error(`unknown flag ${flag} (--nodes, --duration-s, --period-ms, --out, --cpu-prof)`);
   }
   if (settings.nodes < SIM_PROCESSES) throw new Error(`--nodes must be at least ${SIM_PROCESSES}`);
