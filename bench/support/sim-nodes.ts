@@ -197,7 +197,7 @@ class SimNode {
     const handlers: SessionHandlers = {
       complete: () => completed(),
       changes: noop,
-      managers: noop,
+      update: noop,
       logs: noop,
     };
     const session = new DispatcherSession(this.client, handlers, silentLogger);

@@ -268,10 +268,24 @@ export class Dispatcher {
 
   private scheduleSweep(): void {
     const every = Math.min(1_000, Math.max(10, Math.floor(this.periodMs() / 4)));
+    const due = this.clock.now() + every;
     this.sweepTimer = this.clock.setTimer(every, () => {
+      this.forgiveStall(this.clock.now() - due);
       this.sweep();
       if (this.running) this.scheduleSweep();
     });
+  }
+
+  /**
+   * A sweep that runs late means this process was stalled (an overloaded host, a long pause):
+   * heartbeats that arrived meanwhile could not be handled, so the nodes are not to blame. Every
+   * deadline moves back by the stall instead of healthy nodes being marked down.
+   */
+  private forgiveStall(lateMs: number): void {
+    if (lateMs < 100) return;
+    this.log.warn('the dispatcher was stalled; extending every deadline', { stalledMs: lateMs });
+    for (const session of this.sessions.values()) session.deadline += lateMs;
+    for (const [nodeId, deadline] of this.awaited) this.awaited.set(nodeId, deadline + lateMs);
   }
 
   /** What a session message carries besides its ids: a change is sent to every session. */

@@ -23,9 +23,10 @@ export function dispatcherClient(address: string, credentials: grpc.ChannelCrede
   const Client = loadProtoPackage<ProtoGrpcType>('dispatcher.proto').flotilla.dispatcher.v1.Dispatcher;
   return new Client(address, credentials, {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    // A dead manager is noticed by the heartbeat deadline; keepalive covers idle streams too.
+    // A dead manager is noticed by the heartbeat deadline; keepalive covers idle streams too,
+    // with a timeout long enough not to drop a busy manager's connection (bench:dispatcher).
     'grpc.keepalive_time_ms': 10_000,
-    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.keepalive_timeout_ms': 20_000,
   });
 }
 

@@ -281,6 +281,30 @@ describe('Dispatcher heartbeats', () => {
   });
 });
 
+describe('Dispatcher stalls', () => {
+  it('does not blame nodes for a stall of its own: a late sweep moves every deadline back', async () => {
+    const w = world();
+    await create(w.store, { nodes: [makeNode('n1', 'down')] });
+    // A clock whose reading jumps ahead while timers keep their due times: the process was
+    // frozen for `stall` ms (an overloaded host), and the next sweep runs that late.
+    let stall = 0;
+    const clock = { now: () => w.clock.now() + stall, setTimer: w.clock.setTimer.bind(w.clock) };
+    const d = dispatcher(w, { clock });
+    d.start();
+    const session = await withTime(w, d.register('n1', DESCRIPTION, '10.1.2.3'));
+    d.heartbeat('n1', session.id);
+    stall = 10 * PERIOD;
+    w.clock.advance(PERIOD / 4);
+    await settle();
+    expect(session.ended).toBeNull();
+    expect(w.store.get('node', 'n1')?.status.state).toBe('ready');
+    // Still expires as usual afterwards when the node really goes quiet.
+    w.clock.advance(GRACE + SLACK);
+    await settle();
+    expect(session.ended).toBeInstanceOf(SessionInvalidError);
+  });
+});
+
 describe('Dispatcher on becoming leader', () => {
   it('gives every node that was up a full grace period: those that register stay up, the others go down', async () => {
     const w = world();
