@@ -1,12 +1,14 @@
 // Following the cluster's root CA on a node, manager or worker: trust what the cluster trusts now
 // (both roots during a rotation), written to certs/root-ca.crt so a restart trusts the same, and
-// renew at once when the node's certificate is not of the root the CA signs with now.
+// renew at once when the node's certificate is not of the root the CA signs with now (or, for a
+// worker told its role, when it names another role: a promotion or demotion).
 
 import type { Logger } from '../util/logger.js';
 import { writeTrustedRoots } from './cert-files.js';
 import type { CertificateRenewer } from './renewer.js';
 import type { ReloadableTlsIdentity } from './tls.js';
 import { verifyCertificate } from './verify.js';
+import { identityFromSubject, parseCertificates, subjectFields } from './x509.js';
 
 export interface ClusterTrust {
   /** PEM bundle of the roots to trust. */
@@ -41,4 +43,12 @@ export async function followTrust(
     node.log.info('renewing for a certificate of the new root');
     await node.renewer.renewNow();
   }
+}
+
+/** The role (OU) the leaf of a PEM chain names, or null when it names none it may. */
+export function certificateRole(chainPem: string): string | null {
+  const [leaf] = parseCertificates(chainPem, 'the node certificate');
+  if (!leaf) return null;
+  const identity = identityFromSubject(subjectFields(leaf), leaf.serialNumber, 'the node certificate');
+  return identity instanceof Error ? null : identity.role;
 }

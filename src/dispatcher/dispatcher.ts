@@ -60,6 +60,8 @@ export class NodeSession {
   private readonly endListeners = new Set<(reason: Error) => void>();
   private readonly managerListeners = new Set<(managers: ManagerAddress[]) => void>();
   ended: Error | null = null;
+  /** The node's role as last told (a change is sent as a new session message). */
+  role = '';
 
   constructor(
     readonly id: string,
@@ -195,8 +197,8 @@ export class Dispatcher {
    */
   async register(nodeId: string, description: NodeDescription, addr: string): Promise<NodeSession> {
     const writer = this.requireRunning();
-    if (!this.options.store.get('node', nodeId))
-      throw new ControlError('PERMISSION_DENIED', `node ${nodeId} is not a member of this cluster`);
+    const node = this.options.store.get('node', nodeId);
+    if (!node) throw new ControlError('PERMISSION_DENIED', `node ${nodeId} is not a member of this cluster`);
     this.sessions
       .get(nodeId)
       ?.end(new ControlError('ABORTED', 'a newer session of this node replaced this one'));
@@ -205,6 +207,7 @@ export class Dispatcher {
       nodeId,
       this.clock.now() + this.graceMs(),
     );
+    session.role = node.spec.role;
     this.sessions.set(nodeId, session);
     this.awaited.delete(nodeId);
     await writer.node(nodeId, { state: 'ready', addr, description, message: '' });
@@ -303,7 +306,14 @@ export class Dispatcher {
     const { store } = this.options;
     const removed = new Set(store.list('cluster')[0]?.removedNodes ?? []);
     for (const session of [...this.sessions.values()]) {
-      if (!removed.has(session.nodeId) && store.get('node', session.nodeId)) continue;
+      const node = removed.has(session.nodeId) ? undefined : store.get('node', session.nodeId);
+      if (node) {
+        if (node.spec.role !== session.role) {
+          session.role = node.spec.role;
+          session.managersChanged(this.options.managers());
+        }
+        continue;
+      }
       this.sessions.delete(session.nodeId);
       session.end(
         new ControlError('PERMISSION_DENIED', `node ${session.nodeId} has been removed from the cluster`),

@@ -95,6 +95,7 @@ export function registerDispatcherService(server: grpc.Server, options: Dispatch
         heartbeatPeriodMs: dispatcher.periodMs(),
         managers: managers.map((m) => ({ nodeId: m.nodeId, addr: m.addr, leader: m.leader })),
         ...dispatcher.trust(),
+        role: opened.role,
       });
       call.write(message(dispatcher.managers()));
       cleanup.push(opened.onManagers((managers) => call.write(message(managers))));

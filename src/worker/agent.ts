@@ -17,7 +17,7 @@ import {
   type NodeCertificates,
 } from '../ca/index.js';
 import { CertificateRenewer } from '../ca/renewer.js';
-import { followTrust } from '../ca/trust.js';
+import { certificateRole, followTrust } from '../ca/trust.js';
 import { UnavailableError } from '../client/index.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { Executor, LogLine, LogOptions, TaskContext } from './executor.js';
@@ -212,20 +212,28 @@ export class Agent {
         // Failures are logged by the task set; the next complete set starts over.
         complete: (assignments) => void tasks.replace(assignments).catch(() => undefined),
         changes: (changes) => void tasks.apply(changes).catch(() => undefined),
-        update: ({ managers, trustedRoots, signingRoot }) => {
+        update: ({ managers, trustedRoots, signingRoot, role }) => {
           const leader = managers.find((m) => m.leader);
           this.leaderHint = leader?.addr;
           const addrs = [...managers].sort((a, b) => Number(b.leader) - Number(a.leader)).map((m) => m.addr);
           this.onManagers(addrs);
           // A manager's own agent leaves this to the manager, which follows the store.
           const renewer = this.renewer;
-          if (renewer)
-            followTrust(
+          if (!renewer) return;
+          const follow = async (): Promise<void> => {
+            await followTrust(
               { trustedRoots, signingRoot },
               { tls: this.tls, dataDir: this.options.dataDir, renewer, log: this.log },
-            ).catch((err: unknown) =>
-              this.log.warn('could not follow the cluster root CA', { error: (err as Error).message }),
             );
+            // Promoted or demoted: a certificate with the new role (OU), as Swarm issues.
+            if (role !== '' && certificateRole(this.tls.current.certChainPem) !== role) {
+              this.log.info("the cluster changed this node's role: renewing its certificate", { role });
+              await renewer.renewNow();
+            }
+          };
+          follow().catch((err: unknown) =>
+            this.log.warn('could not follow the cluster root CA or role', { error: (err as Error).message }),
+          );
         },
         logs: (subscription, open) => this.publisher.serve(subscription, open),
       },

@@ -36,6 +36,8 @@ export interface SessionInfo {
   managers: Array<{ nodeId: string; addr: string; leader: boolean }>;
   trustedRoots: string;
   signingRoot: string;
+  /** The node's role as the cluster records it. */
+  role: string;
 }
 
 export interface SessionHandlers {

@@ -4,6 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readNodeCertificates, verifyCertificate } from '../../../src/ca/index.js';
+import { certificateRole } from '../../../src/ca/trust.js';
 import { Manager } from '../../../src/manager/index.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { Agent } from '../../../src/worker/agent.js';
@@ -99,6 +100,30 @@ describe('Agent', () => {
       await verifyCertificate(certs.certChainPem, { roots: [newRoot] });
       // Still in the cluster with its new certificate.
       await waitUntil('the worker connected', () => agent.connected);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('renews for a certificate with its new role when the cluster promotes or demotes it', async () => {
+    const { manager, agent } = await managerAndWorker();
+    const client = manager.client();
+    const roleOnDisk = async (): Promise<string | null> =>
+      certificateRole((await readNodeCertificates(dirs.dir('w')))!.certChainPem);
+    try {
+      expect(await roleOnDisk()).toBe('worker');
+      const setRole = async (role: 'worker' | 'manager'): Promise<void> => {
+        const node = await client.getNode(agent.nodeId);
+        await client.updateNode(agent.nodeId, node.meta.version.index, { ...node.spec, role });
+      };
+      await setRole('manager');
+      await waitUntil(
+        'a manager certificate on the worker',
+        async () => (await roleOnDisk()) === 'manager',
+        10_000,
+      );
+      await setRole('worker');
+      await waitUntil('a worker certificate again', async () => (await roleOnDisk()) === 'worker', 10_000);
     } finally {
       client.close();
     }

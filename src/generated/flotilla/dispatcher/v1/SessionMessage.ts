@@ -10,6 +10,7 @@ export interface SessionMessage {
   'managers'?: (_flotilla_dispatcher_v1_Manager)[];
   'trustedRoots'?: (string);
   'signingRoot'?: (string);
+  'role'?: (string);
 }
 
 export interface SessionMessage__Output {
@@ -19,4 +20,5 @@ export interface SessionMessage__Output {
   'managers': (_flotilla_dispatcher_v1_Manager__Output)[];
   'trustedRoots': (string);
   'signingRoot': (string);
+  'role': (string);
 }
