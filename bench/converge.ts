@@ -407,6 +407,12 @@ async function runFlotilla(
       .map(([id, t]) => ({ t, e: byTask.get(id) }));
     const diff = (a: number | undefined, b: number | undefined): number =>
       a === undefined || b === undefined ? Number.NaN : a - b;
+    /** When the first or last container (or task) passed a milestone, in ms after `since`. */
+    type Row = (typeof rows)[number];
+    const firstAt = (pick: (r: Row) => number | undefined, since: number): number | null =>
+      first(rows.map(pick), since);
+    const lastAt = (pick: (r: Row) => number | undefined, since: number): number | null =>
+      last(rows.map(pick), since);
     return {
       convergeMs,
       removeMs,
@@ -416,54 +422,18 @@ async function runFlotilla(
       storeEmptyMs: storeEmptyAt === null ? null : storeEmptyAt - t1,
       milestones: {
         createServiceReturned: Math.round(createServiceCallMs),
-        lastTaskCreated: last(
-          rows.map((r) => r.t.createdMs),
-          t0,
-        ),
-        lastAssigned: last(
-          rows.map((r) => r.t.statusMs.assigned),
-          t0,
-        ),
-        lastAssignedSeenInStore: last(
-          rows.map((r) => r.t.seenMs.assigned),
-          t0,
-        ),
-        firstWorkerAccepted: first(
-          rows.map((r) => r.t.workerMs.accepted),
-          t0,
-        ),
-        lastWorkerAccepted: last(
-          rows.map((r) => r.t.workerMs.accepted),
-          t0,
-        ),
-        firstContainerCreated: first(
-          rows.map((r) => r.e?.createdMs),
-          t0,
-        ),
-        firstContainerStarted: first(
-          rows.map((r) => r.e?.startedMs),
-          t0,
-        ),
-        lastContainerCreated: last(
-          rows.map((r) => r.e?.createdMs),
-          t0,
-        ),
-        lastWorkerReady: last(
-          rows.map((r) => r.t.workerMs.ready),
-          t0,
-        ),
-        lastContainerStarted: last(
-          rows.map((r) => r.e?.startedMs),
-          t0,
-        ),
-        lastWorkerRunning: last(
-          rows.map((r) => r.t.workerMs.running),
-          t0,
-        ),
-        lastRunningSeenInStore: last(
-          rows.map((r) => r.t.seenMs.running),
-          t0,
-        ),
+        lastTaskCreated: lastAt((r) => r.t.createdMs, t0),
+        lastAssigned: lastAt((r) => r.t.statusMs.assigned, t0),
+        lastAssignedSeenInStore: lastAt((r) => r.t.seenMs.assigned, t0),
+        firstWorkerAccepted: firstAt((r) => r.t.workerMs.accepted, t0),
+        lastWorkerAccepted: lastAt((r) => r.t.workerMs.accepted, t0),
+        firstContainerCreated: firstAt((r) => r.e?.createdMs, t0),
+        firstContainerStarted: firstAt((r) => r.e?.startedMs, t0),
+        lastContainerCreated: lastAt((r) => r.e?.createdMs, t0),
+        lastWorkerReady: lastAt((r) => r.t.workerMs.ready, t0),
+        lastContainerStarted: lastAt((r) => r.e?.startedMs, t0),
+        lastWorkerRunning: lastAt((r) => r.t.workerMs.running, t0),
+        lastRunningSeenInStore: lastAt((r) => r.t.seenMs.running, t0),
       },
       phases: {
         'createService call → task created (orchestrator)': spread(rows.map((r) => diff(r.t.createdMs, t0))),
@@ -490,26 +460,11 @@ async function runFlotilla(
       },
       removalMilestones: {
         removeServiceReturned: Math.round(removeCallMs),
-        firstContainerDied: first(
-          rows.map((r) => r.e?.diedMs),
-          t1,
-        ),
-        lastContainerDied: last(
-          rows.map((r) => r.e?.diedMs),
-          t1,
-        ),
-        lastShutdownSeenInStore: last(
-          rows.map((r) => r.t.seenMs.shutdown),
-          t1,
-        ),
-        lastContainerDestroyed: last(
-          rows.map((r) => r.e?.destroyedMs),
-          t1,
-        ),
-        lastTaskDeleted: last(
-          rows.map((r) => r.t.seenMs.remove),
-          t1,
-        ),
+        firstContainerDied: firstAt((r) => r.e?.diedMs, t1),
+        lastContainerDied: lastAt((r) => r.e?.diedMs, t1),
+        lastShutdownSeenInStore: lastAt((r) => r.t.seenMs.shutdown, t1),
+        lastContainerDestroyed: lastAt((r) => r.e?.destroyedMs, t1),
+        lastTaskDeleted: lastAt((r) => r.t.seenMs.remove, t1),
       },
       removalPhases: {
         'removeService → container died (reaper 250 ms, dispatch, stop with 1 s grace)': spread(
