@@ -39,6 +39,11 @@ export interface LoopBehaviour {
   watch: WatchFilter;
   /** Whether this change may alter a decision. */
   wants(event: ApiStoreEvent): boolean;
+  /**
+   * How long to coalesce after this wanted event, when it should not wait the loop's batching
+   * delay (the task reaper batches task churn but acts on a deleted service at once).
+   */
+  batchDelayFor?(event: ApiStoreEvent): number | undefined;
   /** Reads the store and decides, synchronously (one consistent read). */
   plan(now: number): Plan;
   /**
@@ -83,6 +88,7 @@ export class ControlLoop {
   private watch: Watch<ApiStoreEvent> | null = null;
   private following: Promise<void> | null = null;
   private passTimer: ClockTimer | null = null;
+  private passDueAt = 0;
   private wakeTimer: ClockTimer | null = null;
   private wakeAt: number | null = null;
   private resyncTimer: ClockTimer | null = null;
@@ -143,9 +149,18 @@ export class ControlLoop {
     this.following = null;
   }
 
-  /** Asks for a pass after `delayMs` (the batching delay by default); requests in between coalesce. */
+  /**
+   * Asks for a pass after `delayMs` (the batching delay by default); requests in between
+   * coalesce into the earliest one asked for.
+   */
   requestPass(delayMs = this.batchDelayMs): void {
-    if (!this.running || this.passTimer) return;
+    if (!this.running) return;
+    const dueAt = this.clock.now() + delayMs;
+    if (this.passTimer) {
+      if (this.passDueAt <= dueAt) return;
+      this.passTimer.cancel();
+    }
+    this.passDueAt = dueAt;
     this.passTimer = this.clock.setTimer(delayMs, () => {
       this.passTimer = null;
       this.runPass();
@@ -226,7 +241,8 @@ export class ControlLoop {
     while (this.running) {
       const watch = this.watch!;
       try {
-        for await (const event of watch) if (this.behaviour.wants(event)) this.requestPass();
+        for await (const event of watch)
+          if (this.behaviour.wants(event)) this.requestPass(this.behaviour.batchDelayFor?.(event));
       } catch (err) {
         // Fell behind (overflow) or history is gone (a snapshot was restored).
         if (this.running) this.log.warn('store watch ended; reading the store again', { err });

@@ -1,6 +1,6 @@
 // The task reaper's driver: passes (batched over 250 ms, as SwarmKit's reaper) when tasks are
-// created, end, change desired state or vanish, when services or nodes are deleted, and when the
-// cluster's retention limit changes.
+// created, end, change desired state or vanish, when services or nodes are deleted (a service at
+// once), and when the cluster's retention limit changes.
 
 import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
@@ -23,6 +23,9 @@ export class TaskReaper extends LoopDriver {
         name: 'orchestrator.taskreaper',
         watch: { kinds: ['task', 'service', 'node', 'cluster'] },
         wants: wantsReaperPass,
+        // A deleted service's tasks are told to stop at once, as SwarmKit's orchestrator does on
+        // the delete event: `service rm` should not wait out the reaper's batching.
+        batchDelayFor: (event) => (event.kind === 'service' && event.type === 'delete' ? 0 : undefined),
         plan: () => planReaping(readSnapshot(store)),
       },
       { batchDelayMs: DEFAULT_REAPER_BATCH_DELAY_MS },

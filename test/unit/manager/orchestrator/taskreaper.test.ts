@@ -3,7 +3,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { withClusterDefaults } from '../../../../src/api/index.js';
-import { World } from './harness.js';
+import { DEFAULT_REAPER_BATCH_DELAY_MS } from '../../../../src/manager/orchestrator/taskreaper/index.js';
+import { STEP_MS, World } from './harness.js';
 
 let world: World;
 afterEach(async () => {
@@ -145,6 +146,18 @@ describe('the task reaper', () => {
     expect(world.tasks(id).every((t) => t.desiredState === 'remove')).toBe(true);
     await world.converge();
     expect(world.tasks(id)).toEqual([]);
+  });
+
+  it('acts on a removed service at once, without waiting out its 250 ms batching', async () => {
+    world = new World();
+    const id = await world.addService('web', { replicas: 3 });
+    world.replicated().start();
+    world.reaper({ batchDelayMs: DEFAULT_REAPER_BATCH_DELAY_MS }).start();
+    await world.settle();
+    expect(world.tasks(id)).toHaveLength(3);
+    await world.removeService(id);
+    await world.run(3 * STEP_MS);
+    expect(world.tasks(id).map((t) => t.desiredState)).toEqual(['remove', 'remove', 'remove']);
   });
 
   it('deletes at once the never-started tasks of a removed service', async () => {
