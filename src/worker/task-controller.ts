@@ -389,7 +389,9 @@ export class TaskController {
       }
       if (!(await this.settleInFlight())) return true;
       this.mayRun = false;
-      await this.refreshContainer();
+      // A task being removed is deleted from the store once it reports: nobody would read its
+      // final container status, and the inspect queues behind every other stop on a busy engine.
+      if (this.desired !== 'remove') await this.refreshContainer();
     }
     if (report) this.reportState('shutdown', 'shutdown');
     return true;
@@ -405,6 +407,8 @@ export class TaskController {
         this.logger.warn('shutting a removed task down failed', { err: stopped.error });
       else if (!(await this.settleInFlight())) return;
     }
+    // Removed already (desired REMOVE), before the task left the assignments.
+    if (this.removedContainer) return;
     const removed = await this.attempt(() => this.runner.remove(), this.stopped);
     if (removed.kind === 'error')
       // What is left is an orphan now: the next worker start finds and removes it.

@@ -50,6 +50,8 @@ export class DockerTaskRunner implements TaskRunner {
   private container: KnownContainer | undefined;
   /** The events epoch in which this runner started the container (its seen state is complete). */
   private startedInEpoch: number | undefined;
+  /** shutdown() or terminate() was called: the exit that follows is ours, not the task's. */
+  private stopRequested = false;
   private readonly logger: Logger;
 
   constructor(
@@ -134,6 +136,8 @@ export class DockerTaskRunner implements TaskRunner {
       return undefined;
     });
     const exitCode = exit?.exitCode ?? -1;
+    // An exit we asked for needs no explanation (and no inspect queued behind other stops).
+    if (this.stopRequested) return { exitCode, message: '' };
     // The die event carries the code; the engine's words (OOMKilled, a start error) need a look.
     const info = await this.inspectRaw(container.id);
     if (info === null) return { exitCode, message: '' };
@@ -145,6 +149,7 @@ export class DockerTaskRunner implements TaskRunner {
     const container = await this.find();
     if (container === undefined) return;
     const spec = this.context.task.spec.containerSpec;
+    this.stopRequested = true;
     try {
       // The stop signal is in the container's config; `t` bounds the wait before SIGKILL.
       await this.deps.docker.getContainer(container.id).stop({ t: stopTimeoutSeconds(spec) });
@@ -157,6 +162,7 @@ export class DockerTaskRunner implements TaskRunner {
   async terminate(): Promise<void> {
     const container = await this.find();
     if (container === undefined) return;
+    this.stopRequested = true;
     try {
       await this.deps.docker.getContainer(container.id).kill();
     } catch (error) {

@@ -276,6 +276,19 @@ describe('TaskController', () => {
     expect(h.executor.tasks.has('task1')).toBe(false);
   });
 
+  it('removes a task desired REMOVE with no engine call beyond stop and remove, even once it leaves the assignments', async () => {
+    const h = harness();
+    h.controller.start();
+    await h.until('running');
+    await waitUntil('wait to be called', () => h.executor.opsOf('task1').includes('wait'));
+    const before = h.executor.calls.length;
+    h.controller.update({ ...h.task, desiredState: 'remove' });
+    await waitUntil('remove to be called', () => h.executor.opsOf('task1').includes('remove'));
+    await h.controller.remove();
+    // No inspect for a final container status that nobody reads (the task is deleted next).
+    expect(h.executor.calls.slice(before).map((c) => c.op)).toEqual(['shutdown', 'remove']);
+  });
+
   it('removes a terminal task without another report when its desired state becomes REMOVE', async () => {
     const h = harness({ script: { exit: { code: 0, afterMs: 10 } } });
     h.controller.start();
