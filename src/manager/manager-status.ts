@@ -114,6 +114,16 @@ export function caughtUpLearners(status: RaftStatus): string[] {
   });
 }
 
+/** The Node objects of the Raft membership's voters and learners (those that exist). */
+function memberNodes(store: ApiStore, conf: ConfState): Array<DeepReadonly<Node>> {
+  const nodes: Array<DeepReadonly<Node>> = [];
+  for (const id of [...conf.voters, ...conf.learners]) {
+    const found = store.get('node', id);
+    if (found) nodes.push(found);
+  }
+  return nodes;
+}
+
 export interface ManagerStatusLoopOptions {
   store: ApiStore;
   node: RaftNode<TransactionResult>;
@@ -134,13 +144,15 @@ export class ManagerStatusLoop {
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private again = false;
+  /** A pass was asked for while one ran: null for none, else whether it must be a full one. */
+  private again: { full: boolean } | null = null;
+  private ticks = 0;
   private stopped = false;
   private wasLeader = false;
   private readonly lastActive = new Map<string, number>();
   /** When this leader first saw each learner (its catch-up clock). */
   private readonly learnerSince = new Map<string, number>();
-  private readonly onEvent = (): void => this.kick();
+  private readonly onEvent = (): void => this.kick(true);
 
   constructor(private readonly options: ManagerStatusLoopOptions) {
     this.log = options.logger.child({ component: 'manager-status' });
@@ -150,9 +162,11 @@ export class ManagerStatusLoop {
     this.options.node.on('leader-change', this.onEvent);
     this.options.node.on('membership-change', this.onEvent);
     const interval = this.options.intervalMs ?? 3_000;
-    // Sampled more often than it writes: reachability is judged from recent samples.
-    this.timer = setInterval(() => this.kick(), Math.max(20, Math.floor(interval / 3)));
-    this.kick();
+    // Sampled three times per interval, so reachability is judged from recent samples; the
+    // samples in between look at the managers' Node objects only, and every third pass (as
+    // every event) at all nodes, which with thousands of workers is what costs.
+    this.timer = setInterval(() => this.kick(++this.ticks % 3 === 0), Math.max(20, Math.floor(interval / 3)));
+    this.kick(true);
   }
 
   async stop(): Promise<void> {
@@ -164,34 +178,36 @@ export class ManagerStatusLoop {
     await this.running;
   }
 
-  /** Runs a pass soon (coalesced: at most one at a time, one more queued). */
-  kick(): void {
+  /**
+   * Runs a pass soon (coalesced: at most one at a time, one more queued). A full pass reads every
+   * Node; the others only those of Raft members.
+   */
+  kick(full = true): void {
     if (this.stopped) return;
     if (this.running) {
-      this.again = true;
+      this.again = { full: full || this.again?.full === true };
       return;
     }
-    this.running = this.pass()
+    this.running = this.pass(full)
       .catch((err: unknown) => {
         // Safe to drop: the next pass (event or timer) recomputes everything from the store.
         this.log.debug('manager status pass failed; will retry', { err });
       })
       .finally(() => {
         this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.kick();
-        }
+        const again = this.again;
+        this.again = null;
+        if (again && !this.stopped) this.kick(again.full);
       });
   }
 
   /** One pass, awaited (tests and init use it to see the records written). */
   async reconcileNow(): Promise<void> {
     while (this.running) await this.running;
-    await this.pass();
+    await this.pass(true);
   }
 
-  private async pass(): Promise<void> {
+  private async pass(full: boolean): Promise<void> {
     const { node, store } = this.options;
     if (this.stopped || !node.isLeader()) {
       this.wasLeader = false;
@@ -210,7 +226,7 @@ export class ManagerStatusLoop {
     const unreachableAfter = this.options.unreachableAfterMs ?? 3_000;
 
     if (store.list('cluster').length === 0) await this.createCluster();
-    await this.finishRootRotation();
+    if (full) await this.finishRootRotation();
 
     for (const id of caughtUpLearners(status)) {
       this.log.info('promoting a caught-up learner to voter', {
@@ -239,7 +255,10 @@ export class ManagerStatusLoop {
 
     // Demotion through the control API (spec.role = worker): the Raft membership follows. The
     // leader itself hands over first; the new leader's loop then removes it.
-    for (const id of demotedMembers(store.list('node'), node.membership())) {
+    // A Node holds a managerStatus only as a member, or until the full pass after it left.
+    const membership = node.membership();
+    const nodes = full ? store.list('node') : memberNodes(store, membership);
+    for (const id of demotedMembers(nodes, membership)) {
       if (id === node.id) {
         this.log.info('demoted: handing leadership over before leaving the voters');
         await node.transferLeadership();
@@ -250,8 +269,8 @@ export class ManagerStatusLoop {
     }
 
     const ops = planManagerNodes({
-      nodes: store.list('node'),
-      conf: node.membership(),
+      nodes,
+      conf: node.membership(), // after the removals above
       leaderId: node.id,
       reachable: (id) => now - (this.lastActive.get(id) ?? -Infinity) <= unreachableAfter,
     });
