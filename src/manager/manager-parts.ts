@@ -118,7 +118,9 @@ async function openOrCreateKeys(dir: string, unlockKey: string | undefined): Pro
 function serverOptions(): grpc.ServerOptions {
   const raft = raftServerOptions();
   const control = controlServerOptions();
-  const merged: grpc.ServerOptions = { ...raft, ...control };
+  // Channelz's per-call bookkeeping (closures, timestamps) is work on every heartbeat of
+  // thousands of nodes, for an introspection service this server does not offer.
+  const merged: grpc.ServerOptions = { ...raft, ...control, 'grpc.enable_channelz': 0 };
   for (const key of ['grpc.max_receive_message_length', 'grpc.max_send_message_length'] as const)
     merged[key] = Math.max(Number(raft[key] ?? 0), Number(control[key] ?? 0));
   return merged;
