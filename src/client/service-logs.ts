@@ -2,9 +2,12 @@
 // line prefixed with the task that wrote it (`name.slot.taskid@node`), optionally its timestamp.
 
 export interface ServiceLogsOptions {
-  /** Keep the stream open and yield lines as the tasks write them, until `signal` aborts. */
+  /**
+   * Keep the stream open and yield lines as the tasks write them, until `signal` aborts. For a
+   * service, the tasks that start meanwhile are followed too, from their first line.
+   */
   follow?: boolean;
-  /** Only the last `tail` lines of each task (at least 1); default every line. */
+  /** Only the last `tail` lines of each task (0: none, with follow only what comes next); default every line. */
   tail?: number;
   /** Only lines stamped at or after this time (ms since the epoch). */
   sinceMs?: number;

@@ -2,7 +2,8 @@
 // some tasks becomes one subscription per node that runs them, sent down each node's
 // LogSubscriptions stream; the nodes publish the lines back (PublishLogs) and the broker hands
 // them to the reader as they arrive, merged across nodes. Without follow, the subscription ends
-// once every node has said it sent everything (or is gone). A slow reader holds the nodes back:
+// once every node has said it sent everything (or is gone); a followed one lasts until the reader
+// goes, and takes on the tasks that start meanwhile (add). A slow reader holds the nodes back:
 // while it has not taken a batch, the broker reads no more from that node's publish stream, so
 // HTTP/2 flow control stops the node (which stops reading the engine) instead of the leader
 // buffering without bound.
@@ -37,22 +38,31 @@ export interface LogReader {
   lines(lines: BrokerLogLine[]): void | Promise<void>;
   /** A node could not serve its part (gone, no session, its own error). */
   nodeError(nodeId: string, message: string): void;
-  /** Every node finished (never called while following). */
+  /** Every node finished (without follow), or the broker stopped. */
   end(): void;
 }
 
+/** What subscribe() hands back: cancel, and (while following) more tasks to follow. */
+export interface LogSubscriptionHandle {
+  /** The reader went away: every node stops sending. */
+  cancel(): void;
+  /** Also follows these tasks of `nodeId` from their first line (tasks that started meanwhile). */
+  add(nodeId: string, taskIds: readonly string[]): void;
+}
+
 interface Subscription {
-  id: string;
   reader: LogReader;
-  /** Nodes that have not closed their part yet. */
-  pendingNodes: Set<string>;
   follow: boolean;
+  /** The parts not closed yet: wire subscription id → the node serving it (one per node and request). */
+  pendingParts: Map<string, string>;
+  cancelled: boolean;
 }
 
 type NodeStream = grpc.ServerWritableStream<{ sessionId: string }, unknown>;
 
 export class LogBroker {
   private readonly nodeStreams = new Map<string, NodeStream>();
+  /** By the wire id of each of its parts. */
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly log: Logger;
 
@@ -68,37 +78,53 @@ export class LogBroker {
     const gone = (): void => {
       if (this.nodeStreams.get(nodeId) !== call) return;
       this.nodeStreams.delete(nodeId);
-      for (const sub of [...this.subscriptions.values()])
-        if (sub.pendingNodes.has(nodeId)) this.nodeDone(sub, nodeId, 'the node disconnected');
+      for (const [partId, sub] of [...this.subscriptions])
+        if (sub.pendingParts.get(partId) === nodeId) this.partDone(sub, partId, 'the node disconnected');
     };
     call.on('cancelled', gone);
     call.on('error', gone);
     call.on('close', gone);
   }
 
-  /** Starts a subscription; returns a function that cancels it (the reader went away). */
-  subscribe(request: LogRequest, reader: LogReader): () => void {
-    const id = randomBytes(8).toString('hex');
-    const sub: Subscription = { id, reader, pendingNodes: new Set(), follow: request.follow };
-    this.subscriptions.set(id, sub);
-    for (const [nodeId, taskIds] of request.tasksByNode) {
-      const stream = this.nodeStreams.get(nodeId);
-      if (!stream) {
-        reader.nodeError(nodeId, `node ${nodeId} is not connected; its logs are unavailable`);
-        continue;
-      }
-      sub.pendingNodes.add(nodeId);
-      const message: LogSubscription = {
-        subscriptionId: id,
-        taskIds: [...taskIds],
-        follow: request.follow,
-        tail: request.tail ?? 0,
-        sinceMs: request.sinceMs ?? 0,
-      };
-      stream.write(message);
+  /** Starts a subscription: one part per node that runs some of the tasks. */
+  subscribe(request: LogRequest, reader: LogReader): LogSubscriptionHandle {
+    const sub: Subscription = { reader, follow: request.follow, pendingParts: new Map(), cancelled: false };
+    const history = {
+      ...(request.tail === undefined ? {} : { tail: request.tail }),
+      sinceMs: request.sinceMs ?? 0,
+    };
+    for (const [nodeId, taskIds] of request.tasksByNode) this.openPart(sub, nodeId, taskIds, history);
+    if (sub.pendingParts.size === 0 && !sub.follow) this.finish(sub);
+    return {
+      cancel: () => this.cancel(sub),
+      add: (nodeId, taskIds) => {
+        // A new task's lines are all new: no tail, no since.
+        if (sub.follow && !sub.cancelled) this.openPart(sub, nodeId, taskIds, { sinceMs: 0 });
+      },
+    };
+  }
+
+  private openPart(
+    sub: Subscription,
+    nodeId: string,
+    taskIds: readonly string[],
+    history: { tail?: number; sinceMs: number },
+  ): void {
+    const stream = this.nodeStreams.get(nodeId);
+    if (!stream) {
+      sub.reader.nodeError(nodeId, `node ${nodeId} is not connected; its logs are unavailable`);
+      return;
     }
-    if (sub.pendingNodes.size === 0) this.finish(sub);
-    return () => this.cancel(sub);
+    const partId = randomBytes(8).toString('hex');
+    sub.pendingParts.set(partId, nodeId);
+    this.subscriptions.set(partId, sub);
+    const message: LogSubscription = {
+      subscriptionId: partId,
+      taskIds: [...taskIds],
+      follow: sub.follow,
+      ...history,
+    };
+    stream.write(message);
   }
 
   /** A node's PublishLogs stream: lines of its subscriptions until it closes them. */
@@ -109,7 +135,8 @@ export class LogBroker {
   ): void {
     call.on('data', (raw: PublishLogsMessage__Output) => {
       const sub = this.subscriptions.get(raw.subscriptionId);
-      if (!sub || !sub.pendingNodes.has(nodeId)) return; // cancelled meanwhile, or not this node's
+      // Cancelled meanwhile, or not this node's part.
+      if (!sub || sub.pendingParts.get(raw.subscriptionId) !== nodeId) return;
       if (raw.lines.length > 0) {
         const full = sub.reader.lines(
           raw.lines.map((l) => ({
@@ -128,7 +155,7 @@ export class LogBroker {
         }
       }
       if (raw.error) sub.reader.nodeError(nodeId, raw.error);
-      if (raw.close) this.nodeDone(sub, nodeId);
+      if (raw.close) this.partDone(sub, raw.subscriptionId);
     });
     call.on('error', (err) => this.log.debug('publish stream failed', { nodeId, error: err.message }));
     call.on('end', () => callback(null, {}));
@@ -136,7 +163,7 @@ export class LogBroker {
 
   /** Ends every subscription (the dispatcher stops). */
   stop(): void {
-    for (const sub of [...this.subscriptions.values()]) {
+    for (const sub of new Set(this.subscriptions.values())) {
       sub.reader.nodeError('', 'the manager stopped serving logs');
       this.finish(sub);
     }
@@ -145,22 +172,33 @@ export class LogBroker {
     this.nodeStreams.clear();
   }
 
-  private nodeDone(sub: Subscription, nodeId: string, error?: string): void {
-    if (!sub.pendingNodes.delete(nodeId)) return;
+  private partDone(sub: Subscription, partId: string, error?: string): void {
+    const nodeId = sub.pendingParts.get(partId);
+    if (nodeId === undefined) return;
+    sub.pendingParts.delete(partId);
+    this.subscriptions.delete(partId);
     if (error) sub.reader.nodeError(nodeId, error);
-    if (sub.pendingNodes.size === 0) this.finish(sub);
+    // A followed subscription stays open for tasks that start later, until the reader goes.
+    if (sub.pendingParts.size === 0 && !sub.follow) this.finish(sub);
   }
 
   private cancel(sub: Subscription): void {
-    if (!this.subscriptions.delete(sub.id)) return;
-    for (const nodeId of sub.pendingNodes)
+    if (sub.cancelled) return;
+    sub.cancelled = true;
+    for (const [partId, nodeId] of sub.pendingParts) {
+      this.subscriptions.delete(partId);
       this.nodeStreams
         .get(nodeId)
-        ?.write({ subscriptionId: sub.id, taskIds: [], close: true } satisfies LogSubscription);
+        ?.write({ subscriptionId: partId, taskIds: [], close: true } satisfies LogSubscription);
+    }
+    sub.pendingParts.clear();
   }
 
   private finish(sub: Subscription): void {
-    if (!this.subscriptions.delete(sub.id)) return;
+    if (sub.cancelled) return;
+    sub.cancelled = true;
+    for (const partId of sub.pendingParts.keys()) this.subscriptions.delete(partId);
+    sub.pendingParts.clear();
     sub.reader.end();
   }
 }

@@ -76,7 +76,7 @@ export class LogPublisher {
     };
     const options: LogOptions = {
       follow: sub.follow,
-      tail: Number(sub.tail) > 0 ? Number(sub.tail) : undefined,
+      tail: sub.tail === undefined ? undefined : Number(sub.tail),
       sinceMs: Number(sub.sinceMs) > 0 ? Number(sub.sinceMs) : undefined,
       signal: controller.signal,
     };

@@ -153,4 +153,34 @@ describe('service logs on a cluster of 2 managers and 2 workers', () => {
     expect(forwarded).toEqual((await allLines(leaderName)).map(key).sort());
     expect(forwarded.length).toBeGreaterThanOrEqual(REPLICAS * LINES_PER_TASK);
   }, 60_000);
+
+  // Last: it scales the service up.
+  it('following with tail 0, skips the earlier lines and picks up a replica that starts meanwhile', async () => {
+    await allLines('m1');
+    const client = cluster.client('m1');
+    const abort = new AbortController();
+    const received: ServiceLogLine[] = [];
+    const deadline = setTimeout(() => abort.abort(), 45_000);
+    const stream = client.serviceLogs('talker', { follow: true, tail: 0, signal: abort.signal });
+    const following = (async () => {
+      for await (const l of stream) {
+        received.push(l);
+        if (l.line === `slot-${REPLICAS + 1} line ${LINES_PER_TASK}`) break;
+      }
+    })();
+    // The subscription reaches the nodes before the scale-up (none of the old lines may come).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const service = await client.getService(serviceId);
+    await client.updateService(serviceId, service.meta.version.index, {
+      ...service.spec,
+      mode: { replicated: { replicas: REPLICAS + 1 } },
+    });
+    await following;
+    clearTimeout(deadline);
+    expect(abort.signal.aborted, 'the new replica’s lines arrived before the deadline').toBe(false);
+    expect(received.map((l) => l.line)).toEqual(
+      Array.from({ length: LINES_PER_TASK }, (_, i) => `slot-${REPLICAS + 1} line ${i + 1}`),
+    );
+    expect(received.every((l) => l.taskSlot === REPLICAS + 1)).toBe(true);
+  }, 90_000);
 });

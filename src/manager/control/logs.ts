@@ -13,7 +13,8 @@ import type {
   ServiceLogsResponse,
   ServiceLogsResponse__Output,
 } from '../../generated/flotilla/control/v1/ServiceLogsResponse.js';
-import type { ControlContext, LeaderInfo, Stored } from './context.js';
+import type { TypedStoreEvent } from '../store/index.js';
+import type { ApiObjectTypes, ControlContext, LeaderInfo, Stored } from './context.js';
 import { ControlError, errorFromStatus, NO_LEADER_MESSAGE, toStatus, UnavailableError } from './errors.js';
 import {
   deserializer,
@@ -53,7 +54,11 @@ export interface LogSource {
       nodeError(nodeId: string, message: string): void;
       end(): void;
     },
-  ): () => void;
+  ): {
+    cancel(): void;
+    /** While following: these tasks of `nodeId` too, from their first line. */
+    add(nodeId: string, taskIds: readonly string[]): void;
+  };
 }
 
 export interface ServiceLogsOptions {
@@ -150,26 +155,42 @@ export class ServiceLogsStreams {
     return this.node.leader();
   }
 
-  /** On the leader: one broker subscription, until it ends or the client goes. */
+  /**
+   * On the leader: one broker subscription, until it ends or the client goes. Following a
+   * service, the tasks that start meanwhile (a scale-up, a restart, a rolling update) join it.
+   */
   private async serveHere(
     call: ServiceLogsCall,
     request: ServiceLogsRequest__Output,
     broker: LogSource,
     signal: AbortSignal,
   ): Promise<void> {
-    const tasks = this.tasksOf(request);
+    const service =
+      request.service === '' ? undefined : this.ctx.resolve('service', request.service, 'service');
+    // Watched from the version the task list is read at, so no task starts unseen in between.
+    const newTasks =
+      request.follow && service
+        ? this.ctx.store.watch(
+            { kinds: ['task'], types: ['create', 'update'] },
+            { fromVersion: this.ctx.store.version, signal },
+          )
+        : undefined;
+    const tasks = service
+      ? this.ctx.store.list('task', { serviceId: service.id }).filter(hasRunOnANode)
+      : this.tasksOf(request);
     const tasksByNode = new Map<string, string[]>();
     for (const task of tasks) {
       const ids = tasksByNode.get(task.nodeId) ?? [];
       ids.push(task.id);
       tasksByNode.set(task.nodeId, ids);
     }
-    const describe = lineDescriber(this.ctx, tasks);
-    let cancel: (() => void) | undefined;
+    const known = new Map<string, Stored<'task'>>(tasks.map((t) => [t.id, t]));
+    const describe = lineDescriber(this.ctx, known);
+    let subscription: ReturnType<LogSource['subscribe']> | undefined;
     try {
       await new Promise<void>((resolve) => {
         signal.addEventListener('abort', () => resolve(), { once: true });
-        cancel = broker.subscribe(
+        subscription = broker.subscribe(
           {
             tasksByNode,
             follow: request.follow,
@@ -192,10 +213,35 @@ export class ServiceLogsStreams {
             end: () => resolve(),
           },
         );
+        if (newTasks && service) void this.followNewTasks(newTasks, service.id, known, subscription, call);
       });
     } finally {
       // The client went (or the broker ended, when this is a no-op): the nodes stop sending.
-      cancel?.();
+      subscription?.cancel();
+    }
+  }
+
+  /** Adds each task of the service that starts on a node to the followed subscription. */
+  private async followNewTasks(
+    watch: AsyncIterable<TypedStoreEvent<ApiObjectTypes>>,
+    serviceId: string,
+    known: Map<string, Stored<'task'>>,
+    subscription: ReturnType<LogSource['subscribe']>,
+    call: ServiceLogsCall,
+  ): Promise<void> {
+    try {
+      for await (const event of watch) {
+        if (event.kind !== 'task') continue;
+        const task = event.object;
+        if (task.serviceId !== serviceId || known.has(task.id) || !hasRunOnANode(task)) continue;
+        known.set(task.id, task);
+        subscription.add(task.nodeId, [task.id]);
+      }
+    } catch (err) {
+      // Aborted with the request, or the watch fell behind: the lines of tasks started from now
+      // on are missed, which the reader is told.
+      if (!call.cancelled && !(err instanceof Error && err.name === 'AbortError'))
+        call.write({ warnings: [{ nodeId: '', message: `no longer following new tasks: ${String(err)}` }] });
     }
   }
 
@@ -212,20 +258,17 @@ export class ServiceLogsStreams {
         return task;
       });
     }
-    return tasks.filter(
-      (t): t is Stored<'task'> & { nodeId: string } => (t.nodeId ?? '') !== '' && hasRun(t),
-    );
+    return tasks.filter(hasRunOnANode);
   }
+}
+
+function hasRunOnANode(task: Stored<'task'>): task is Stored<'task'> & { nodeId: string } {
+  return (task.nodeId ?? '') !== '' && hasRun(task);
 }
 
 function validRequest(request: ServiceLogsRequest__Output): ServiceLogsRequest__Output {
   if ((request.service === '') === (request.taskIds.length === 0))
     throw new ValidationError('service', 'name a service or a list of task ids (one of the two)');
-  if (request.tail === 0)
-    throw new ValidationError(
-      'tail',
-      'must be at least 1 (omit it for every line; follow from now with sinceMs)',
-    );
   if (!Number.isSafeInteger(request.sinceMs) || request.sinceMs < 0)
     throw new ValidationError('sinceMs', 'must be ms since the epoch, or 0');
   return request;
@@ -234,9 +277,8 @@ function validRequest(request: ServiceLogsRequest__Output): ServiceLogsRequest__
 /** Turns a broker line into the API's, with the task's service, slot and node named. */
 function lineDescriber(
   ctx: ControlContext,
-  tasks: ReadonlyArray<Stored<'task'>>,
+  byId: ReadonlyMap<string, Stored<'task'>>,
 ): (line: SourceLogLine) => ServiceLogLine {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
   const serviceNames = new Map<string, string>();
   const nodeNames = new Map<string, string>();
   const serviceName = (id: string): string => {

@@ -88,7 +88,9 @@ describe('the log broker', () => {
     );
     const [sub1] = n1.written;
     expect(sub1).toMatchObject({ taskIds: ['t1'], follow: false, tail: 2, sinceMs: 0 });
-    expect(n2.written[0]).toMatchObject({ subscriptionId: sub1!.subscriptionId, taskIds: ['t2', 't3'] });
+    // One part per node, each with its own id.
+    expect(n2.written[0]).toMatchObject({ taskIds: ['t2', 't3'] });
+    expect(n2.written[0]!.subscriptionId).not.toBe(sub1!.subscriptionId);
 
     const p1 = publish(broker, 'n1');
     p1.emit('data', {
@@ -110,18 +112,51 @@ describe('the log broker', () => {
   it('reports a node that is not connected and ends at once when no node is', () => {
     const broker = new LogBroker();
     const reader = recordingReader();
-    broker.subscribe({ tasksByNode: tasksByNode({ gone: ['t1'] }), follow: true }, reader);
+    broker.subscribe({ tasksByNode: tasksByNode({ gone: ['t1'] }), follow: false }, reader);
     expect(reader.errors).toEqual(['gone: node gone is not connected; its logs are unavailable']);
     expect(reader.ended).toBe(true);
+  });
+
+  it('keeps a followed subscription open for tasks added later, each from its first line, until cancelled', () => {
+    const broker = new LogBroker();
+    const n1 = connect(broker, 'n1');
+    const n2 = connect(broker, 'n2');
+    const reader = recordingReader();
+    const sub = broker.subscribe({ tasksByNode: new Map(), follow: true, tail: 0 }, reader);
+    expect(reader.ended).toBe(false);
+    sub.add('n2', ['t9']);
+    expect(n2.written[0]).toMatchObject({ taskIds: ['t9'], follow: true, sinceMs: 0 });
+    expect(n2.written[0]!.tail).toBeUndefined();
+    const part = n2.written[0]!.subscriptionId;
+    publish(broker, 'n2').emit('data', {
+      subscriptionId: part,
+      lines: [{ taskId: 't9', stream: 'stdout', timeMs: 1, line: 'new task' }],
+      close: false,
+      error: '',
+    });
+    expect(reader.lines_.map((l) => l.line)).toEqual(['new task']);
+    // A part's lines count only from the node it was sent to.
+    publish(broker, 'n1').emit('data', {
+      subscriptionId: part,
+      lines: [{ taskId: 't9', stream: 'stdout', timeMs: 2, line: 'forged' }],
+      close: false,
+      error: '',
+    });
+    expect(reader.lines_).toHaveLength(1);
+    sub.cancel();
+    expect(n2.written[1]).toMatchObject({ subscriptionId: part, close: true });
+    expect(n1.written).toEqual([]);
+    sub.add('n1', ['t10']);
+    expect(n1.written).toEqual([]);
   });
 
   it('tells the nodes to stop when the reader cancels, and drops their late lines', () => {
     const broker = new LogBroker();
     const n1 = connect(broker, 'n1');
     const reader = recordingReader();
-    const cancel = broker.subscribe({ tasksByNode: tasksByNode({ n1: ['t1'] }), follow: true }, reader);
+    const sub = broker.subscribe({ tasksByNode: tasksByNode({ n1: ['t1'] }), follow: true }, reader);
     const id = n1.written[0]!.subscriptionId;
-    cancel();
+    sub.cancel();
     expect(n1.written[1]).toMatchObject({ subscriptionId: id, close: true });
     publish(broker, 'n1').emit('data', {
       subscriptionId: id,
@@ -178,7 +213,7 @@ describe('the log publisher', () => {
     const publisher = new LogPublisher((_taskId: string, _options: LogOptions) => lines(), silentLogger);
     const stream = new FullStream();
     publisher.serve(
-      { subscriptionId: 's1', taskIds: ['t1'], follow: false, tail: 0, sinceMs: 0, close: false },
+      { subscriptionId: 's1', taskIds: ['t1'], follow: false, sinceMs: 0, close: false },
       () => stream as unknown as grpc.ClientWritableStream<PublishLogsMessage>,
     );
     await waitUntil('a first batch', () => stream.messages.length === 1);

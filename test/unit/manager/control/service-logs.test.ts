@@ -36,18 +36,34 @@ type Reader = Parameters<LogSource['subscribe']>[1];
 type LogRequest = Parameters<LogSource['subscribe']>[0];
 
 /** A broker the test drives: it records subscriptions and hands their readers to the test. */
-class ScriptedBroker implements LogSource {
-  readonly subscriptions: Array<{ request: LogRequest; reader: Reader; cancelled: boolean }> = [];
+interface ScriptedSubscription {
+  request: LogRequest;
+  reader: Reader;
+  cancelled: boolean;
+  /** Tasks added while following, as [nodeId, taskId]. */
+  added: Array<[string, string]>;
+}
 
-  subscribe(request: LogRequest, reader: Reader): () => void {
-    const sub = { request, reader, cancelled: false };
+class ScriptedBroker implements LogSource {
+  readonly subscriptions: ScriptedSubscription[] = [];
+
+  subscribe(
+    request: LogRequest,
+    reader: Reader,
+  ): { cancel(): void; add(nodeId: string, taskIds: readonly string[]): void } {
+    const sub: ScriptedSubscription = { request, reader, cancelled: false, added: [] };
     this.subscriptions.push(sub);
-    return () => {
-      sub.cancelled = true;
+    return {
+      cancel: () => {
+        sub.cancelled = true;
+      },
+      add: (nodeId, taskIds) => {
+        for (const id of taskIds) sub.added.push([nodeId, id]);
+      },
     };
   }
 
-  async next(): Promise<{ request: LogRequest; reader: Reader; cancelled: boolean }> {
+  async next(): Promise<ScriptedSubscription> {
     await waitUntil('a log subscription at the broker', () => this.subscriptions.length > 0);
     return this.subscriptions[this.subscriptions.length - 1]!;
   }
@@ -218,7 +234,7 @@ describe('service logs through the control API', () => {
     await waitUntil('the stream to close on the manager', () => m!.control.openLogStreams === 0);
   });
 
-  it('serves chosen task ids, and refuses unknown services, empty requests and tail 0', async () => {
+  it('serves chosen task ids, and refuses unknown services and empty requests', async () => {
     const [m] = await startManagers(['m1']);
     const { tasks } = await seed(m!.store);
 
@@ -231,8 +247,46 @@ describe('service logs through the control API', () => {
 
     await expect(collect(m!.client.serviceLogs('nope'))).rejects.toBeInstanceOf(NotFoundError);
     await expect(collect(m!.client.serviceLogs({ taskIds: [] }))).rejects.toBeInstanceOf(ValidationError);
-    await expect(collect(m!.client.serviceLogs('web', { tail: 0 }))).rejects.toMatchObject({ path: 'tail' });
     expect(m!.broker.subscriptions).toHaveLength(1);
+  });
+
+  it('passes tail 0 on (no earlier lines), and while following a service adds each of its tasks that starts', async () => {
+    const [m] = await startManagers(['m1']);
+    const { serviceId, tasks } = await seed(m!.store);
+    const abort = new AbortController();
+    const done = collect(m!.client.serviceLogs('web', { follow: true, tail: 0, signal: abort.signal })).catch(
+      () => [],
+    );
+    const sub = await m!.broker.next();
+    expect(sub.request.tail).toBe(0);
+    const pending = m!.store.get('task', tasks.pending!)!;
+    await m!.store.update([
+      // The pending task is placed and starts; a task of another service starts too.
+      {
+        op: 'update',
+        kind: 'task',
+        object: { ...pending, nodeId: 'n3', status: { ...pending.status, state: 'starting' } },
+        expectedVersion: pending.meta.version.index,
+      },
+      {
+        op: 'create',
+        kind: 'task',
+        object: {
+          ...pending,
+          id: 'other-service-task',
+          serviceId: 'another',
+          nodeId: 'n3',
+          status: { ...pending.status, state: 'running' },
+        },
+      },
+    ]);
+    await waitUntil('the started task to join the subscription', () => sub.added.length > 0);
+    expect(sub.added).toEqual([['n3', tasks.pending]]);
+    await sub.reader.lines([line(tasks.pending!, 'n3', 'from the new task')]);
+    abort.abort();
+    await done;
+    expect(serviceId).not.toBe('');
+    await waitUntil('the subscription to be cancelled', () => sub.cancelled);
   });
 
   it('keeps following until the client aborts, then cancels the subscription', async () => {

@@ -9,13 +9,15 @@ export interface LogSubscription {
   'tail'?: (number | string | Long);
   'sinceMs'?: (number | string | Long);
   'close'?: (boolean);
+  '_tail'?: "tail";
 }
 
 export interface LogSubscription__Output {
   'subscriptionId': (string);
   'taskIds': (string)[];
   'follow': (boolean);
-  'tail': (number);
+  'tail'?: (number);
   'sinceMs': (number);
   'close': (boolean);
+  '_tail'?: "tail";
 }
