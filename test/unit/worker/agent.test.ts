@@ -45,9 +45,10 @@ async function managerAndWorker(): Promise<{ manager: Manager; agent: Agent; exe
   });
   stops.push(() => agent.stop());
   agent.start();
+  // Ready in the store comes with registration, a moment before the agent counts its session.
   await waitUntil(
-    'the worker ready',
-    () => manager.store.get('node', agent.nodeId)?.status.state === 'ready',
+    'the worker ready, its session open',
+    () => manager.store.get('node', agent.nodeId)?.status.state === 'ready' && agent.connected,
   );
   return { manager, agent, executor };
 }
