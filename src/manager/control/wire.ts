@@ -3,11 +3,9 @@
 // deserializers never throw: a frame that does not decode is handed to the handler as such and
 // answered with INVALID_ARGUMENT, instead of grpc-js's generic INTERNAL.
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { protoFilePath } from '../../util/proto-files.js';
 import type {
   CreateRequest,
   CreateRequest__Output,
@@ -151,21 +149,8 @@ export function methodPath(method: MethodName): string {
 
 let root: protobuf.Root | undefined;
 
-/** proto/control.proto sits at the package root, above src/ (tests) and above dist/src/. */
-function findProtoFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'proto', 'control.proto');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new Error(`proto/control.proto not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
 function messageType(name: MessageName): protobuf.Type {
-  root ??= protobuf.loadSync(findProtoFile());
+  root ??= protobuf.loadSync(protoFilePath('control.proto'));
   return root.lookupType(`flotilla.control.v1.${name}`);
 }
 

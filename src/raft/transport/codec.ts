@@ -2,10 +2,8 @@
 // bytes, and back. Decoding is the trust boundary: every field a peer sends is checked here, so
 // the core only ever sees well-formed messages.
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { protoFilePath } from '../../util/proto-files.js';
 import type {
   ConfState,
   Entry,
@@ -494,21 +492,9 @@ interface WireTypes {
 
 let wireTypes: WireTypes | undefined;
 
-/** proto/raft.proto sits at the package root, both above src/ (tests, tsx) and above dist/src/. */
-function findProtoFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'proto', 'raft.proto');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`proto/raft.proto not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
 function types(): WireTypes {
   if (wireTypes === undefined) {
-    const root = protobuf.loadSync(findProtoFile());
+    const root = protobuf.loadSync(protoFilePath('raft.proto'));
     wireTypes = {
       batch: root.lookupType('flotilla.raft.v1.MessageBatch'),
       message: root.lookupType('flotilla.raft.v1.RaftMessage'),
