@@ -1,0 +1,21 @@
+// The entry of the single executable (`npm run build:bin`, scripts/build-bin.ts). It carries the
+// .proto files as assets: they are written to a directory of this process's own, which the
+// loaders are pointed at, before the CLI runs exactly as it does from npm. The directory goes
+// when the process exits.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as sea from 'node:sea';
+import { useProtoDir } from '../util/proto-files.js';
+
+if (sea.isSea()) {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-proto-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // The asset names scripts/build-bin.ts gives them.
+  const files = JSON.parse(sea.getAsset('proto-files.json', 'utf8')) as string[];
+  for (const file of files) writeFileSync(join(dir, file), sea.getAsset(`proto/${file}`, 'utf8'));
+  useProtoDir(dir);
+}
+// Imported only now: nothing may load a proto before the directory is set.
+void import('./main.js');
