@@ -32,17 +32,21 @@ function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
 }
 
-function family(a: string, b: string): 4 | 6 | 0 {
-  if (isIPv4(a) && isIPv4(b)) return 4;
-  if (isIPv6(a) && isIPv6(b)) return 6;
-  return 0;
+/**
+ * The family both addresses can be written in, and the addresses in it: IPv4 when both are (or
+ * are IPv4-mapped), IPv6 when both are IPv6, none for a mix.
+ */
+function family(source: string, destination: string): { fam: 4 | 6 | 0; src: string; dst: string } {
+  const src = plainAddress(source);
+  const dst = plainAddress(destination);
+  if (isIPv4(src) && isIPv4(dst)) return { fam: 4, src, dst };
+  if (isIPv6(source) && isIPv6(destination)) return { fam: 6, src: source, dst: destination };
+  return { fam: 0, src, dst };
 }
 
 /** `PROXY TCP4 <src> <dst> <srcport> <dstport>\r\n`, or `PROXY UNKNOWN\r\n` for mixed families. */
 export function encodeProxyV1(addresses: ProxiedAddresses): Buffer {
-  const src = plainAddress(addresses.sourceAddress);
-  const dst = plainAddress(addresses.destinationAddress);
-  const fam = family(src, dst);
+  const { fam, src, dst } = family(addresses.sourceAddress, addresses.destinationAddress);
   if (fam === 0) return Buffer.from('PROXY UNKNOWN\r\n', 'latin1');
   return Buffer.from(
     `PROXY TCP${fam} ${src} ${dst} ${addresses.sourcePort} ${addresses.destinationPort}\r\n`,
@@ -52,9 +56,7 @@ export function encodeProxyV1(addresses: ProxiedAddresses): Buffer {
 
 /** The binary header: PROXY command over TCP, IPv4 or IPv6 addresses, no TLVs. */
 export function encodeProxyV2(addresses: ProxiedAddresses): Buffer {
-  const src = plainAddress(addresses.sourceAddress);
-  const dst = plainAddress(addresses.destinationAddress);
-  const fam = family(src, dst);
+  const { fam, src, dst } = family(addresses.sourceAddress, addresses.destinationAddress);
   if (fam === 0) {
     // LOCAL command, UNSPEC family: the receiver uses the connection's own addresses.
     const header = Buffer.alloc(16);

@@ -170,6 +170,7 @@ export class TunnelSession {
   }
 
   private readonly uncork = (): void => {
+    if (!this.corked) return;
     this.corked = false;
     this.socket.uncork();
   };
