@@ -59,8 +59,14 @@ export function computeServiceEndpoints(
       virtualIps: (service.endpoint?.virtualIps ?? []).map((v) => withoutPrefix(v.addr)),
       publishedPorts: ports
         .filter((p) => (p.publishMode ?? 'ingress') === 'ingress' && p.publishedPort !== undefined)
-        .map((p) => ({ protocol: p.protocol ?? 'tcp', publishedPort: p.publishedPort as number, targetPort: p.targetPort })),
-      tasks: (byService.get(service.id) ?? []).sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0)),
+        .map((p) => ({
+          protocol: p.protocol ?? 'tcp',
+          publishedPort: p.publishedPort as number,
+          targetPort: p.targetPort,
+        })),
+      tasks: (byService.get(service.id) ?? []).sort((a, b) =>
+        a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0,
+      ),
     });
   }
   return out;

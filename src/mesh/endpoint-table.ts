@@ -147,7 +147,8 @@ export function computeEndpointTable(
         serviceName: service.spec.name,
         ...settings,
         idleTimeoutMs:
-          settings.idleTimeoutMs ?? (port.protocol === 'udp' ? DEFAULT_UDP_IDLE_TIMEOUT_MS : DEFAULT_IDLE_TIMEOUT_MS),
+          settings.idleTimeoutMs ??
+          (port.protocol === 'udp' ? DEFAULT_UDP_IDLE_TIMEOUT_MS : DEFAULT_IDLE_TIMEOUT_MS),
         backends,
       });
     }
@@ -252,7 +253,14 @@ export function diffEndpointTables(from: EndpointTable, to: EndpointTable): Endp
   for (const [id, addr] of Object.entries(to.nodes))
     if (!sameJson(from.nodes[id], addr)) upsertNodes[id] = addr;
   const removeNodes = Object.keys(from.nodes).filter((id) => !(id in to.nodes));
-  return { fromVersion: from.version, version: to.version, upsertPorts, removePorts, upsertNodes, removeNodes };
+  return {
+    fromVersion: from.version,
+    version: to.version,
+    upsertPorts,
+    removePorts,
+    upsertNodes,
+    removeNodes,
+  };
 }
 
 export function isEmptyDelta(delta: EndpointDelta): boolean {

@@ -69,7 +69,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
 
 export const DEFAULT_TUNNEL_SETTINGS: TunnelSettings = {
   sessionsPerPeer: 2,
-  streamWindow: 256 * 1024,
+  streamWindow: 1024 * 1024,
   pingIntervalMs: 5000,
   deadAfterPings: 3,
   redialDelayMs: 200,
@@ -108,7 +108,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.log = (options.logger ?? silentLogger).child({ component: 'mesh', nodeId: options.nodeId });
     const encryption = options.encryption ?? true;
     if (encryption && options.tls === null)
-      throw new MeshError('TUNNEL_AUTH', 'mesh tunnels are encrypted by default: give the node certificates, or set encryption: false on a trusted network');
+      throw new MeshError(
+        'TUNNEL_AUTH',
+        'mesh tunnels are encrypted by default: give the node certificates, or set encryption: false on a trusted network',
+      );
     const tls = encryption ? options.tls : null;
     const settings = { ...DEFAULT_MESH_SETTINGS, ...options.settings };
     const tunnel = { ...DEFAULT_TUNNEL_SETTINGS, ...options.tunnel };

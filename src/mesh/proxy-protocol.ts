@@ -91,7 +91,9 @@ function ipv6Bytes(address: string): Buffer {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted?.[1]) {
     const b = ipv4Bytes(dotted[1]);
-    text = text.slice(0, -dotted[1].length) + `${b.readUInt16BE(0).toString(16)}:${b.readUInt16BE(2).toString(16)}`;
+    text =
+      text.slice(0, -dotted[1].length) +
+      `${b.readUInt16BE(0).toString(16)}:${b.readUInt16BE(2).toString(16)}`;
   }
   const [head = '', tail] = text.split('::');
   const headGroups = head === '' ? [] : head.split(':');
@@ -119,7 +121,10 @@ export function decodeProxyHeader(data: Buffer): DecodedProxyHeader | null | Err
   if (data.length >= 12 && data.subarray(0, 12).equals(PROXY_V2_SIGNATURE)) return decodeV2(data);
   if (data.length < 12 && PROXY_V2_SIGNATURE.subarray(0, data.length).equals(data)) return null;
   const prefix = 'PROXY ';
-  if (data.subarray(0, Math.min(6, data.length)).toString('latin1') !== prefix.slice(0, Math.min(6, data.length)))
+  if (
+    data.subarray(0, Math.min(6, data.length)).toString('latin1') !==
+    prefix.slice(0, Math.min(6, data.length))
+  )
     return new Error('not a PROXY protocol header');
   const end = data.indexOf('\r\n');
   if (end === -1) return data.length > 107 ? new Error('PROXY v1 header longer than 107 bytes') : null;

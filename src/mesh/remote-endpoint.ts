@@ -42,14 +42,19 @@ export class RemoteEndpoint {
     const resolved = this.ctx.resolveLocalTask(request.taskId, request.targetPort);
     const go = (address: TaskAddress | null): void => {
       if (address === null) {
-        stream.refuse({ code: 'TASK_UNKNOWN', message: `no address for task ${request.taskId} on node ${this.ctx.nodeId}` });
+        stream.refuse({
+          code: 'TASK_UNKNOWN',
+          message: `no address for task ${request.taskId} on node ${this.ctx.nodeId}`,
+        });
         return;
       }
       if (request.protocol === 'udp') this.openUdp(stream, request, address, backends, state);
       else this.openTcp(stream, request, address, backends, state);
     };
     if (resolved instanceof Promise)
-      resolved.then(go, (err: unknown) => stream.refuse({ code: errorCode(err), message: describeError(err) }));
+      resolved.then(go, (err: unknown) =>
+        stream.refuse({ code: errorCode(err), message: describeError(err) }),
+      );
     else go(resolved);
   }
 

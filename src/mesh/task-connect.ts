@@ -50,7 +50,11 @@ export function connectTask(
 }
 
 /** Writes the PROXY header, if any, as the connection's first bytes. */
-export function writeProxyHeader(socket: Socket, mode: ProxyProtocolMode, addresses: ProxiedAddresses): number {
+export function writeProxyHeader(
+  socket: Socket,
+  mode: ProxyProtocolMode,
+  addresses: ProxiedAddresses,
+): number {
   if (mode === 'off') return 0;
   const header = encodeProxyHeader(mode, addresses);
   socket.write(header);

@@ -58,7 +58,9 @@ export class TcpPort {
       this.setStatus('unavailable', error);
       this.retryTimer = this.ctx.clock.setTimer(this.ctx.settings.bindRetryMs, () => {
         this.retryTimer = null;
-        this.open().catch((err: unknown) => this.ctx.logger.error('rebinding a published port failed', { err }));
+        this.open().catch((err: unknown) =>
+          this.ctx.logger.error('rebinding a published port failed', { err }),
+        );
       });
       return;
     }
@@ -209,8 +211,7 @@ class TcpForward implements BackendConnection {
         (err: unknown) => this.retry(state, err),
       );
     };
-    if (resolved instanceof Promise)
-      resolved.then(withAddress, (err: unknown) => this.retry(state, err));
+    if (resolved instanceof Promise) resolved.then(withAddress, (err: unknown) => this.retry(state, err));
     else withAddress(resolved);
   }
 
@@ -233,7 +234,10 @@ class TcpForward implements BackendConnection {
     client.pipe(backend, { end: false });
     backend.pipe(client, { end: false });
     const early = (): boolean =>
-      !this.closing && backend.bytesRead === 0 && backend.bytesWritten <= this.headerBytes && client.bytesRead === 0;
+      !this.closing &&
+      backend.bytesRead === 0 &&
+      backend.bytesWritten <= this.headerBytes &&
+      client.bytesRead === 0;
     const onEnd = (): void => {
       if (early()) return; // 'close' follows and retries
       client.end();
@@ -258,7 +262,9 @@ class TcpForward implements BackendConnection {
     });
     backend.on('close', () => {
       if (this.backend !== backend) return;
-      if (giveBack(new MeshError('BACKEND_UNREACHABLE', `task ${state.taskId} closed the connection at once`)))
+      if (
+        giveBack(new MeshError('BACKEND_UNREACHABLE', `task ${state.taskId} closed the connection at once`))
+      )
         return;
       this.untrack?.();
       this.untrack = null;
@@ -295,7 +301,9 @@ class TcpForward implements BackendConnection {
       const timeout = new Promise<never>((_, reject) => {
         timer = this.ctx.clock.setTimer(this.ctx.settings.connectTimeoutMs * 2, () => {
           stream.reset({ code: 'ETIMEDOUT', message: 'no answer to the open request' });
-          reject(new MeshError('BACKEND_UNREACHABLE', `node ${nodeId} did not answer the open request in time`));
+          reject(
+            new MeshError('BACKEND_UNREACHABLE', `node ${nodeId} did not answer the open request in time`),
+          );
         });
       });
       try {
@@ -332,7 +340,11 @@ class TcpForward implements BackendConnection {
         this.retry(state, new MeshError('BACKEND_UNREACHABLE', end.message, { remoteCode: end.code }));
         return true;
       }
-      this.ctx.logger.debug('tunnel stream ended abnormally', { task: state.taskId, code: end.code, reason: end.message });
+      this.ctx.logger.debug('tunnel stream ended abnormally', {
+        task: state.taskId,
+        code: end.code,
+        reason: end.message,
+      });
       return false;
     });
     stream.attach(client);

@@ -61,11 +61,15 @@ export class UdpPort {
       this.setStatus('unavailable', error);
       this.retryTimer = this.ctx.clock.setTimer(this.ctx.settings.bindRetryMs, () => {
         this.retryTimer = null;
-        this.open().catch((err: unknown) => this.ctx.logger.error('rebinding a published port failed', { err }));
+        this.open().catch((err: unknown) =>
+          this.ctx.logger.error('rebinding a published port failed', { err }),
+        );
       });
       return;
     }
-    socket.on('error', (err) => this.ctx.logger.warn('published udp port error', { port: this.publishedPort, err }));
+    socket.on('error', (err) =>
+      this.ctx.logger.warn('published udp port error', { port: this.publishedPort, err }),
+    );
     socket.on('message', (datagram, client) => this.onDatagram(datagram, client));
     this.socket = socket;
     this.setStatus('listening');
@@ -161,7 +165,11 @@ class UdpFlow implements BackendConnection {
     const backend = this.state.backend;
     if (backend.nodeId === this.ctx.nodeId) {
       const resolved = this.ctx.resolveLocalTask(backend.taskId, backend.targetPort);
-      if (resolved instanceof Promise) resolved.then((a) => this.startLocal(a), (err: unknown) => this.fail(err));
+      if (resolved instanceof Promise)
+        resolved.then(
+          (a) => this.startLocal(a),
+          (err: unknown) => this.fail(err),
+        );
       else this.startLocal(resolved);
     } else {
       this.startRemote();
@@ -242,7 +250,8 @@ class UdpFlow implements BackendConnection {
         };
         stream.onEnd((end) => {
           this.stream = null;
-          if (end !== null) this.fail(new MeshError('BACKEND_UNREACHABLE', end.message, { remoteCode: end.code }));
+          if (end !== null)
+            this.fail(new MeshError('BACKEND_UNREACHABLE', end.message, { remoteCode: end.code }));
           else this.close('STOPPED');
           return false;
         });

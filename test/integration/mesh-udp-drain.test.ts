@@ -92,7 +92,11 @@ describe('mesh over UDP', () => {
       cleanups.push(() => b.close());
       w.addresses.set(name, { host: b.host, port: b.port });
     }
-    w.services.push(makeService('s1', [{ targetPort: 53, publishedPort: 18153, protocol: 'udp' }], { [MESH_LABELS.idleTimeout]: '2s' }));
+    w.services.push(
+      makeService('s1', [{ targetPort: 53, publishedPort: 18153, protocol: 'udp' }], {
+        [MESH_LABELS.idleTimeout]: '2s',
+      }),
+    );
     w.tasks.push(makeTask('u1', 's1', 'nodeA'), makeTask('u2', 's1', 'nodeB'));
     await w.publish();
 
@@ -145,16 +149,23 @@ describe('mesh draining and balancing', () => {
     // `old` is asked to stop now with a 10 s grace period; `new` runs.
     const now = new Date(w.clock.now()).toISOString();
     w.tasks = [
-      makeTask('old', 's1', 'nodeB', 'running', 'shutdown', { updatedAt: now, stopGracePeriodNs: 10 * SECOND }),
+      makeTask('old', 's1', 'nodeB', 'running', 'shutdown', {
+        updatedAt: now,
+        stopGracePeriodNs: 10 * SECOND,
+      }),
       makeTask('new', 's1', 'nodeA'),
     ];
     await w.publish();
-    for (let i = 0; i < 3; i++) expect(who(await tcpRequest(A, 18180, 'x', { localAddress: CLIENT }))).toBe('new');
+    for (let i = 0; i < 3; i++)
+      expect(who(await tcpRequest(A, 18180, 'x', { localAddress: CLIENT }))).toBe('new');
     w.clock.advance(9000);
     expect(await ask('2')).toBe('old:2');
     w.clock.advance(1500);
     await ended; // closed cleanly (a FIN) at the deadline
-    await waitUntil('the drained connection to be forgotten', () => (w.meshA.activeConnections().old ?? 0) === 0);
+    await waitUntil(
+      'the drained connection to be forgotten',
+      () => (w.meshA.activeConnections().old ?? 0) === 0,
+    );
   });
 
   it('sends new connections to the task with the fewest open ones under least-conn', async () => {
@@ -164,7 +175,9 @@ describe('mesh draining and balancing', () => {
       cleanups.push(() => b.close());
       w.addresses.set(name, { host: b.host, port: b.port });
     }
-    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18181 }], { [MESH_LABELS.balance]: 'least-conn' }));
+    w.services.push(
+      makeService('s1', [{ targetPort: 80, publishedPort: 18181 }], { [MESH_LABELS.balance]: 'least-conn' }),
+    );
     w.tasks.push(makeTask('l1', 's1', 'nodeA'), makeTask('l2', 's1', 'nodeB'), makeTask('l3', 's1', 'nodeA'));
     await w.publish();
 
@@ -184,7 +197,10 @@ describe('mesh draining and balancing', () => {
     const free = ['l1', 'l2', 'l3'].find((t) => !heldOn.includes(t));
     for (let i = 0; i < 3; i++) {
       expect(who(await tcpRequest(A, 18181, 'x', { localAddress: CLIENT }))).toBe(free);
-      await waitUntil('the short connection to be closed', () => (w.meshA.activeConnections()[free!] ?? 0) === 0);
+      await waitUntil(
+        'the short connection to be closed',
+        () => (w.meshA.activeConnections()[free!] ?? 0) === 0,
+      );
     }
     expect(w.meshA.activeConnections()).toMatchObject({ [heldOn[0]!]: 1, [heldOn[1]!]: 1 });
   });

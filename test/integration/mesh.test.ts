@@ -55,7 +55,9 @@ afterEach(async () => {
 });
 
 /** Two meshes (A, B) on TLS tunnels; tasks resolve to the backends by task id. */
-async function world(options: { idleTimeout?: string; encryption?: boolean; nodeB?: string } = {}): Promise<World> {
+async function world(
+  options: { idleTimeout?: string; encryption?: boolean; nodeB?: string } = {},
+): Promise<World> {
   const backends = new Map<string, TcpBackend>();
   const resolver = (taskId: string): TaskAddress | null => {
     const b = backends.get(taskId);
@@ -94,7 +96,11 @@ async function world(options: { idleTimeout?: string; encryption?: boolean; node
   return w;
 }
 
-async function backend(w: World, taskId: string, options: Parameters<typeof startTcpBackend>[2] = {}): Promise<TcpBackend> {
+async function backend(
+  w: World,
+  taskId: string,
+  options: Parameters<typeof startTcpBackend>[2] = {},
+): Promise<TcpBackend> {
   const b = await startTcpBackend(taskId, BACKENDS, options);
   w.backends.set(taskId, b);
   cleanups.push(() => b.close());
@@ -104,7 +110,8 @@ async function backend(w: World, taskId: string, options: Parameters<typeof star
 /** The backends `count` requests through `host:port` reached, in order. */
 async function reached(host: string, port: number, count: number): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(who(await tcpRequest(host, port, `r${i}`, { localAddress: CLIENT })));
+  for (let i = 0; i < count; i++)
+    out.push(who(await tcpRequest(host, port, `r${i}`, { localAddress: CLIENT })));
   return out;
 }
 
@@ -140,7 +147,11 @@ describe('mesh over TCP', () => {
     expect(new Set(await reached(A, 18081, 4))).toEqual(new Set(['t1', 't2']));
 
     // t2 asked to stop (draining), t3 starts running: the next requests see t1 and t3 only.
-    w.tasks = [makeTask('t1', 's1', 'nodeA'), makeTask('t2', 's1', 'nodeB', 'running', 'shutdown'), makeTask('t3', 's1', 'nodeA')];
+    w.tasks = [
+      makeTask('t1', 's1', 'nodeA'),
+      makeTask('t2', 's1', 'nodeB', 'running', 'shutdown'),
+      makeTask('t3', 's1', 'nodeA'),
+    ];
     const started = Date.now();
     await w.publish();
     const seen = await reached(A, 18081, 4);
@@ -163,7 +174,11 @@ describe('mesh over TCP', () => {
     const goneRemote = await backend(w, 'goneRemote');
     await goneRemote.close();
     w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18082 }]));
-    w.tasks.push(makeTask('gone', 's1', 'nodeA'), makeTask('goneRemote', 's1', 'nodeB'), makeTask('good', 's1', 'nodeB'));
+    w.tasks.push(
+      makeTask('gone', 's1', 'nodeA'),
+      makeTask('goneRemote', 's1', 'nodeB'),
+      makeTask('good', 's1', 'nodeB'),
+    );
     await w.publish();
     // Every request succeeds, whichever task the rotation tried first.
     for (const host of [A, B]) expect(await reached(host, 18082, 6)).toEqual(new Array(6).fill('good'));
@@ -218,7 +233,11 @@ describe('mesh over TCP', () => {
       const w = await world();
       const local = await backend(w, 'local', { proxy: true });
       const remote = await backend(w, 'remote', { proxy: true });
-      w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: port }], { [MESH_LABELS.proxyProtocol]: version }));
+      w.services.push(
+        makeService('s1', [{ targetPort: 80, publishedPort: port }], {
+          [MESH_LABELS.proxyProtocol]: version,
+        }),
+      );
       w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
       await w.publish();
       expect(new Set(await reached(A, port, 2))).toEqual(new Set(['local', 'remote']));
@@ -239,7 +258,9 @@ describe('mesh over TCP', () => {
     const w = await world();
     const local = await backend(w, 'local');
     const remote = await backend(w, 'remote');
-    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18086 }], { [MESH_LABELS.idleTimeout]: '400ms' }));
+    w.services.push(
+      makeService('s1', [{ targetPort: 80, publishedPort: 18086 }], { [MESH_LABELS.idleTimeout]: '400ms' }),
+    );
     w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
     await w.publish();
 
@@ -260,7 +281,11 @@ describe('mesh over TCP', () => {
         await new Promise((r) => setTimeout(r, 150));
       }
       expect(replies).toBe(5);
-      await waitUntil('the backend to see its connection closed', () => target.sockets.size === 0 && events.length > 0, 5000);
+      await waitUntil(
+        'the backend to see its connection closed',
+        () => target.sockets.size === 0 && events.length > 0,
+        5000,
+      );
       await closed;
       // A clean FIN, not a reset; after the idle period, not during the busy one.
       expect(events).toEqual(['end']);
@@ -283,7 +308,8 @@ describe('mesh over TCP', () => {
     socket.write('x');
     await new Promise((r) => socket.once('data', r));
     // ss -o shows a keepalive timer on sockets with SO_KEEPALIVE set.
-    const ss = (filter: string): string => execFileSync('ss', ['-tnoH', 'state', 'established', filter], { encoding: 'utf8' });
+    const ss = (filter: string): string =>
+      execFileSync('ss', ['-tnoH', 'state', 'established', filter], { encoding: 'utf8' });
     const meshToClient = ss(`( sport = :18087 and dst ${CLIENT} )`);
     const meshToTask = ss(`( dport = :${local.port} )`);
     expect(meshToClient).toContain('keepalive');

@@ -83,14 +83,16 @@ export function windowPayload(bytes: number): Buffer {
 function parseJson(payload: Buffer): Record<string, unknown> | Error {
   try {
     const value: unknown = JSON.parse(payload.toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
     return new Error('payload is not a JSON object');
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
 }
 
-const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
+const isPort = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
 
 export function parseOpenRequest(payload: Buffer): OpenRequest | Error {
   const v = parseJson(payload);
@@ -123,7 +125,8 @@ export function parseOpenRequest(payload: Buffer): OpenRequest | Error {
 
 export function parseStreamError(payload: Buffer): StreamError {
   const v = parseJson(payload);
-  if (v instanceof Error) return { code: 'TUNNEL_PROTOCOL', message: `unreadable error payload (${v.message})` };
+  if (v instanceof Error)
+    return { code: 'TUNNEL_PROTOCOL', message: `unreadable error payload (${v.message})` };
   return {
     code: typeof v.code === 'string' ? v.code.slice(0, 64) : 'UNKNOWN',
     message: typeof v.message === 'string' ? v.message.slice(0, 1024) : '',

@@ -27,6 +27,12 @@ import {
 
 /** Payloads up to this size are copied behind their header (one buffer); larger ones go as two. */
 const COPY_BELOW = 2048;
+/**
+ * Bytes queued on the tunnel socket past which streams stop reading their sources until it
+ * drains. Far above the socket's 16 KiB high-water mark: pausing at every write() returning false
+ * would stop and restart bulk streams on every 64 KiB read and empty the pipeline each time.
+ */
+const CONGESTED_BYTES = 1024 * 1024;
 
 export interface TunnelSessionOptions {
   side: 'client' | 'server';
@@ -78,7 +84,14 @@ export class TunnelSession {
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     socket.on('drain', () => this.onSocketDrain());
     socket.on('error', (err) =>
-      this.destroy(new MeshError('TUNNEL_BROKEN', `tunnel to node ${this.peerNodeId}: ${err.message}`, {}, { cause: err })),
+      this.destroy(
+        new MeshError(
+          'TUNNEL_BROKEN',
+          `tunnel to node ${this.peerNodeId}: ${err.message}`,
+          {},
+          { cause: err },
+        ),
+      ),
     );
     socket.on('close', () =>
       this.destroy(new MeshError('TUNNEL_BROKEN', `tunnel to node ${this.peerNodeId} closed`)),
@@ -101,7 +114,8 @@ export class TunnelSession {
 
   /** Client side: a new stream to a task on the peer's node; await `stream.opened`. */
   open(request: OpenRequest): TunnelStream {
-    if (this.options.side !== 'client') throw new Error('TunnelSession.open: only the dialing side opens streams');
+    if (this.options.side !== 'client')
+      throw new Error('TunnelSession.open: only the dialing side opens streams');
     const id = this.nextStreamId;
     this.nextStreamId = this.nextStreamId >= 0xfffffffe ? 1 : this.nextStreamId + 1;
     const stream = new TunnelStream(this, id, request.protocol === 'udp', this.options.streamWindow, true);
@@ -126,7 +140,11 @@ export class TunnelSession {
     this.waitingForDrain.clear();
     this.socket.destroy();
     if (err.code !== 'STOPPED')
-      this.options.logger.info('tunnel closed', { peer: this.peerNodeId, code: err.code, reason: err.message });
+      this.options.logger.info('tunnel closed', {
+        peer: this.peerNodeId,
+        code: err.code,
+        reason: err.message,
+      });
     for (const listener of this.closeListeners.splice(0)) listener(err);
   }
 
@@ -166,7 +184,8 @@ export class TunnelSession {
       this.socket.cork();
       process.nextTick(this.uncork);
     }
-    if (!this.socket.write(buf)) this.congested = true;
+    this.socket.write(buf);
+    if (this.socket.writableLength >= CONGESTED_BYTES) this.congested = true;
   }
 
   private readonly uncork = (): void => {
@@ -237,7 +256,8 @@ export class TunnelSession {
       this.payload = stream?.datagram === true ? Buffer.allocUnsafe(frameLength) : null;
     } else {
       if (type < FrameType.OPEN || type > FrameType.PONG) return this.protocolError(`frame type ${type}`);
-      if (frameLength > MAX_CONTROL_BYTES) return this.protocolError(`a control frame of ${frameLength} bytes`);
+      if (frameLength > MAX_CONTROL_BYTES)
+        return this.protocolError(`a control frame of ${frameLength} bytes`);
       this.payload = Buffer.allocUnsafe(frameLength);
     }
     this.payloadFill = 0;
@@ -298,7 +318,11 @@ export class TunnelSession {
     }
     const request = parseOpenRequest(body);
     if (request instanceof Error) {
-      this.sendFrame(FrameType.OPEN_FAIL, id, jsonPayload({ code: 'TUNNEL_PROTOCOL', message: request.message }));
+      this.sendFrame(
+        FrameType.OPEN_FAIL,
+        id,
+        jsonPayload({ code: 'TUNNEL_PROTOCOL', message: request.message }),
+      );
       return;
     }
     if (this.streams.has(id)) {
@@ -317,7 +341,9 @@ export class TunnelSession {
   }
 
   private protocolError(what: string): false {
-    this.destroy(new MeshError('TUNNEL_PROTOCOL', `node ${this.peerNodeId} sent ${what}: not the tunnel protocol`));
+    this.destroy(
+      new MeshError('TUNNEL_PROTOCOL', `node ${this.peerNodeId} sent ${what}: not the tunnel protocol`),
+    );
     return false;
   }
 
@@ -560,7 +586,9 @@ export class TunnelStream {
     this.session.forget(this.id);
     if (end !== null) {
       const code = end.code === 'TUNNEL_BROKEN' ? 'TUNNEL_BROKEN' : 'BACKEND_UNREACHABLE';
-      this.rejectOpened(new MeshError(code, end.message, { remoteCode: end.code, node: this.session.peerNodeId }));
+      this.rejectOpened(
+        new MeshError(code, end.message, { remoteCode: end.code, node: this.session.peerNodeId }),
+      );
     }
     const socket = this.socket;
     if (socket !== null) {

@@ -54,7 +54,8 @@ function tlsOptions(identity: TlsIdentity) {
 
 /** The node id a verified peer certificate names, or an Error saying why it is not a cluster node. */
 function peerNodeId(cert: PeerCertificate | undefined, where: string): string | Error {
-  if (cert === undefined || Object.keys(cert).length === 0) return new Error(`${where} presented no certificate`);
+  if (cert === undefined || Object.keys(cert).length === 0)
+    return new Error(`${where} presented no certificate`);
   const invalid = serverIdentityCheck()(where, cert);
   if (invalid !== undefined) return invalid;
   const cn = cert.subject.CN;
@@ -93,10 +94,14 @@ export class TunnelListener {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
-          new MeshError('PORT_UNAVAILABLE', `cannot listen for tunnels on ${o.host}:${o.port}: ${err.message}`, {
-            host: o.host,
-            port: o.port,
-          }),
+          new MeshError(
+            'PORT_UNAVAILABLE',
+            `cannot listen for tunnels on ${o.host}:${o.port}: ${err.message}`,
+            {
+              host: o.host,
+              port: o.port,
+            },
+          ),
         );
       };
       server.once('error', onError);
@@ -111,7 +116,8 @@ export class TunnelListener {
 
   get address(): { host: string; port: number } {
     const addr = this.server?.address();
-    if (addr === null || addr === undefined || typeof addr === 'string') return { host: this.options.host, port: 0 };
+    if (addr === null || addr === undefined || typeof addr === 'string')
+      return { host: this.options.host, port: 0 };
     return { host: addr.address, port: addr.port };
   }
 
@@ -140,7 +146,8 @@ export class TunnelListener {
     socket.on('error', () => {});
     const host = socket.remoteAddress ?? '';
     const nodeId = this.options.nodeAtAddress(host.startsWith('::ffff:') ? host.slice(7) : host);
-    if (nodeId === undefined) return this.refuse(socket, `plain tunnel from ${host}, which is no node's address`);
+    if (nodeId === undefined)
+      return this.refuse(socket, `plain tunnel from ${host}, which is no node's address`);
     this.admit(socket, nodeId);
   }
 
@@ -210,7 +217,11 @@ export class TunnelPool {
    * Opens a stream to a task on `nodeId`'s mesh at `address`, on the least loaded of that node's
    * sessions (dialing one when fewer than sessionsPerPeer are open and the least loaded is busy).
    */
-  async open(nodeId: string, address: { host: string; port: number }, request: OpenRequest): Promise<TunnelStream> {
+  async open(
+    nodeId: string,
+    address: { host: string; port: number },
+    request: OpenRequest,
+  ): Promise<TunnelStream> {
     const session = await this.session(nodeId, address);
     return session.open(request);
   }
@@ -251,22 +262,32 @@ export class TunnelPool {
     const wantMore = peer.sessions.length + peer.dialing.length < this.options.sessionsPerPeer;
     if (best !== undefined && (best.streamCount < 8 || !wantMore)) return best;
     if (best !== undefined) {
-      if (wantMore && this.options.clock.now() >= peer.notBefore) this.dialInBackground(nodeId, address, peer);
+      if (wantMore && this.options.clock.now() >= peer.notBefore)
+        this.dialInBackground(nodeId, address, peer);
       return best;
     }
-    if (peer.dialing.length > 0) return Promise.any(peer.dialing).catch(() => this.dial(nodeId, address, peer));
+    if (peer.dialing.length > 0)
+      return Promise.any(peer.dialing).catch(() => this.dial(nodeId, address, peer));
     if (this.options.clock.now() < peer.notBefore && peer.lastError !== null) throw peer.lastError;
     return this.dial(nodeId, address, peer);
   }
 
-  private dialInBackground(nodeId: string, address: { host: string; port: number }, peer: PeerSessions): void {
+  private dialInBackground(
+    nodeId: string,
+    address: { host: string; port: number },
+    peer: PeerSessions,
+  ): void {
     this.dial(nodeId, address, peer).catch((err: unknown) => {
       // The existing session keeps serving; the failure is recorded for the next attempt.
       this.options.logger.debug('extra tunnel dial failed', { peer: nodeId, err });
     });
   }
 
-  private dial(nodeId: string, address: { host: string; port: number }, peer: PeerSessions): Promise<TunnelSession> {
+  private dial(
+    nodeId: string,
+    address: { host: string; port: number },
+    peer: PeerSessions,
+  ): Promise<TunnelSession> {
     const attempt = this.connect(nodeId, address).then(
       (socket) => {
         peer.dialing = peer.dialing.filter((d) => d !== attempt);
@@ -348,10 +369,13 @@ export class TunnelPool {
             // Node ids, not host names, are what our certificates name (serverIdentityCheck).
             checkServerIdentity: (_host, cert) => {
               const id = peerNodeId(cert, `the tunnel peer at ${address.host}:${address.port}`);
-              if (id instanceof Error)
-                return new MeshError('TUNNEL_AUTH', id.message, { node: nodeId });
+              if (id instanceof Error) return new MeshError('TUNNEL_AUTH', id.message, { node: nodeId });
               if (id !== nodeId)
-                return new MeshError('TUNNEL_AUTH', `the mesh at ${address.host}:${address.port} is node ${id}, not node ${nodeId}`, { node: nodeId });
+                return new MeshError(
+                  'TUNNEL_AUTH',
+                  `the mesh at ${address.host}:${address.port} is node ${id}, not node ${nodeId}`,
+                  { node: nodeId },
+                );
               if (o.admitNode !== undefined && !o.admitNode(id))
                 return new MeshError('TUNNEL_AUTH', `node ${id} is not admitted`, { node: nodeId });
               return undefined;

@@ -9,7 +9,15 @@ describe('RoundRobinBalancer', () => {
   it('takes each candidate in turn', () => {
     const b = new RoundRobinBalancer();
     const list = [c('a'), c('b'), c('c')];
-    expect(Array.from({ length: 7 }, () => b.pick(list)?.taskId)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+    expect(Array.from({ length: 7 }, () => b.pick(list)?.taskId)).toEqual([
+      'a',
+      'b',
+      'c',
+      'a',
+      'b',
+      'c',
+      'a',
+    ]);
   });
 
   it('skips excluded candidates and returns undefined when all are excluded', () => {

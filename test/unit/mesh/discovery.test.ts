@@ -56,7 +56,11 @@ describe('ServiceDirectory', () => {
     expect(heard.at(-1)?.tasks.map((t) => t.taskId)).toEqual(['t1']);
     directory.update([web()], [attached('t1', 'n1', '10.255.0.7')], nodes);
     expect(heard).toHaveLength(2); // nothing changed: nothing published
-    directory.update([web()], [attached('t1', 'n1', '10.255.0.7'), attached('t2', 'n1', '10.255.0.8')], nodes);
+    directory.update(
+      [web()],
+      [attached('t1', 'n1', '10.255.0.7'), attached('t2', 'n1', '10.255.0.8')],
+      nodes,
+    );
     expect(heard.at(-1)?.tasks.map((t) => t.taskId)).toEqual(['t1', 't2']);
     expect(directory.resolve('web')?.tasks).toHaveLength(2);
     directory.update([], [], nodes);

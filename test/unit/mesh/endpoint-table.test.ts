@@ -44,7 +44,10 @@ describe('computeEndpointTable', () => {
     expect(table.ports[1]!.idleTimeoutMs).toBe(DEFAULT_UDP_IDLE_TIMEOUT_MS);
     expect(table.ports[1]!.backends.map((b) => b.targetPort)).toEqual([53, 53]);
     // Every node that is up, with the tunnel port; the down one is left out.
-    expect(table.nodes).toEqual({ n1: { host: '10.0.0.1', port: 7947 }, n2: { host: '10.0.0.2', port: 7947 } });
+    expect(table.nodes).toEqual({
+      n1: { host: '10.0.0.1', port: 7947 },
+      n2: { host: '10.0.0.2', port: 7947 },
+    });
   });
 
   it('leaves out tasks that are not RUNNING and tasks on down or disconnected nodes', () => {
@@ -67,11 +70,20 @@ describe('computeEndpointTable', () => {
     const service = makeService('s1', [{ targetPort: 80, publishedPort: 8080 }]);
     const stopAt = '2026-03-01T10:00:00.000Z';
     const tasks = [
-      makeTask('custom', 's1', 'n1', 'running', 'shutdown', { updatedAt: stopAt, stopGracePeriodNs: 30 * SECOND }),
+      makeTask('custom', 's1', 'n1', 'running', 'shutdown', {
+        updatedAt: stopAt,
+        stopGracePeriodNs: 30 * SECOND,
+      }),
       makeTask('default', 's1', 'n1', 'running', 'shutdown', { updatedAt: stopAt }),
     ];
     const [custom, dflt] = computeEndpointTable([service], tasks, nodes, OPTS).ports[0]!.backends;
-    expect(custom).toEqual({ taskId: 'custom', nodeId: 'n1', targetPort: 80, ready: false, drainingUntil: Date.parse(stopAt) + 30_000 });
+    expect(custom).toEqual({
+      taskId: 'custom',
+      nodeId: 'n1',
+      targetPort: 80,
+      ready: false,
+      drainingUntil: Date.parse(stopAt) + 30_000,
+    });
     expect(dflt?.drainingUntil).toBe(Date.parse(stopAt) + 10_000);
   });
 
@@ -82,13 +94,17 @@ describe('computeEndpointTable', () => {
       { targetPort: 82 },
       { targetPort: 83, publishedPort: 8083 },
     ]);
-    expect(computeEndpointTable([service], [], nodes, OPTS).ports.map((p) => p.publishedPort)).toEqual([8083]);
+    expect(computeEndpointTable([service], [], nodes, OPTS).ports.map((p) => p.publishedPort)).toEqual([
+      8083,
+    ]);
     service.endpoint = {
       spec: service.spec.endpointSpec!,
       ports: [{ targetPort: 82, publishedPort: 30001, protocol: 'tcp', publishMode: 'ingress' }],
       virtualIps: [],
     };
-    expect(computeEndpointTable([service], [], nodes, OPTS).ports.map((p) => p.publishedPort)).toEqual([30001]);
+    expect(computeEndpointTable([service], [], nodes, OPTS).ports.map((p) => p.publishedPort)).toEqual([
+      30001,
+    ]);
   });
 
   it('reads balance, PROXY protocol and idle timeout from service labels, ignoring unreadable values', () => {
@@ -104,7 +120,11 @@ describe('computeEndpointTable', () => {
     });
     const [a, b] = computeEndpointTable([labelled, odd], [], nodes, OPTS).ports;
     expect(a).toMatchObject({ balance: 'least-conn', proxyProtocol: 'v2', idleTimeoutMs: 300_000 });
-    expect(b).toMatchObject({ balance: 'round-robin', proxyProtocol: 'off', idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
+    expect(b).toMatchObject({
+      balance: 'round-robin',
+      proxyProtocol: 'off',
+      idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+    });
   });
 
   it('gives a published port claimed twice to the service with the lower id, deterministically', () => {
@@ -134,7 +154,10 @@ describe('parseDurationMs', () => {
 describe('endpoint table deltas', () => {
   const service = makeService('s1', [{ targetPort: 80, publishedPort: 8080 }]);
   const other = makeService('s2', [{ targetPort: 80, publishedPort: 9090 }]);
-  const before = computeEndpointTable([service, other], [makeTask('t1', 's1', 'n1')], nodes, { tunnelPort: 7947, version: 1 });
+  const before = computeEndpointTable([service, other], [makeTask('t1', 's1', 'n1')], nodes, {
+    tunnelPort: 7947,
+    version: 1,
+  });
 
   it('carries only the ports that changed, and rebuilds the same table', () => {
     const after = computeEndpointTable(

@@ -194,7 +194,11 @@ export function tcpRequest(
   options: { localAddress?: string; timeoutMs?: number } = {},
 ): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const socket: Socket = connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket: Socket = connect({
+      host,
+      port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply from ${host}:${port} within ${options.timeoutMs ?? 5000} ms`));

@@ -2,9 +2,19 @@
 // decoding them back.
 
 import { describe, expect, it } from 'vitest';
-import { decodeProxyHeader, encodeProxyHeader, encodeProxyV1, encodeProxyV2 } from '../../../src/mesh/index.js';
+import {
+  decodeProxyHeader,
+  encodeProxyHeader,
+  encodeProxyV1,
+  encodeProxyV2,
+} from '../../../src/mesh/index.js';
 
-const v4 = { sourceAddress: '192.168.0.1', sourcePort: 56324, destinationAddress: '192.168.0.11', destinationPort: 443 };
+const v4 = {
+  sourceAddress: '192.168.0.1',
+  sourcePort: 56324,
+  destinationAddress: '192.168.0.11',
+  destinationPort: 443,
+};
 
 describe('PROXY protocol v1', () => {
   it('writes the spec example for TCP over IPv4', () => {
@@ -13,7 +23,12 @@ describe('PROXY protocol v1', () => {
 
   it('writes TCP6, unmaps IPv4-mapped addresses, and says UNKNOWN for mixed families', () => {
     expect(
-      encodeProxyV1({ sourceAddress: '2001:db8::1', sourcePort: 1, destinationAddress: '::1', destinationPort: 2 }).toString(),
+      encodeProxyV1({
+        sourceAddress: '2001:db8::1',
+        sourcePort: 1,
+        destinationAddress: '::1',
+        destinationPort: 2,
+      }).toString(),
     ).toBe('PROXY TCP6 2001:db8::1 ::1 1 2\r\n');
     expect(encodeProxyV1({ ...v4, sourceAddress: '::ffff:10.1.2.3' }).toString()).toBe(
       'PROXY TCP4 10.1.2.3 192.168.0.11 56324 443\r\n',
@@ -38,7 +53,12 @@ describe('PROXY protocol v2', () => {
   });
 
   it('writes 36 address bytes for IPv6 and expands ::', () => {
-    const header = encodeProxyV2({ sourceAddress: '2001:db8::1', sourcePort: 80, destinationAddress: '::ffff:10.0.0.1', destinationPort: 81 });
+    const header = encodeProxyV2({
+      sourceAddress: '2001:db8::1',
+      sourcePort: 80,
+      destinationAddress: '::ffff:10.0.0.1',
+      destinationPort: 81,
+    });
     expect(header[13]).toBe(0x21);
     expect(header.readUInt16BE(14)).toBe(36);
     expect(header.subarray(16, 32).toString('hex')).toBe('20010db8000000000000000000000001');

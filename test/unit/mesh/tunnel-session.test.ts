@@ -31,7 +31,7 @@ async function chopper(targetPort: number, seed: number): Promise<number> {
   };
   const chop = (from: Socket, to: Socket): void => {
     from.on('data', (chunk: Buffer) => {
-      for (let at = 0; at < chunk.length; ) {
+      for (let at = 0; at < chunk.length;) {
         const n = Math.min(nextSize(), chunk.length - at);
         to.write(chunk.subarray(at, at + n));
         at += n;
@@ -70,7 +70,10 @@ function request(taskId: string): OpenRequest {
 }
 
 /** A tunnel whose accepting side connects every stream to an echo server (or refuses `refuse`). */
-async function tunnel(window: number, seed: number): Promise<{ client: TunnelSession; opened: OpenRequest[] }> {
+async function tunnel(
+  window: number,
+  seed: number,
+): Promise<{ client: TunnelSession; opened: OpenRequest[] }> {
   const echo = createServer({ allowHalfOpen: true }, (s) => {
     s.on('error', () => {});
     s.pipe(s);
@@ -101,7 +104,12 @@ async function tunnel(window: number, seed: number): Promise<{ client: TunnelSes
   const relayPort = await chopper(await listen(tunnelServer), seed);
   const socket = connect(relayPort, HOST);
   await new Promise((r) => socket.once('connect', r));
-  const client = new TunnelSession(socket, { ...settings, side: 'client', peerNodeId: 'server-node', streamWindow: window });
+  const client = new TunnelSession(socket, {
+    ...settings,
+    side: 'client',
+    peerNodeId: 'server-node',
+    streamWindow: window,
+  });
   cleanups.push(() => client.destroy());
   return { client, opened };
 }
@@ -154,7 +162,10 @@ describe('TunnelSession', () => {
   it('rejects the open of a stream the other side refuses, with its reason', async () => {
     const { client } = await tunnel(64 * 1024, 3);
     const stream = client.open(request('refuse'));
-    await expect(stream.opened).rejects.toMatchObject({ code: 'BACKEND_UNREACHABLE', details: { remoteCode: 'ECONNREFUSED' } });
+    await expect(stream.opened).rejects.toMatchObject({
+      code: 'BACKEND_UNREACHABLE',
+      details: { remoteCode: 'ECONNREFUSED' },
+    });
     // The tunnel itself serves on.
     const ok = client.open(request('fine'));
     await expect(ok.opened).resolves.toBeUndefined();
@@ -169,7 +180,12 @@ describe('TunnelSession', () => {
     const port = await listen(garbage);
     const socket = connect(port, HOST);
     await new Promise((r) => socket.once('connect', r));
-    const session = new TunnelSession(socket, { ...settings, side: 'client', peerNodeId: 'bad', streamWindow: 1024 });
+    const session = new TunnelSession(socket, {
+      ...settings,
+      side: 'client',
+      peerNodeId: 'bad',
+      streamWindow: 1024,
+    });
     const stream = session.open(request('x'));
     const closed = new Promise<string>((r) => session.onClose((err) => r(err.code)));
     expect(await closed).toBe('TUNNEL_PROTOCOL');
@@ -182,7 +198,13 @@ describe('TunnelSession', () => {
     const socket = connect(port, HOST);
     await new Promise((r) => socket.once('connect', r));
     const clock = new ManualClock();
-    const session = new TunnelSession(socket, { ...settings, clock, side: 'client', peerNodeId: 'quiet', streamWindow: 1024 });
+    const session = new TunnelSession(socket, {
+      ...settings,
+      clock,
+      side: 'client',
+      peerNodeId: 'quiet',
+      streamWindow: 1024,
+    });
     let code = '';
     session.onClose((err) => (code = err.code));
     clock.advance(1000); // heard at start: resets
