@@ -1,0 +1,60 @@
+// What the mesh's published ports and its tunnel endpoint share: this node's identity, settings,
+// the way to reach local tasks and other nodes, and the tunnel pool.
+
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { MeshNodeAddress } from './endpoint-table.js';
+import type { MeshError } from './errors.js';
+import type { TunnelPool } from './tunnel/transport.js';
+
+/** Where a task on this node accepts connections for a target port. */
+export interface TaskAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * The node's resolver of its own tasks: the container's address on the engine's network (and
+ * the target port), or the host port the engine published it on. null: not known (yet).
+ */
+export type LocalTaskResolver = (
+  taskId: string,
+  targetPort: number,
+) => TaskAddress | null | Promise<TaskAddress | null>;
+
+export interface MeshSettings {
+  /** A task that does not accept within this time is skipped for another. */
+  connectTimeoutMs: number;
+  /** TCP keepalive on client, task and tunnel sockets: first probe after this much idleness. */
+  keepAliveMs: number;
+  /** After an idle timeout, both ends get a FIN; a peer that does not close is destroyed after this. */
+  closeGraceMs: number;
+  /** How often UDP flows are checked for idleness. */
+  udpSweepMs: number;
+  /** Datagrams held per UDP flow while its tunnel stream opens. */
+  udpQueueLimit: number;
+  /** A published port that could not be bound is tried again this often. */
+  bindRetryMs: number;
+}
+
+export interface MeshContext {
+  nodeId: string;
+  settings: MeshSettings;
+  clock: Clock;
+  logger: Logger;
+  resolveLocalTask: LocalTaskResolver;
+  /** A node's tunnel address from the current table. */
+  nodeAddress(nodeId: string): MeshNodeAddress | undefined;
+  pool: TunnelPool;
+}
+
+/** Whether a published port is bound on this node. */
+export interface PortStatus {
+  protocol: 'tcp' | 'udp';
+  publishedPort: number;
+  serviceId: string;
+  /** listening; unavailable: it could not be bound (retried every bindRetryMs); closed: unpublished. */
+  state: 'listening' | 'unavailable' | 'closed';
+  /** Why it is unavailable (a MeshError PORT_UNAVAILABLE with the socket's errno in details). */
+  error?: MeshError;
+}

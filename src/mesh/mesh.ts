@@ -1,0 +1,301 @@
+// The routing mesh of one node: every ingress-published port of the endpoint table listened on
+// (TCP and UDP) on the node's address, each connection or flow balanced over the service's tasks
+// in rotation, local tasks reached directly and remote ones through the owning node's mesh over
+// tunnels; and the tunnel endpoint through which other nodes reach the tasks that run here.
+// Inputs are injected (the table, the local task resolver, certificates, clock, logger) so the
+// node daemon's wiring stays thin and tests run two meshes in one process.
+
+import { EventEmitter } from 'node:events';
+import type { TlsIdentity } from '../ca/index.js';
+import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { BackendSet } from './backend-set.js';
+import type { LocalTaskResolver, MeshContext, MeshSettings, PortStatus } from './context.js';
+import {
+  applyEndpointDelta,
+  portKey,
+  type EndpointDelta,
+  type EndpointTable,
+  type MeshNodeAddress,
+} from './endpoint-table.js';
+import { MeshError } from './errors.js';
+import { RemoteEndpoint } from './remote-endpoint.js';
+import { TcpPort } from './tcp-port.js';
+import { TunnelListener, TunnelPool } from './tunnel/transport.js';
+import { UdpPort } from './udp-port.js';
+
+export interface MeshOptions {
+  nodeId: string;
+  /** The address published ports are bound on (the node's listen address; `0.0.0.0` for all). */
+  listenAddress: string;
+  /** Where this node accepts tunnels from other nodes' meshes (its port is the table's tunnelPort). */
+  tunnelAddress: MeshNodeAddress;
+  /**
+   * The local address tunnels are dialed from. Without TLS it must be the address the other
+   * nodes know this node by (they admit plain tunnels by address). Default: the tunnel host.
+   */
+  dialFrom?: string;
+  /** The node's certificate and the cluster's roots, for the tunnels. */
+  tls: TlsIdentity | null;
+  /** Encrypt and authenticate tunnels with TLS (default true; `tls` is then required). */
+  encryption?: boolean;
+  /** Where local tasks listen (container address or host port). */
+  localTaskAddress: LocalTaskResolver;
+  /** Further admission of tunnel peers (the cluster's removed-node list). */
+  admitNode?: (nodeId: string) => boolean;
+  clock?: Clock;
+  logger?: Logger;
+  settings?: Partial<MeshSettings>;
+  tunnel?: Partial<TunnelSettings>;
+}
+
+export interface TunnelSettings {
+  sessionsPerPeer: number;
+  /** Bytes a stream may have in flight (per direction). */
+  streamWindow: number;
+  pingIntervalMs: number;
+  deadAfterPings: number;
+  redialDelayMs: number;
+}
+
+export const DEFAULT_MESH_SETTINGS: MeshSettings = {
+  connectTimeoutMs: 3000,
+  keepAliveMs: 30_000,
+  closeGraceMs: 5000,
+  udpSweepMs: 1000,
+  udpQueueLimit: 64,
+  bindRetryMs: 5000,
+};
+
+export const DEFAULT_TUNNEL_SETTINGS: TunnelSettings = {
+  sessionsPerPeer: 2,
+  streamWindow: 1024 * 1024,
+  pingIntervalMs: 5000,
+  deadAfterPings: 3,
+  redialDelayMs: 200,
+};
+
+export interface MeshEvents {
+  /** A published port was bound, could not be bound, or was closed. */
+  port: [PortStatus];
+}
+
+interface PublishedPort {
+  backends: BackendSet;
+  listener: TcpPort | UdpPort;
+}
+
+export class Mesh extends EventEmitter<MeshEvents> {
+  readonly nodeId: string;
+  private table: EndpointTable = { version: 0, ports: [], nodes: {} };
+  private readonly ports = new Map<string, PublishedPort>();
+  private nodesByHost = new Map<string, string>();
+  private readonly ctx: MeshContext;
+  private readonly pool: TunnelPool;
+  private readonly listener: TunnelListener;
+  private readonly remote: RemoteEndpoint;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private sweepTimer: ClockTimer | null = null;
+  private started = false;
+  private stopped = false;
+  private readonly pendingOpens = new Set<Promise<void>>();
+
+  constructor(private readonly options: MeshOptions) {
+    super();
+    this.nodeId = options.nodeId;
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? silentLogger).child({ component: 'mesh', nodeId: options.nodeId });
+    const encryption = options.encryption ?? true;
+    if (encryption && options.tls === null)
+      throw new MeshError(
+        'TUNNEL_AUTH',
+        'mesh tunnels are encrypted by default: give the node certificates, or set encryption: false on a trusted network',
+      );
+    const tls = encryption ? options.tls : null;
+    const settings = { ...DEFAULT_MESH_SETTINGS, ...options.settings };
+    const tunnel = { ...DEFAULT_TUNNEL_SETTINGS, ...options.tunnel };
+    const sessionSettings = {
+      clock: this.clock,
+      logger: this.log.child({ part: 'tunnel' }),
+      streamWindow: tunnel.streamWindow,
+      pingIntervalMs: tunnel.pingIntervalMs,
+      deadAfterPings: tunnel.deadAfterPings,
+      keepAliveMs: settings.keepAliveMs,
+    };
+    const admit = options.admitNode !== undefined ? { admitNode: options.admitNode } : {};
+    this.pool = new TunnelPool({
+      ...sessionSettings,
+      tls,
+      ...admit,
+      localAddress: options.dialFrom ?? options.tunnelAddress.host,
+      sessionsPerPeer: tunnel.sessionsPerPeer,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      redialDelayMs: tunnel.redialDelayMs,
+    });
+    this.ctx = {
+      nodeId: options.nodeId,
+      settings,
+      clock: this.clock,
+      logger: this.log,
+      resolveLocalTask: options.localTaskAddress,
+      nodeAddress: (nodeId) => this.table.nodes[nodeId],
+      pool: this.pool,
+    };
+    this.remote = new RemoteEndpoint(this.ctx, (key) => this.ports.get(key)?.backends);
+    this.listener = new TunnelListener({
+      ...sessionSettings,
+      tls,
+      ...admit,
+      host: options.tunnelAddress.host,
+      port: options.tunnelAddress.port,
+      nodeAtAddress: (host) => this.nodesByHost.get(host),
+      onOpen: (stream, request) => this.remote.handle(stream, request),
+    });
+  }
+
+  /** Binds the tunnel port (an error if it cannot: the node cannot serve remote clients). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.listener.start();
+    this.armSweep();
+    this.log.info('mesh started', { tunnel: this.listener.address, listen: this.options.listenAddress });
+  }
+
+  /** Where tunnels are accepted (the real port when the options asked for 0). */
+  get tunnelAddress(): MeshNodeAddress {
+    return this.listener.address;
+  }
+
+  /** The table in force. */
+  get endpointTable(): EndpointTable {
+    return this.table;
+  }
+
+  /**
+   * Takes a complete table. One older than the table in force (by version) is ignored; version 0
+   * always applies. Resolves once every new port's bind was attempted (failures are port events).
+   */
+  async update(table: EndpointTable): Promise<void> {
+    if (this.stopped) return;
+    if (table.version !== 0 && table.version < this.table.version) {
+      this.log.debug('stale endpoint table ignored', { version: table.version, current: this.table.version });
+      return;
+    }
+    this.table = table;
+    this.nodesByHost = new Map(Object.entries(table.nodes).map(([id, addr]) => [addr.host, id]));
+    const wanted = new Set<string>();
+    const opening: Array<Promise<void>> = [];
+    for (const entry of table.ports) {
+      const key = portKey(entry);
+      wanted.add(key);
+      const existing = this.ports.get(key);
+      if (existing !== undefined && existing.backends.entry.serviceId === entry.serviceId) {
+        existing.backends.apply(entry);
+        continue;
+      }
+      if (existing !== undefined) opening.push(this.unpublish(key, existing)); // another service took the port
+      const backends = new BackendSet(entry, this.clock);
+      const onStatus = (status: PortStatus): void => this.onPortStatus(status);
+      const listener =
+        entry.protocol === 'udp'
+          ? new UdpPort(this.ctx, backends, this.options.listenAddress, onStatus)
+          : new TcpPort(this.ctx, backends, this.options.listenAddress, onStatus);
+      this.ports.set(key, { backends, listener });
+      opening.push(listener.open());
+    }
+    for (const [key, port] of this.ports) if (!wanted.has(key)) opening.push(this.unpublish(key, port));
+    const all = Promise.all(opening).then(() => undefined);
+    this.pendingOpens.add(all);
+    try {
+      await all;
+    } finally {
+      this.pendingOpens.delete(all);
+    }
+  }
+
+  /** Applies a delta to the table in force; a delta for another version asks for a complete table. */
+  async applyDelta(delta: EndpointDelta): Promise<boolean> {
+    if (delta.fromVersion !== this.table.version) return false;
+    await this.update(applyEndpointDelta(this.table, delta));
+    return true;
+  }
+
+  /** Every published port's state on this node. */
+  portStatus(): PortStatus[] {
+    return [...this.ports.values()].map((p) => p.listener.status);
+  }
+
+  /** Open connections/flows per task through this node (for status and least-connections checks). */
+  activeConnections(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const { backends } of this.ports.values())
+      for (const entry of backends.entry.backends) {
+        const state = backends.get(entry.taskId);
+        if (state !== undefined) out[entry.taskId] = (out[entry.taskId] ?? 0) + state.active;
+      }
+    return out;
+  }
+
+  /** Tunnel sessions this node has dialed, per peer node. */
+  tunnelSessions(): Record<string, number> {
+    return this.pool.sessionCounts();
+  }
+
+  /** Breaks this node's dialed tunnels to `nodeId` (they are re-dialed on demand). */
+  disconnectTunnels(nodeId: string): void {
+    this.pool.disconnect(nodeId);
+  }
+
+  /** New node certificates (after renewal or a root rotation) for new tunnels. */
+  updateTlsIdentity(identity: TlsIdentity): void {
+    if ((this.options.encryption ?? true) === false) return;
+    this.pool.updateIdentity(identity);
+    this.listener.updateIdentity(identity);
+  }
+
+  /** Closes every port, connection, flow and tunnel; leaves no timer behind. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sweepTimer?.cancel();
+    this.sweepTimer = null;
+    await Promise.allSettled([...this.pendingOpens]);
+    const closing: Array<Promise<void>> = [];
+    for (const [key, port] of this.ports) closing.push(this.unpublish(key, port, true));
+    this.remote.closeAll();
+    await Promise.all(closing);
+    await this.pool.stop();
+    await this.listener.stop();
+    this.log.info('mesh stopped');
+  }
+
+  private async unpublish(key: string, port: PublishedPort, closeConnections = false): Promise<void> {
+    if (this.ports.get(key) === port) this.ports.delete(key);
+    port.backends.dispose();
+    // Connections already open through a port that is no longer published continue until they
+    // end (their task stops, or the idle timeout); only stop() closes them.
+    if (port.listener instanceof TcpPort) await port.listener.close(closeConnections);
+    else await port.listener.close();
+  }
+
+  private onPortStatus(status: PortStatus): void {
+    if (status.state === 'unavailable')
+      this.log.warn('published port unavailable on this node', {
+        protocol: status.protocol,
+        port: status.publishedPort,
+        reason: status.error?.message,
+      });
+    this.emit('port', status);
+  }
+
+  private armSweep(): void {
+    this.sweepTimer = this.clock.setTimer(this.ctx.settings.udpSweepMs, () => {
+      const now = this.clock.now();
+      for (const { listener } of this.ports.values()) if (listener instanceof UdpPort) listener.sweep(now);
+      this.remote.sweep(now);
+      if (!this.stopped) this.armSweep();
+    });
+  }
+}

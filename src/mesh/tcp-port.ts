@@ -1,0 +1,366 @@
+// One published TCP port on this node: the listener, and for each client connection the choice of
+// a task, the connection to it (directly when it runs here, through the owning node's tunnel
+// otherwise), the retry on another task when one refuses or times out, the idle timeout, and a
+// clean end on every path (a reset crosses as a reset, a FIN as a FIN).
+
+import { createServer, type Server, type Socket } from 'node:net';
+import type { ClockTimer } from '../util/clock.js';
+import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
+import type { MeshContext, PortStatus } from './context.js';
+import { describeError, errorCode, MeshError } from './errors.js';
+import { connectTask, writeProxyHeader } from './task-connect.js';
+import type { TunnelStream } from './tunnel/session.js';
+
+export class TcpPort {
+  private server: Server | null = null;
+  private retryTimer: ClockTimer | null = null;
+  private closed = false;
+  private readonly forwards = new Set<TcpForward>();
+  status: PortStatus;
+
+  constructor(
+    readonly ctx: MeshContext,
+    readonly backends: BackendSet,
+    private readonly host: string,
+    private readonly onStatus: (status: PortStatus) => void,
+  ) {
+    this.status = this.makeStatus('unavailable');
+  }
+
+  get publishedPort(): number {
+    return this.backends.entry.publishedPort;
+  }
+
+  /** Binds the port; a failure is reported as status (and retried), never thrown. */
+  async open(): Promise<void> {
+    if (this.closed || this.server !== null) return;
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) =>
+      this.accept(client),
+    );
+    const bound = await new Promise<Error | null>((resolve) => {
+      server.once('error', resolve);
+      server.listen({ host: this.host, port: this.publishedPort, backlog: 1024 }, () => {
+        server.off('error', resolve);
+        resolve(null);
+      });
+    });
+    if (this.closed) {
+      server.close();
+      return;
+    }
+    if (bound !== null) {
+      const error = new MeshError(
+        'PORT_UNAVAILABLE',
+        `cannot publish tcp/${this.publishedPort} on ${this.host}: ${bound.message}`,
+        { errno: errorCode(bound), host: this.host, port: this.publishedPort },
+        { cause: bound },
+      );
+      this.setStatus('unavailable', error);
+      this.retryTimer = this.ctx.clock.setTimer(this.ctx.settings.bindRetryMs, () => {
+        this.retryTimer = null;
+        this.open().catch((err: unknown) =>
+          this.ctx.logger.error('rebinding a published port failed', { err }),
+        );
+      });
+      return;
+    }
+    server.on('error', (err) =>
+      this.ctx.logger.error('published port listener error', { port: this.publishedPort, err }),
+    );
+    this.server = server;
+    this.setStatus('listening');
+  }
+
+  /** Stops accepting; with `closeConnections`, also ends the connections open through it. */
+  async close(closeConnections: boolean): Promise<void> {
+    this.closed = true;
+    this.retryTimer?.cancel();
+    this.retryTimer = null;
+    const server = this.server;
+    this.server = null;
+    if (closeConnections) for (const forward of [...this.forwards]) forward.close('STOPPED');
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.setStatus('closed');
+  }
+
+  /** @internal */
+  forget(forward: TcpForward): void {
+    this.forwards.delete(forward);
+  }
+
+  private accept(client: Socket): void {
+    const forward = new TcpForward(this, client);
+    this.forwards.add(forward);
+    forward.start();
+  }
+
+  private makeStatus(state: PortStatus['state'], error?: MeshError): PortStatus {
+    const status: PortStatus = {
+      protocol: 'tcp',
+      publishedPort: this.publishedPort,
+      serviceId: this.backends.entry.serviceId,
+      state,
+    };
+    if (error !== undefined) status.error = error;
+    return status;
+  }
+
+  private setStatus(state: PortStatus['state'], error?: MeshError): void {
+    this.status = this.makeStatus(state, error);
+    this.onStatus(this.status);
+  }
+}
+
+/** One client connection and its way to a task. */
+class TcpForward implements BackendConnection {
+  private readonly tried = new Set<string>();
+  private backend: Socket | null = null;
+  private stream: TunnelStream | null = null;
+  private untrack: (() => void) | null = null;
+  private headerBytes = 0;
+  private clientGone = false;
+  private closing = false;
+  private graceTimer: ClockTimer | null = null;
+  private readonly ctx: MeshContext;
+
+  constructor(
+    private readonly port: TcpPort,
+    private readonly client: Socket,
+  ) {
+    this.ctx = port.ctx;
+  }
+
+  start(): void {
+    const { client } = this;
+    const settings = this.ctx.settings;
+    client.setNoDelay(true);
+    client.setKeepAlive(true, settings.keepAliveMs);
+    client.on('error', (err) => {
+      this.ctx.logger.debug('client connection error', { port: this.port.publishedPort, err });
+      this.backend?.resetAndDestroy();
+    });
+    client.on('close', () => this.onClientClose());
+    const idleMs = this.port.backends.entry.idleTimeoutMs;
+    if (idleMs > 0) {
+      // The client socket sees traffic in both directions: its timer measures the connection's idleness.
+      client.setTimeout(idleMs);
+      client.on('timeout', () => {
+        this.ctx.logger.debug('idle connection closed', { port: this.port.publishedPort, idleMs });
+        this.close('IDLE_TIMEOUT');
+      });
+    }
+    this.attempt(null);
+  }
+
+  /** Ends the connection cleanly: a FIN to both ends, then a reset for whichever lingers. */
+  close(_reason: 'DRAINED' | 'STOPPED' | 'IDLE_TIMEOUT'): void {
+    if (this.closing || this.clientGone) return;
+    this.closing = true;
+    this.client.end();
+    this.backend?.end();
+    this.stream?.end();
+    this.graceTimer = this.ctx.clock.setTimer(this.ctx.settings.closeGraceMs, () => {
+      this.client.destroy();
+      this.backend?.destroy();
+      this.stream?.reset({ code: 'IDLE_TIMEOUT', message: 'closed by the mesh' });
+    });
+  }
+
+  /** Picks the next task not yet tried and connects to it. */
+  private attempt(lastError: unknown): void {
+    if (this.clientGone) return;
+    const backends = this.port.backends;
+    const state = backends.balancer.pick(backends.ready, this.tried);
+    if (state === undefined) {
+      const entry = backends.entry;
+      this.ctx.logger.warn('no task could take a connection', {
+        port: entry.publishedPort,
+        service: entry.serviceName,
+        tried: this.tried.size,
+        lastError: lastError === null ? undefined : describeError(lastError),
+      });
+      this.client.resetAndDestroy();
+      return;
+    }
+    this.tried.add(state.taskId);
+    if (state.backend.nodeId === this.ctx.nodeId) this.connectLocal(state);
+    else this.connectRemote(state);
+  }
+
+  private retry(state: BackendState, err: unknown): void {
+    this.ctx.logger.info('task did not take a connection; trying another', {
+      port: this.port.publishedPort,
+      task: state.taskId,
+      node: state.backend.nodeId,
+      code: errorCode(err),
+      reason: describeError(err),
+    });
+    this.attempt(err);
+  }
+
+  private connectLocal(state: BackendState): void {
+    const resolved = this.ctx.resolveLocalTask(state.taskId, state.backend.targetPort);
+    const withAddress = (address: Awaited<typeof resolved>): void => {
+      if (this.clientGone) return;
+      if (address === null) {
+        this.retry(state, new MeshError('TASK_UNKNOWN', `no address for task ${state.taskId} on this node`));
+        return;
+      }
+      connectTask(address, this.ctx.settings).then(
+        (backend) => this.wireLocal(state, backend),
+        (err: unknown) => this.retry(state, err),
+      );
+    };
+    if (resolved instanceof Promise) resolved.then(withAddress, (err: unknown) => this.retry(state, err));
+    else withAddress(resolved);
+  }
+
+  private wireLocal(state: BackendState, backend: Socket): void {
+    const { client } = this;
+    if (this.clientGone) {
+      backend.destroy();
+      return;
+    }
+    this.backend = backend;
+    this.untrack = this.port.backends.track(state, this);
+    this.headerBytes = writeProxyHeader(backend, this.port.backends.entry.proxyProtocol, {
+      sourceAddress: client.remoteAddress ?? '',
+      sourcePort: client.remotePort ?? 0,
+      destinationAddress: client.localAddress ?? '',
+      destinationPort: client.localPort ?? 0,
+    });
+    // Ends are forwarded by hand rather than by pipe(): a task that closes before anything was
+    // exchanged is retried on another, so its FIN must not reach the client.
+    client.pipe(backend, { end: false });
+    backend.pipe(client, { end: false });
+    const early = (): boolean =>
+      !this.closing &&
+      backend.bytesRead === 0 &&
+      backend.bytesWritten <= this.headerBytes &&
+      client.bytesRead === 0;
+    const onEnd = (): void => {
+      if (early()) return; // 'close' follows and retries
+      client.end();
+    };
+    const giveBack = (err: unknown): boolean => {
+      if (!early() || this.clientGone) return false;
+      client.unpipe(backend);
+      backend.unpipe(client);
+      backend.destroy();
+      client.pause();
+      this.backend = null;
+      this.untrack?.();
+      this.untrack = null;
+      this.retry(state, err);
+      return true;
+    };
+    backend.on('end', onEnd);
+    backend.on('error', (err) => {
+      if (giveBack(err)) return;
+      this.ctx.logger.debug('task connection error', { task: state.taskId, err });
+      client.resetAndDestroy();
+    });
+    backend.on('close', () => {
+      if (this.backend !== backend) return;
+      if (
+        giveBack(new MeshError('BACKEND_UNREACHABLE', `task ${state.taskId} closed the connection at once`))
+      )
+        return;
+      this.untrack?.();
+      this.untrack = null;
+      if (!client.destroyed && !client.writableEnded) client.end();
+    });
+    client.on('end', () => backend.end());
+    client.resume();
+  }
+
+  private connectRemote(state: BackendState): void {
+    const nodeId = state.backend.nodeId;
+    const address = this.ctx.nodeAddress(nodeId);
+    if (address === undefined) {
+      this.retry(state, new MeshError('TUNNEL_BROKEN', `no tunnel address for node ${nodeId}`));
+      return;
+    }
+    const { client } = this;
+    const entry = this.port.backends.entry;
+    const request = {
+      taskId: state.taskId,
+      targetPort: state.backend.targetPort,
+      protocol: 'tcp' as const,
+      proxyProtocol: entry.proxyProtocol,
+      sourceAddress: client.remoteAddress ?? '',
+      sourcePort: client.remotePort ?? 0,
+      destinationAddress: client.localAddress ?? '',
+      destinationPort: client.localPort ?? 0,
+      idleTimeoutMs: entry.idleTimeoutMs,
+    };
+    const connect = async (): Promise<TunnelStream> => {
+      const stream = await this.ctx.pool.open(nodeId, address, request);
+      // The remote side bounds its own connect; this bounds a tunnel that stopped answering.
+      let timer: ClockTimer | null = null;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = this.ctx.clock.setTimer(this.ctx.settings.connectTimeoutMs * 2, () => {
+          stream.reset({ code: 'ETIMEDOUT', message: 'no answer to the open request' });
+          reject(
+            new MeshError('BACKEND_UNREACHABLE', `node ${nodeId} did not answer the open request in time`),
+          );
+        });
+      });
+      try {
+        await Promise.race([stream.opened, timeout]);
+      } catch (err) {
+        stream.reset({ code: 'ECANCELED', message: 'given up' });
+        throw err;
+      } finally {
+        (timer as ClockTimer | null)?.cancel();
+      }
+      return stream;
+    };
+    connect().then(
+      (stream) => this.wireRemote(state, stream),
+      (err: unknown) => this.retry(state, err),
+    );
+  }
+
+  private wireRemote(state: BackendState, stream: TunnelStream): void {
+    const { client } = this;
+    if (this.clientGone) {
+      stream.reset({ code: 'ECONNRESET', message: 'the client left' });
+      return;
+    }
+    this.stream = stream;
+    this.untrack = this.port.backends.track(state, this);
+    stream.onEnd((end) => {
+      this.untrack?.();
+      this.untrack = null;
+      this.stream = null;
+      if (end === null) return false;
+      if (!this.closing && !this.clientGone && stream.bytesSent === 0 && stream.bytesReceived === 0) {
+        client.pause();
+        this.retry(state, new MeshError('BACKEND_UNREACHABLE', end.message, { remoteCode: end.code }));
+        return true;
+      }
+      this.ctx.logger.debug('tunnel stream ended abnormally', {
+        task: state.taskId,
+        code: end.code,
+        reason: end.message,
+      });
+      return false;
+    });
+    stream.attach(client);
+    client.resume();
+  }
+
+  private onClientClose(): void {
+    this.clientGone = true;
+    this.graceTimer?.cancel();
+    this.port.forget(this);
+    const backend = this.backend;
+    if (backend !== null && !backend.destroyed) {
+      if (backend.writableEnded) backend.destroy();
+      else backend.resetAndDestroy();
+    }
+    this.untrack?.();
+    this.untrack = null;
+  }
+}
