@@ -9,6 +9,7 @@ import { createServer as createTcpServer, connect as tcpConnect, type Server, ty
 import {
   connect as tlsConnect,
   createServer as createTlsServer,
+  Server as TlsServer,
   type PeerCertificate,
   type TLSSocket,
 } from 'node:tls';
@@ -123,8 +124,9 @@ export class TunnelListener {
 
   /** New certificates (renewal, root rotation) for the handshakes from now on. */
   updateIdentity(identity: TlsIdentity): void {
-    const server = this.server as (Server & { setSecureContext?: (o: object) => void }) | null;
-    server?.setSecureContext?.({ ...tlsOptions(identity), requestCert: true, rejectUnauthorized: true });
+    // Plain tunnels (encryption off) have no TLS context to replace. The server keeps requiring
+    // and checking client certificates: those are its options, not the context's.
+    if (this.server instanceof TlsServer) this.server.setSecureContext(tlsOptions(identity));
   }
 
   async stop(): Promise<void> {
