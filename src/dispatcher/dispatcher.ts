@@ -18,6 +18,7 @@ import { ControlError, UnavailableError, type ApiStore } from '../manager/contro
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { AssignmentHub, type AssignmentSink } from './assignments.js';
+import { EndpointPublisher, type EndpointSink } from './endpoints.js';
 import { StatusWriter } from './status-writer.js';
 
 /** Periods a node may miss before it is marked down (SwarmKit's default multiplier). */
@@ -112,6 +113,7 @@ export class Dispatcher {
   private readonly awaited = new Map<string, number>();
   private writer: StatusWriter | null = null;
   private hub: AssignmentHub | null = null;
+  private endpointPublisher: EndpointPublisher | null = null;
   private sweepTimer: ClockTimer | null = null;
   private managersSignature = '';
   private readonly clock: Clock;
@@ -165,6 +167,8 @@ export class Dispatcher {
       batchMs: this.options.assignmentBatchMs,
     });
     this.hub.start();
+    this.endpointPublisher = new EndpointPublisher({ store, clock: this.clock, logger: this.log });
+    this.endpointPublisher.start();
     const deadline = this.clock.now() + this.graceMs();
     for (const node of store.list('node'))
       if (node.status.state !== 'down') this.awaited.set(node.id, deadline);
@@ -178,8 +182,10 @@ export class Dispatcher {
     if (!this.running) return;
     const writer = this.writer!;
     const hub = this.hub!;
+    const endpointPublisher = this.endpointPublisher!;
     this.writer = null;
     this.hub = null;
+    this.endpointPublisher = null;
     this.sweepTimer?.cancel();
     this.sweepTimer = null;
     const reason = notLeader(leaderAddr);
@@ -187,6 +193,7 @@ export class Dispatcher {
     this.sessions.clear();
     this.awaited.clear();
     await hub.stop();
+    await endpointPublisher.stop();
     await writer.stop();
     this.log.info('dispatcher stopped');
   }
@@ -239,6 +246,12 @@ export class Dispatcher {
   assignments(nodeId: string, sessionId: string, sink: AssignmentSink): () => void {
     this.session(nodeId, sessionId);
     return this.hub!.subscribe(nodeId, sink);
+  }
+
+  /** Streams the routing mesh's endpoint table to `sink` until the returned function is called. */
+  endpoints(nodeId: string, sessionId: string, sink: EndpointSink): () => void {
+    this.session(nodeId, sessionId);
+    return this.endpointPublisher!.subscribe(nodeId, sink);
   }
 
   /**

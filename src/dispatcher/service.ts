@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { validateNodeDescription, validateTaskStatus } from '../api/index.js';
 import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
-import type { AssignmentsRequest__Output } from '../generated/flotilla/dispatcher/v1/AssignmentsRequest.js';
+import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
 import type { SessionMessage } from '../generated/flotilla/dispatcher/v1/SessionMessage.js';
 import type { SessionRequest__Output } from '../generated/flotilla/dispatcher/v1/SessionRequest.js';
 import type { ProtoGrpcType } from '../generated/dispatcher.js';
@@ -114,47 +114,63 @@ export function registerDispatcherService(server: grpc.Server, options: Dispatch
       .finally(() => cleanup.forEach((c) => c()));
   };
 
-  const assignments = (
-    call: grpc.ServerWritableStream<AssignmentsRequest__Output, AssignmentsMessage>,
-  ): void => {
-    try {
-      const nodeId = options.authorize(call);
-      requireLeader();
-      const opened = dispatcher.session(nodeId, call.request.sessionId);
-      let stopAssignments = (): void => undefined;
-      const removeEnd = opened.onEnd((reason) => {
-        stopAssignments();
-        fail(call, reason, 'Assignments');
-      });
-      call.on('cancelled', () => {
-        stopAssignments();
-        removeEnd();
-      });
-      call.on('error', (err) => log.debug('assignments stream error', { nodeId, error: err.message }));
-      stopAssignments = dispatcher.assignments(nodeId, opened.id, {
-        write: (message) => call.write(message),
-        drained: () =>
-          new Promise<void>((resolve, reject) => {
-            const onDrain = (): void => {
-              call.off('cancelled', onCancel);
-              resolve();
-            };
-            const onCancel = (): void => {
-              call.off('drain', onDrain);
-              reject(new Error('cancelled'));
-            };
-            call.once('drain', onDrain);
-            call.once('cancelled', onCancel);
-          }),
-      });
-    } catch (err) {
-      fail(call, err, 'Assignments');
-    }
-  };
+  /**
+   * A stream that lasts as long as the node's session: Assignments and Endpoints. `subscribe`
+   * starts feeding the call (with backpressure) and returns the function that stops it.
+   */
+  const sessionStream =
+    <Message>(
+      method: string,
+      subscribe: (
+        nodeId: string,
+        sessionId: string,
+        sink: { write(message: Message): boolean; drained(): Promise<void> },
+      ) => () => void,
+    ) =>
+    (call: grpc.ServerWritableStream<{ sessionId: string }, Message>): void => {
+      try {
+        const nodeId = options.authorize(call);
+        requireLeader();
+        const opened = dispatcher.session(nodeId, call.request.sessionId);
+        let stop = (): void => undefined;
+        const removeEnd = opened.onEnd((reason) => {
+          stop();
+          fail(call, reason, method);
+        });
+        call.on('cancelled', () => {
+          stop();
+          removeEnd();
+        });
+        call.on('error', (err) => log.debug(`${method} stream error`, { nodeId, error: err.message }));
+        stop = subscribe(nodeId, opened.id, {
+          write: (message) => call.write(message),
+          drained: () =>
+            new Promise<void>((resolve, reject) => {
+              const onDrain = (): void => {
+                call.off('cancelled', onCancel);
+                resolve();
+              };
+              const onCancel = (): void => {
+                call.off('drain', onDrain);
+                reject(new Error('cancelled'));
+              };
+              call.once('drain', onDrain);
+              call.once('cancelled', onCancel);
+            }),
+        });
+      } catch (err) {
+        fail(call, err, method);
+      }
+    };
 
   const handlers = {
     Session: session,
-    Assignments: assignments,
+    Assignments: sessionStream<AssignmentsMessage>('Assignments', (nodeId, sessionId, sink) =>
+      dispatcher.assignments(nodeId, sessionId, sink),
+    ),
+    Endpoints: sessionStream<EndpointsMessage>('Endpoints', (nodeId, sessionId, sink) =>
+      dispatcher.endpoints(nodeId, sessionId, sink),
+    ),
     Heartbeat: unaryHandler(log, 'Heartbeat', async (request: { sessionId: string }, call) => {
       const nodeId = nodeOfCall(call, request.sessionId);
       requireLeader();

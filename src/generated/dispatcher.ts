@@ -5,6 +5,8 @@ import type { AssignedTask as _flotilla_dispatcher_v1_AssignedTask, AssignedTask
 import type { AssignmentsMessage as _flotilla_dispatcher_v1_AssignmentsMessage, AssignmentsMessage__Output as _flotilla_dispatcher_v1_AssignmentsMessage__Output } from './flotilla/dispatcher/v1/AssignmentsMessage.js';
 import type { AssignmentsRequest as _flotilla_dispatcher_v1_AssignmentsRequest, AssignmentsRequest__Output as _flotilla_dispatcher_v1_AssignmentsRequest__Output } from './flotilla/dispatcher/v1/AssignmentsRequest.js';
 import type { DispatcherClient as _flotilla_dispatcher_v1_DispatcherClient, DispatcherDefinition as _flotilla_dispatcher_v1_DispatcherDefinition } from './flotilla/dispatcher/v1/Dispatcher.js';
+import type { EndpointsMessage as _flotilla_dispatcher_v1_EndpointsMessage, EndpointsMessage__Output as _flotilla_dispatcher_v1_EndpointsMessage__Output } from './flotilla/dispatcher/v1/EndpointsMessage.js';
+import type { EndpointsRequest as _flotilla_dispatcher_v1_EndpointsRequest, EndpointsRequest__Output as _flotilla_dispatcher_v1_EndpointsRequest__Output } from './flotilla/dispatcher/v1/EndpointsRequest.js';
 import type { HeartbeatRequest as _flotilla_dispatcher_v1_HeartbeatRequest, HeartbeatRequest__Output as _flotilla_dispatcher_v1_HeartbeatRequest__Output } from './flotilla/dispatcher/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _flotilla_dispatcher_v1_HeartbeatResponse, HeartbeatResponse__Output as _flotilla_dispatcher_v1_HeartbeatResponse__Output } from './flotilla/dispatcher/v1/HeartbeatResponse.js';
 import type { LogLine as _flotilla_dispatcher_v1_LogLine, LogLine__Output as _flotilla_dispatcher_v1_LogLine__Output } from './flotilla/dispatcher/v1/LogLine.js';
@@ -32,6 +34,8 @@ export interface ProtoGrpcType {
         AssignmentsMessage: MessageTypeDefinition<_flotilla_dispatcher_v1_AssignmentsMessage, _flotilla_dispatcher_v1_AssignmentsMessage__Output>
         AssignmentsRequest: MessageTypeDefinition<_flotilla_dispatcher_v1_AssignmentsRequest, _flotilla_dispatcher_v1_AssignmentsRequest__Output>
         Dispatcher: SubtypeConstructor<typeof grpc.Client, _flotilla_dispatcher_v1_DispatcherClient> & { service: _flotilla_dispatcher_v1_DispatcherDefinition }
+        EndpointsMessage: MessageTypeDefinition<_flotilla_dispatcher_v1_EndpointsMessage, _flotilla_dispatcher_v1_EndpointsMessage__Output>
+        EndpointsRequest: MessageTypeDefinition<_flotilla_dispatcher_v1_EndpointsRequest, _flotilla_dispatcher_v1_EndpointsRequest__Output>
         HeartbeatRequest: MessageTypeDefinition<_flotilla_dispatcher_v1_HeartbeatRequest, _flotilla_dispatcher_v1_HeartbeatRequest__Output>
         HeartbeatResponse: MessageTypeDefinition<_flotilla_dispatcher_v1_HeartbeatResponse, _flotilla_dispatcher_v1_HeartbeatResponse__Output>
         LogLine: MessageTypeDefinition<_flotilla_dispatcher_v1_LogLine, _flotilla_dispatcher_v1_LogLine__Output>

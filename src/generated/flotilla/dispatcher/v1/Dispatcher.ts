@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AssignmentsMessage as _flotilla_dispatcher_v1_AssignmentsMessage, AssignmentsMessage__Output as _flotilla_dispatcher_v1_AssignmentsMessage__Output } from '../../../flotilla/dispatcher/v1/AssignmentsMessage.js';
 import type { AssignmentsRequest as _flotilla_dispatcher_v1_AssignmentsRequest, AssignmentsRequest__Output as _flotilla_dispatcher_v1_AssignmentsRequest__Output } from '../../../flotilla/dispatcher/v1/AssignmentsRequest.js';
+import type { EndpointsMessage as _flotilla_dispatcher_v1_EndpointsMessage, EndpointsMessage__Output as _flotilla_dispatcher_v1_EndpointsMessage__Output } from '../../../flotilla/dispatcher/v1/EndpointsMessage.js';
+import type { EndpointsRequest as _flotilla_dispatcher_v1_EndpointsRequest, EndpointsRequest__Output as _flotilla_dispatcher_v1_EndpointsRequest__Output } from '../../../flotilla/dispatcher/v1/EndpointsRequest.js';
 import type { HeartbeatRequest as _flotilla_dispatcher_v1_HeartbeatRequest, HeartbeatRequest__Output as _flotilla_dispatcher_v1_HeartbeatRequest__Output } from '../../../flotilla/dispatcher/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _flotilla_dispatcher_v1_HeartbeatResponse, HeartbeatResponse__Output as _flotilla_dispatcher_v1_HeartbeatResponse__Output } from '../../../flotilla/dispatcher/v1/HeartbeatResponse.js';
 import type { LogSubscription as _flotilla_dispatcher_v1_LogSubscription, LogSubscription__Output as _flotilla_dispatcher_v1_LogSubscription__Output } from '../../../flotilla/dispatcher/v1/LogSubscription.js';
@@ -20,6 +22,11 @@ export interface DispatcherClient extends grpc.Client {
   Assignments(argument: _flotilla_dispatcher_v1_AssignmentsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_AssignmentsMessage__Output>;
   assignments(argument: _flotilla_dispatcher_v1_AssignmentsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_AssignmentsMessage__Output>;
   assignments(argument: _flotilla_dispatcher_v1_AssignmentsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_AssignmentsMessage__Output>;
+  
+  Endpoints(argument: _flotilla_dispatcher_v1_EndpointsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_EndpointsMessage__Output>;
+  Endpoints(argument: _flotilla_dispatcher_v1_EndpointsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_EndpointsMessage__Output>;
+  endpoints(argument: _flotilla_dispatcher_v1_EndpointsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_EndpointsMessage__Output>;
+  endpoints(argument: _flotilla_dispatcher_v1_EndpointsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_dispatcher_v1_EndpointsMessage__Output>;
   
   Heartbeat(argument: _flotilla_dispatcher_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_dispatcher_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   Heartbeat(argument: _flotilla_dispatcher_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_dispatcher_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -63,6 +70,8 @@ export interface DispatcherClient extends grpc.Client {
 export interface DispatcherHandlers extends grpc.UntypedServiceImplementation {
   Assignments: grpc.handleServerStreamingCall<_flotilla_dispatcher_v1_AssignmentsRequest__Output, _flotilla_dispatcher_v1_AssignmentsMessage>;
   
+  Endpoints: grpc.handleServerStreamingCall<_flotilla_dispatcher_v1_EndpointsRequest__Output, _flotilla_dispatcher_v1_EndpointsMessage>;
+  
   Heartbeat: grpc.handleUnaryCall<_flotilla_dispatcher_v1_HeartbeatRequest__Output, _flotilla_dispatcher_v1_HeartbeatResponse>;
   
   LogSubscriptions: grpc.handleServerStreamingCall<_flotilla_dispatcher_v1_LogSubscriptionsRequest__Output, _flotilla_dispatcher_v1_LogSubscription>;
@@ -77,6 +86,7 @@ export interface DispatcherHandlers extends grpc.UntypedServiceImplementation {
 
 export interface DispatcherDefinition extends grpc.ServiceDefinition {
   Assignments: MethodDefinition<_flotilla_dispatcher_v1_AssignmentsRequest, _flotilla_dispatcher_v1_AssignmentsMessage, _flotilla_dispatcher_v1_AssignmentsRequest__Output, _flotilla_dispatcher_v1_AssignmentsMessage__Output>
+  Endpoints: MethodDefinition<_flotilla_dispatcher_v1_EndpointsRequest, _flotilla_dispatcher_v1_EndpointsMessage, _flotilla_dispatcher_v1_EndpointsRequest__Output, _flotilla_dispatcher_v1_EndpointsMessage__Output>
   Heartbeat: MethodDefinition<_flotilla_dispatcher_v1_HeartbeatRequest, _flotilla_dispatcher_v1_HeartbeatResponse, _flotilla_dispatcher_v1_HeartbeatRequest__Output, _flotilla_dispatcher_v1_HeartbeatResponse__Output>
   LogSubscriptions: MethodDefinition<_flotilla_dispatcher_v1_LogSubscriptionsRequest, _flotilla_dispatcher_v1_LogSubscription, _flotilla_dispatcher_v1_LogSubscriptionsRequest__Output, _flotilla_dispatcher_v1_LogSubscription__Output>
   PublishLogs: MethodDefinition<_flotilla_dispatcher_v1_PublishLogsMessage, _flotilla_dispatcher_v1_PublishLogsResponse, _flotilla_dispatcher_v1_PublishLogsMessage__Output, _flotilla_dispatcher_v1_PublishLogsResponse__Output>
