@@ -22,7 +22,7 @@ import { UnavailableError } from '../client/index.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { Executor, LogLine, LogOptions, TaskContext } from './executor.js';
 import { LogPublisher } from './log-publisher.js';
-import { dispatcherClient, DispatcherSession } from './session.js';
+import { dispatcherClient, DispatcherSession, type EndpointUpdate } from './session.js';
 import { StatusReporter } from './status-reporter.js';
 import { TaskSet } from './task-set.js';
 import { systemClock } from '../util/clock.js';
@@ -38,6 +38,11 @@ export interface AgentOptions {
   retryMs?: { initial: number; max: number };
   /** Status batching window (ms). */
   reportBatchMs?: number;
+  /**
+   * The routing mesh's endpoint table as the leader streams it (for the node's mesh); false when
+   * a delta does not apply, and the session starts over for a complete table. Absent: no stream.
+   */
+  endpoints?: (update: EndpointUpdate) => boolean;
 }
 
 export interface JoinAgentOptions extends AgentOptions {
@@ -236,6 +241,7 @@ export class Agent {
           );
         },
         logs: (subscription, open) => this.publisher.serve(subscription, open),
+        ...(this.options.endpoints ? { endpoints: this.options.endpoints } : {}),
       },
       this.log,
     );

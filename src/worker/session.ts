@@ -9,6 +9,8 @@ import type { NodeDescription, Task, TaskStatus } from '../api/index.js';
 import { errorFromStatus, UnavailableError } from '../client/index.js';
 import type { ProtoGrpcType } from '../generated/dispatcher.js';
 import type { AssignmentsMessage__Output } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
+import type { EndpointsMessage__Output } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
+import type { EndpointDelta, EndpointTable } from '../mesh/index.js';
 import type { DispatcherClient } from '../generated/flotilla/dispatcher/v1/Dispatcher.js';
 import type { LogSubscription__Output } from '../generated/flotilla/dispatcher/v1/LogSubscription.js';
 import type { PublishLogsMessage } from '../generated/flotilla/dispatcher/v1/PublishLogsMessage.js';
@@ -49,7 +51,14 @@ export interface SessionHandlers {
     subscription: LogSubscription__Output,
     publish: () => grpc.ClientWritableStream<PublishLogsMessage>,
   ): void;
+  /**
+   * The routing mesh's endpoint table (a node that runs a mesh): the complete table, then deltas.
+   * False: the delta does not apply to what the node has, and the session starts over.
+   */
+  endpoints?(update: EndpointUpdate): boolean;
 }
+
+export type EndpointUpdate = { table: EndpointTable } | { delta: EndpointDelta };
 
 function payloads(list: Payload__Output[]): PayloadMap {
   return new Map(list.map((p) => [p.id, { name: p.name, data: new Uint8Array(p.data) }]));
@@ -121,6 +130,7 @@ export class DispatcherSession {
     this.nodeId = first.nodeId;
     this.handlers.update(first);
     this.startAssignments();
+    if (this.handlers.endpoints) this.startEndpoints(this.handlers.endpoints.bind(this.handlers));
     this.startLogSubscriptions();
     this.scheduleHeartbeat(Number(first.heartbeatPeriodMs));
   }
@@ -184,6 +194,22 @@ export class DispatcherSession {
     call.on('end', () =>
       this.endSession(new UnavailableError('unreachable', 'the assignments stream ended')),
     );
+  }
+
+  private startEndpoints(handle: (update: EndpointUpdate) => boolean): void {
+    const call = this.client.endpoints({ sessionId: this.sessionId });
+    this.calls.push(call);
+    call.on('data', (message: EndpointsMessage__Output) => {
+      // From the leader, which encoded them from its own table: trusted to be one.
+      const applied =
+        message.tableJson.length > 0
+          ? handle({ table: JSON.parse(message.tableJson.toString('utf8')) as EndpointTable })
+          : handle({ delta: JSON.parse(message.deltaJson.toString('utf8')) as EndpointDelta });
+      if (!applied)
+        this.endSession(new UnavailableError('unreachable', 'the endpoint table fell out of step'));
+    });
+    call.on('error', (err: grpc.ServiceError) => this.endSession(errorFromStatus(err)));
+    call.on('end', () => this.endSession(new UnavailableError('unreachable', 'the endpoints stream ended')));
   }
 
   private startLogSubscriptions(): void {

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readNodeCertificates, verifyCertificate } from '../../../src/ca/index.js';
 import { certificateRole } from '../../../src/ca/trust.js';
 import { Manager } from '../../../src/manager/index.js';
+import { applyEndpointDelta, type EndpointTable } from '../../../src/mesh/index.js';
 import { systemClock } from '../../../src/util/clock.js';
-import { Agent } from '../../../src/worker/agent.js';
+import { Agent, type AgentOptions } from '../../../src/worker/agent.js';
 import { FakeExecutor } from '../../support/fake-executor.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
 
@@ -24,7 +25,9 @@ afterEach(async () => {
   await dirs.remove();
 });
 
-async function managerAndWorker(): Promise<{ manager: Manager; agent: Agent; executor: FakeExecutor }> {
+async function managerAndWorker(
+  extra: Pick<AgentOptions, 'endpoints'> = {},
+): Promise<{ manager: Manager; agent: Agent; executor: FakeExecutor }> {
   const manager = await Manager.init({
     dataDir: dirs.dir('m'),
     listenAddr: addr(1),
@@ -42,6 +45,7 @@ async function managerAndWorker(): Promise<{ manager: Manager; agent: Agent; exe
     executor,
     hostname: 'worker-1',
     retryMs: { initial: 20, max: 200 },
+    ...extra,
   });
   stops.push(() => agent.stop());
   agent.start();
@@ -79,6 +83,45 @@ describe('Agent', () => {
     }
   });
 
+  it('receives the routing mesh’s endpoint table, then the changes that keep it current', async () => {
+    let table: EndpointTable | null = null;
+    const updates: string[] = [];
+    const { manager, agent } = await managerAndWorker({
+      endpoints: (update) => {
+        if ('table' in update) {
+          table = update.table;
+          updates.push('table');
+          return true;
+        }
+        if (table === null || update.delta.fromVersion !== table.version) return false;
+        table = applyEndpointDelta(table, update.delta);
+        updates.push('delta');
+        return true;
+      },
+    });
+    const client = manager.client();
+    try {
+      await waitUntil('the complete table', () => table !== null);
+      const { id } = await client.createService({
+        name: 'web',
+        taskTemplate: { containerSpec: { image: 'busybox' } },
+        mode: { replicated: { replicas: 2 } },
+        endpointSpec: { ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 30080 }] },
+      });
+      await waitUntil('both tasks in the worker’s table', () => {
+        const port = table?.ports.find((p) => p.publishedPort === 30080);
+        return port?.serviceId === id && port.backends.filter((b) => b.ready).length === 2;
+      });
+      expect(table!.nodes[agent.nodeId]).toEqual({ host: '127.0.0.1', port: 4789 });
+      expect(updates[0]).toBe('table');
+      expect(updates.slice(1).every((u) => u === 'delta')).toBe(true);
+      await client.removeService(id);
+      await waitUntil('the port to leave the table', () => table!.ports.length === 0);
+    } finally {
+      client.close();
+    }
+  });
+
   it('follows a root CA rotation: renews for a certificate of the new root and ends up trusting it only', async () => {
     const { manager, agent } = await managerAndWorker();
     const client = manager.client();
@@ -94,11 +137,16 @@ describe('Agent', () => {
         30_000,
       );
       const newRoot = manager.store.list('cluster')[0]!.rootCA!.caCert;
-      await waitUntil('the worker to trust the new root only', async () => {
-        return (await readNodeCertificates(dirs.dir('w')))!.rootsPem === newRoot;
+      // The renewed certificate and the new trust arrive separately (the renewal's answer, a
+      // session message): wait for both on disk.
+      await waitUntil('the worker to trust the new root only, with a certificate of it', async () => {
+        const certs = (await readNodeCertificates(dirs.dir('w')))!;
+        if (certs.rootsPem !== newRoot) return false;
+        return verifyCertificate(certs.certChainPem, { roots: [newRoot] }).then(
+          () => true,
+          () => false,
+        );
       });
-      const certs = (await readNodeCertificates(dirs.dir('w')))!;
-      await verifyCertificate(certs.certChainPem, { roots: [newRoot] });
       // Still in the cluster with its new certificate.
       await waitUntil('the worker connected', () => agent.connected);
     } finally {
