@@ -25,3 +25,10 @@ export type {
 } from './convert.js';
 export { shellSplit } from './shell-split.js';
 export { parseBytes, parseCpus, parseDuration } from './units.js';
+export { deployPlan, deployStack, StackDeployError } from './deploy.js';
+export type { DeployedService, DeployEvent, DeployOptions, DeployResult } from './deploy.js';
+export { listStacks, removeStack, stackProgress, stackServices, stackTasks, waitForStack } from './stacks.js';
+export type { RemoveResult, StackSummary, WaitOptions } from './stacks.js';
+export { dependencySatisfied, serviceProgress } from './readiness.js';
+export type { ServiceProgress } from './readiness.js';
+export type { StackClient } from './stack-client.js';

@@ -44,7 +44,8 @@ function substitute(text: string, lookup: Lookup, unset: string[]): string {
       at = dollar + 2;
     } else if (next === '{') {
       const close = matchingBrace(text, dollar + 1);
-      if (close === -1) throw new InterpolationError(`invalid interpolation format in ${JSON.stringify(text)}: no closing }`);
+      if (close === -1)
+        throw new InterpolationError(`invalid interpolation format in ${JSON.stringify(text)}: no closing }`);
       out += braced(text.slice(dollar + 2, close), text, lookup, unset);
       at = close + 1;
     } else {

@@ -36,8 +36,12 @@ export interface LoadResult {
  * Reads and parses the files in order. Throws ComposeError naming the file when one cannot be
  * read or is not YAML; other problems are collected in the returned sink.
  */
-export async function loadComposeFiles(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
-  if (paths.length === 0) throw new ComposeError([{ severity: 'error', path: '', message: 'no compose file given' }]);
+export async function loadComposeFiles(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  if (paths.length === 0)
+    throw new ComposeError([{ severity: 'error', path: '', message: 'no compose file given' }]);
   const workingDir = dirname(resolve(paths[0] as string));
   const environment = options.environment ?? {};
   const dotenv: Record<string, string> = {};
@@ -46,12 +50,19 @@ export async function loadComposeFiles(paths: readonly string[], options: LoadOp
     const envPath = join(workingDir, '.env');
     const text = await readFile(envPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
-      throw new ComposeError([{ severity: 'error', path: '', message: `cannot read ${envPath}: ${err.message}` }]);
+      throw new ComposeError([
+        { severity: 'error', path: '', message: `cannot read ${envPath}: ${err.message}` },
+      ]);
     });
     if (text !== undefined) {
       const parsed = parseEnvFile(text, { dotenv: true });
       for (const e of parsed.errors) {
-        sink.errors.push({ severity: 'error', position: { file: envPath, ...e, col: 1 }, path: '', message: e.reason });
+        sink.errors.push({
+          severity: 'error',
+          position: { file: envPath, ...e, col: 1 },
+          path: '',
+          message: e.reason,
+        });
       }
       for (const [key, value] of parsed.entries) dotenv[key] = value;
     }
@@ -63,8 +74,11 @@ export async function loadComposeFiles(paths: readonly string[], options: LoadOp
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new ComposeError([{ severity: 'error', path: '', message: `cannot read compose file ${path}: ${reason}` }]);
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new ComposeError([
+        { severity: 'error', path: '', message: `cannot read compose file ${path}: ${reason}` },
+      ]);
     }
     files.push(parseComposeText(text, path, lookup, sink));
   }
@@ -96,7 +110,7 @@ export function parseComposeText(text: string, file: string, lookup: Lookup, sin
   }
   const positions = new Map<string, SourcePosition>();
   const walker = new Walker(doc, text, at, positions, lookup, sink, file);
-  const value = doc.contents === null ? null : walker.walk(doc.contents as Node, '');
+  const value = doc.contents === null ? null : walker.walk(doc.contents, '');
   return { file, value, positions };
 }
 
@@ -121,7 +135,7 @@ class Walker {
         return null;
       }
       try {
-        return this.walk(target as Node, path);
+        return this.walk(target, path);
       } finally {
         this.aliasDepth--;
       }
@@ -135,7 +149,8 @@ class Walker {
         if (key === '<<' || (isScalar(keyNode) && keyNode.source === '<<')) {
           for (const source of isSeq(pair.value) ? pair.value.items : [pair.value]) {
             const value = this.walk(source as Node, path);
-            if (typeof value === 'object' && value !== null && !Array.isArray(value)) merged.push(value as Record<string, unknown>);
+            if (typeof value === 'object' && value !== null && !Array.isArray(value))
+              merged.push(value as Record<string, unknown>);
             else this.problem(path, 'a << merge key needs a mapping or a list of mappings');
           }
           continue;

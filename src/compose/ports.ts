@@ -51,16 +51,26 @@ export function parseShortPort(spec: string): Parsed<ShortPortResult> {
     published = parts[parts.length - 2] ?? '';
   }
   const targets = parseRange(target);
-  if (targets === undefined) return { ok: false, reason: `invalid port ${JSON.stringify(spec)}: target ${JSON.stringify(target)} must be a port or a range of ports` };
+  if (targets === undefined)
+    return {
+      ok: false,
+      reason: `invalid port ${JSON.stringify(spec)}: target ${JSON.stringify(target)} must be a port or a range of ports`,
+    };
   const publishedRange = published === '' ? undefined : parseRange(published);
   if (published !== '' && publishedRange === undefined) {
-    return { ok: false, reason: `invalid port ${JSON.stringify(spec)}: published ${JSON.stringify(published)} must be a port or a range of ports` };
+    return {
+      ok: false,
+      reason: `invalid port ${JSON.stringify(spec)}: published ${JSON.stringify(published)} must be a port or a range of ports`,
+    };
   }
   const ports: PortConfig[] = [];
   const [start, end] = targets;
   if (publishedRange !== undefined && end - start !== publishedRange[1] - publishedRange[0]) {
     if (end !== start) {
-      return { ok: false, reason: `invalid port ${JSON.stringify(spec)}: the published and target ranges differ in size` };
+      return {
+        ok: false,
+        reason: `invalid port ${JSON.stringify(spec)}: the published and target ranges differ in size`,
+      };
     }
     // One target and a range of published ports: one config per published port (as docker/cli).
     for (let p = publishedRange[0]; p <= publishedRange[1]; p++) {

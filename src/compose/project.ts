@@ -5,7 +5,7 @@
 
 import type { Lookup } from './interpolate.js';
 import { loadComposeFiles, type LoadedFile, type LoadOptions } from './load.js';
-import { childPath, ProblemSink, type ComposeProblem, type SourcePosition } from './problems.js';
+import { ProblemSink, type ComposeProblem, type SourcePosition } from './problems.js';
 import { COMPOSE_FILE } from './schema.js';
 import { isRecord, validateValue } from './validate.js';
 
@@ -37,8 +37,17 @@ export interface DeployShape {
       generic_resources?: Array<{ discrete_resource_spec?: { kind?: string; value?: number } }>;
     };
   };
-  restart_policy?: { condition?: 'none' | 'on-failure' | 'any'; delay?: number; max_attempts?: number; window?: number };
-  placement?: { constraints?: string[]; preferences?: Array<{ spread: string }>; max_replicas_per_node?: number };
+  restart_policy?: {
+    condition?: 'none' | 'on-failure' | 'any';
+    delay?: number;
+    max_attempts?: number;
+    window?: number;
+  };
+  placement?: {
+    constraints?: string[];
+    preferences?: Array<{ spread: string }>;
+    max_replicas_per_node?: number;
+  };
 }
 
 export type PortShape =
@@ -66,12 +75,17 @@ export type VolumeMountShape =
     };
 
 export type FileReferenceShape =
-  | string
-  | { source: string; target?: string; uid?: string | number; gid?: string | number; mode?: number };
+  string | { source: string; target?: string; uid?: string | number; gid?: string | number; mode?: number };
 
 export type DependsOnShape =
   | string[]
-  | Record<string, { condition: 'service_started' | 'service_healthy' | 'service_completed_successfully'; required?: boolean }>;
+  | Record<
+      string,
+      {
+        condition: 'service_started' | 'service_healthy' | 'service_completed_successfully';
+        required?: boolean;
+      }
+    >;
 
 export interface ServiceShape {
   build?: unknown;
@@ -170,7 +184,10 @@ export interface ComposeProject {
  * Loads, validates and merges compose files. Throws ComposeError listing every error (with
  * file:line:col and key path); warnings are in the result.
  */
-export async function loadProject(paths: readonly string[], options: LoadOptions = {}): Promise<ComposeProject> {
+export async function loadProject(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): Promise<ComposeProject> {
   const loaded = await loadComposeFiles(paths, options);
   return projectFromFiles(loaded.files, loaded.workingDir, loaded.lookup, loaded.sink);
 }
@@ -234,7 +251,7 @@ function mergeTop(base: Record<string, unknown>, override: Record<string, unknow
       }
       out.services = services;
     } else if (isRecord(value) && isRecord(out[key])) {
-      out[key] = deepMerge(out[key] as Record<string, unknown>, value);
+      out[key] = deepMerge(out[key], value);
     } else {
       out[key] = value;
     }
@@ -244,17 +261,24 @@ function mergeTop(base: Record<string, unknown>, override: Record<string, unknow
 
 const DICT_KEYS = new Set(['environment', 'labels', 'sysctls']);
 
-function mergeService(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+function mergeService(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
     if (DICT_KEYS.has(key)) out[key] = { ...asDict(current), ...asDict(value) };
-    else if (key === 'ports' && Array.isArray(current) && Array.isArray(value)) out[key] = uniqueBy([...current, ...value], (p) => JSON.stringify(p));
-    else if (key === 'volumes' && Array.isArray(current) && Array.isArray(value)) out[key] = mergeByKey(current, value, volumeTarget);
-    else if ((key === 'secrets' || key === 'configs') && Array.isArray(current) && Array.isArray(value)) out[key] = mergeByKey(current, value, referenceSource);
+    else if (key === 'ports' && Array.isArray(current) && Array.isArray(value))
+      out[key] = uniqueBy([...(current as unknown[]), ...(value as unknown[])], (p) => JSON.stringify(p));
+    else if (key === 'volumes' && Array.isArray(current) && Array.isArray(value))
+      out[key] = mergeByKey(current, value, volumeTarget);
+    else if ((key === 'secrets' || key === 'configs') && Array.isArray(current) && Array.isArray(value))
+      out[key] = mergeByKey(current, value, referenceSource);
     else if (key === 'deploy' && isRecord(current) && isRecord(value)) {
       const deploy = deepMerge(current, value);
-      if (current.labels !== undefined || value.labels !== undefined) deploy.labels = { ...asDict(current.labels), ...asDict(value.labels) };
+      if (current.labels !== undefined || value.labels !== undefined)
+        deploy.labels = { ...asDict(current.labels), ...asDict(value.labels) };
       out[key] = deploy;
     } else if (isRecord(current) && isRecord(value)) out[key] = deepMerge(current, value);
     else out[key] = value;
@@ -262,7 +286,10 @@ function mergeService(base: Record<string, unknown>, override: Record<string, un
   return out;
 }
 
-function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
@@ -299,13 +326,12 @@ function mergeByKey(base: unknown[], override: unknown[], key: (item: unknown) =
 }
 
 function volumeTarget(item: unknown): string {
-  if (isRecord(item)) return String(item.target ?? '');
-  const parts = String(item).split(':');
+  if (isRecord(item)) return typeof item.target === 'string' ? item.target : '';
+  const parts = (typeof item === 'string' ? item : '').split(':');
   return parts.length === 1 ? (parts[0] ?? '') : (parts[1] ?? '');
 }
 
 function referenceSource(item: unknown): string {
-  return isRecord(item) ? String(item.source) : String(item);
+  const source = isRecord(item) ? item.source : item;
+  return typeof source === 'string' ? source : '';
 }
-
-export { childPath };

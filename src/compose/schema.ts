@@ -258,7 +258,10 @@ export const SERVICE_FIELDS: Readonly<Record<string, Field>> = {
         list: {
           oneOf: [
             'string',
-            { object: { path: f('string'), required: f('boolean'), format: f('string') }, required: ['path'] },
+            {
+              object: { path: f('string'), required: f('boolean'), format: f('string') },
+              required: ['path'],
+            },
           ],
         },
       },
@@ -285,7 +288,9 @@ export const SERVICE_FIELDS: Readonly<Record<string, Field>> = {
   tmpfs: f(stringOrList),
   tty: f('boolean'),
   ulimits: f({
-    map: { oneOf: ['integer', { object: { soft: f('integer'), hard: f('integer') }, required: ['soft', 'hard'] }] },
+    map: {
+      oneOf: ['integer', { object: { soft: f('integer'), hard: f('integer') }, required: ['soft', 'hard'] }],
+    },
   }),
   user: f('string'),
   volumes: f({ list: serviceVolume }),

@@ -12,7 +12,8 @@ export function validateValue(value: unknown, type: ValueType, path: string, sin
 }
 
 const INVALID = Symbol('invalid');
-type Checked = unknown | typeof INVALID;
+/** A checked value, or INVALID when the check failed (and said so). */
+type Checked = unknown;
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -59,7 +60,10 @@ function fits(value: unknown, type: ValueType): boolean {
       case 'boolean':
         return kind === 'boolean' || value === 'true' || value === 'false';
       case 'integer':
-        return (kind === 'number' && Number.isInteger(value)) || (kind === 'string' && /^-?\d+$/.test(value as string));
+        return (
+          (kind === 'number' && Number.isInteger(value)) ||
+          (kind === 'string' && /^-?\d+$/.test(value as string))
+        );
       case 'number':
       case 'bytes':
       case 'filemode':
@@ -165,24 +169,29 @@ class Validator {
         return this.fail(path, 'must be true or false');
       case 'integer':
         if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-        if (typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+        if (typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value)))
+          return Number(value);
         return this.fail(path, 'must be an integer');
       case 'number':
         if (typeof value === 'number' && Number.isFinite(value)) return value;
-        if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+        if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+          return Number(value);
         return this.fail(path, 'must be a number');
       case 'duration': {
-        if (typeof value !== 'string') return this.fail(path, 'must be a duration string such as 10s or 1m30s');
+        if (typeof value !== 'string')
+          return this.fail(path, 'must be a duration string such as 10s or 1m30s');
         const parsed = parseDuration(value);
         return parsed.ok ? parsed.value : this.fail(path, parsed.reason);
       }
       case 'bytes': {
-        if (typeof value !== 'string' && typeof value !== 'number') return this.fail(path, 'must be a size such as 512m');
+        if (typeof value !== 'string' && typeof value !== 'number')
+          return this.fail(path, 'must be a size such as 512m');
         const parsed = parseBytes(value);
         return parsed.ok ? parsed.value : this.fail(path, parsed.reason);
       }
       case 'filemode': {
-        if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return value;
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777)
+          return value;
         if (typeof value === 'string' && /^0?[0-7]{1,4}$/.test(value)) return parseInt(value, 8);
         return this.fail(path, 'must be a file mode such as 0440');
       }

@@ -20,16 +20,24 @@ const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rsla
 export function parseShortVolume(spec: string): Parsed<ParsedVolume> {
   if (spec === '') return { ok: false, reason: 'an empty volume' };
   const parts = spec.split(':');
-  if (parts.some((p) => p === '')) return { ok: false, reason: `invalid volume ${JSON.stringify(spec)}: empty section between colons` };
-  if (parts.length > 3) return { ok: false, reason: `invalid volume ${JSON.stringify(spec)}: too many colons` };
+  if (parts.some((p) => p === ''))
+    return { ok: false, reason: `invalid volume ${JSON.stringify(spec)}: empty section between colons` };
+  if (parts.length > 3)
+    return { ok: false, reason: `invalid volume ${JSON.stringify(spec)}: too many colons` };
   if (parts.length === 1) return { ok: true, value: { type: 'volume', target: spec, ignoredOptions: [] } };
   const [source = '', target = '', options = ''] = parts;
-  const volume: ParsedVolume = { type: isFilePath(source) ? 'bind' : 'volume', source, target, ignoredOptions: [] };
+  const volume: ParsedVolume = {
+    type: isFilePath(source) ? 'bind' : 'volume',
+    source,
+    target,
+    ignoredOptions: [],
+  };
   for (const option of options === '' ? [] : options.split(',')) {
     if (option === 'ro') volume.readOnly = true;
     else if (option === 'rw') volume.readOnly = false;
     else if (option === 'nocopy') volume.noCopy = true;
-    else if ((PROPAGATIONS as readonly string[]).includes(option)) volume.propagation = option as ParsedVolume['propagation'];
+    else if ((PROPAGATIONS as readonly string[]).includes(option))
+      volume.propagation = option as ParsedVolume['propagation'];
     else volume.ignoredOptions.push(option);
   }
   return { ok: true, value: volume };
