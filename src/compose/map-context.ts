@@ -7,6 +7,38 @@ import { STACK_NAMESPACE_LABEL } from './plan.js';
 import type { ProblemSink } from './problems.js';
 import { asDict, type ComposeProject, type FileObjectShape, type ServiceShape } from './project.js';
 
+/** Where the API's fields come from in a compose service, to name the key a refused spec came from. */
+const COMPOSE_KEYS: ReadonlyArray<[RegExp, string]> = [
+  [/^spec\.name$/, ''],
+  [/^spec\.taskTemplate\.containerSpec\.image$/, 'image'],
+  [/^spec\.taskTemplate\.containerSpec\.env\b/, 'environment'],
+  [/^spec\.taskTemplate\.containerSpec\.hostname$/, 'hostname'],
+  [/^spec\.taskTemplate\.containerSpec\.dir$/, 'working_dir'],
+  [/^spec\.taskTemplate\.containerSpec\.mounts\b/, 'volumes'],
+  [/^spec\.taskTemplate\.containerSpec\.stopSignal$/, 'stop_signal'],
+  [/^spec\.taskTemplate\.containerSpec\.(?:capabilityAdd|capabilityDrop)\b/, 'cap_add'],
+  [/^spec\.taskTemplate\.containerSpec\.ulimits\b/, 'ulimits'],
+  [/^spec\.taskTemplate\.containerSpec\.dnsConfig\b/, 'dns'],
+  [/^spec\.taskTemplate\.containerSpec\.healthcheck\b/, 'healthcheck'],
+  [/^spec\.taskTemplate\.containerSpec\.secrets\b/, 'secrets'],
+  [/^spec\.taskTemplate\.containerSpec\.configs\b/, 'configs'],
+  [/^spec\.taskTemplate\.placement\.constraints\[(\d+)\]/, 'deploy.placement.constraints[$1]'],
+  [/^spec\.taskTemplate\.placement\.preferences\[(\d+)\]/, 'deploy.placement.preferences[$1]'],
+  [/^spec\.taskTemplate\.placement\b/, 'deploy.placement'],
+  [/^spec\.taskTemplate\.resources\b/, 'deploy.resources'],
+  [/^spec\.taskTemplate\.logDriver\b/, 'logging'],
+  [/^spec\.endpointSpec\b/, 'ports'],
+  [/^spec\.mode\b/, 'deploy'],
+];
+
+function composeKeyOf(apiPath: string): string | undefined {
+  for (const [pattern, key] of COMPOSE_KEYS) {
+    const match = pattern.exec(apiPath);
+    if (match !== null) return match[0].replace(pattern, key);
+  }
+  return undefined;
+}
+
 /** Files by absolute path: their bytes, or why they could not be read. */
 export type FileContents = Map<string, Uint8Array | NodeJS.ErrnoException>;
 
@@ -51,7 +83,9 @@ export class MapContext {
       return validate();
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      this.sink.error(path, `Flotilla refuses the result: ${err.message}`);
+      const key = composeKeyOf(err.path);
+      if (key === undefined) this.sink.error(path, `Flotilla refuses the result: ${err.message}`);
+      else this.sink.error(key === '' ? path : `${path}.${key}`, `${err.rule} (${err.path})`);
       return undefined;
     }
   }

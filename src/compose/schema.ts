@@ -77,11 +77,11 @@ const deploy: ValueType = {
         resources: f({
           object: {
             limits: f({
-              object: { cpus: f({ oneOf: ['number', 'string'] }), memory: f('bytes'), pids: f('integer') },
+              object: { cpus: f({ oneOf: ['string', 'number'] }), memory: f('bytes'), pids: f('integer') },
             }),
             reservations: f({
               object: {
-                cpus: f({ oneOf: ['number', 'string'] }),
+                cpus: f({ oneOf: ['string', 'number'] }),
                 memory: f('bytes'),
                 generic_resources: f({
                   list: {
