@@ -175,7 +175,7 @@ export interface ComposeProject {
   workingDir: string;
   /** Variables for value-less environment entries (as interpolation saw them). */
   lookup: Lookup;
-  positionOf(path: string): SourcePosition | undefined;
+  positionOf: (path: string) => SourcePosition | undefined;
   /** Problems so far (errors are empty when loadProject returned). */
   warnings: ComposeProblem[];
 }

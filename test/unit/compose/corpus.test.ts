@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorLines } from './helpers.js';
-import { loadProject, planStack, type ServiceSpec, type StackPlan } from './imports.js';
+import type { ServiceSpec } from '../../../src/api/index.js';
+import { loadProject, planStack, type StackPlan } from './imports.js';
 
 const CORPUS = '/work/shared/compose-corpus';
 const NS = 'com.docker.stack.namespace';
@@ -81,7 +82,9 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
         },
         mode: { replicated: { replicas: 2 } },
         updateConfig: { parallelism: 2 },
-        endpointSpec: { ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 5000, publishMode: 'ingress' }] },
+        endpointSpec: {
+          ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 5000, publishMode: 'ingress' }],
+        },
       },
       result: {
         name: 'vote_result',
@@ -93,7 +96,9 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
         },
         mode: { replicated: { replicas: 2 } },
         updateConfig: { parallelism: 2, delay: 10 * SECOND },
-        endpointSpec: { ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 5001, publishMode: 'ingress' }] },
+        endpointSpec: {
+          ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 5001, publishMode: 'ingress' }],
+        },
       },
       worker: {
         name: 'vote_worker',
@@ -101,7 +106,12 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
         labels: labels('dockersamples/examplevotingapp_worker', { APP: 'VOTING' }),
         taskTemplate: {
           containerSpec: container('dockersamples/examplevotingapp_worker'),
-          restartPolicy: { condition: 'on-failure', delay: 10 * SECOND, maxAttempts: 3, window: 120 * SECOND },
+          restartPolicy: {
+            condition: 'on-failure',
+            delay: 10 * SECOND,
+            maxAttempts: 3,
+            window: 120 * SECOND,
+          },
           // Sorted by target, as docker/cli sorts them.
           networks: [
             { target: 'vote_backend', aliases: ['worker'] },
@@ -122,7 +132,9 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
           networks: [{ target: 'vote_default', aliases: ['visualizer'] }],
         },
         mode: { replicated: {} },
-        endpointSpec: { ports: [{ protocol: 'tcp', targetPort: 8080, publishedPort: 8080, publishMode: 'ingress' }] },
+        endpointSpec: {
+          ports: [{ protocol: 'tcp', targetPort: 8080, publishedPort: 8080, publishMode: 'ingress' }],
+        },
       },
     });
     expect(plan.services.every((s) => s.dependsOn.every((d) => d.condition === 'created'))).toBe(true);
@@ -132,7 +144,9 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
 describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
   it('fails with the config files it names but the corpus does not ship', async () => {
     const path = join(CORPUS, 'swarmprom-stack.yml');
-    const lines = await errorLines(async () => planStack(await loadProject([path], { environment: {} }), 'mon'));
+    const lines = await errorLines(async () =>
+      planStack(await loadProject([path], { environment: {} }), 'mon'),
+    );
     expect(lines).toEqual([
       `${path}:15:5: configs.caddy_config.file: file ./caddy/Caddyfile (${CORPUS}/caddy/Caddyfile) does not exist`,
       `${path}:17:5: configs.dockerd_config.file: file ./dockerd-exporter/Caddyfile (${CORPUS}/dockerd-exporter/Caddyfile) does not exist`,
@@ -156,7 +170,9 @@ describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
         '70: services.alertmanager.environment[2]: variable SLACK_USER is not set: it becomes an empty string',
       ]),
     );
-    expect(plan.configs.map((c) => [c.spec.name, c.spec.labels, Buffer.from(c.spec.data).toString()])).toEqual([
+    expect(
+      plan.configs.map((c) => [c.spec.name, c.spec.labels, Buffer.from(c.spec.data).toString()]),
+    ).toEqual([
       ['mon_caddy_config', { [NS]: 'mon' }, ':9090 {}\n'],
       ['mon_dockerd_config', { [NS]: 'mon' }, ':9323 {}\n'],
     ]);
@@ -219,7 +235,11 @@ describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
         containerSpec: {
           image: 'grafana/grafana',
           // ${ADMIN_USER:-admin} unset: the default; ${ADMIN_PASSWORD:-admin} set: its value.
-          env: ['GF_SECURITY_ADMIN_PASSWORD=s3cret', 'GF_SECURITY_ADMIN_USER=admin', 'GF_USERS_ALLOW_SIGN_UP=false'],
+          env: [
+            'GF_SECURITY_ADMIN_PASSWORD=s3cret',
+            'GF_SECURITY_ADMIN_USER=admin',
+            'GF_USERS_ALLOW_SIGN_UP=false',
+          ],
           labels: { [NS]: 'mon' },
           mounts: [
             {
@@ -241,7 +261,12 @@ describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
       env: ['SLACK_CHANNEL=', 'SLACK_URL=', 'SLACK_USER='],
       labels: { [NS]: 'mon' },
       mounts: [
-        { type: 'volume', source: 'mon_alertmanager', target: '/alertmanager', volumeOptions: { labels: { [NS]: 'mon' } } },
+        {
+          type: 'volume',
+          source: 'mon_alertmanager',
+          target: '/alertmanager',
+          volumeOptions: { labels: { [NS]: 'mon' } },
+        },
       ],
     });
     expect(s['node-exporter']).toEqual({
@@ -288,7 +313,12 @@ describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
       },
       mode: { global: {} },
       endpointSpec: {
-        ports: [3000, 9090, 9093].map((p) => ({ protocol: 'tcp', targetPort: p, publishedPort: p, publishMode: 'ingress' })),
+        ports: [3000, 9090, 9093].map((p) => ({
+          protocol: 'tcp',
+          targetPort: p,
+          publishedPort: p,
+          publishMode: 'ingress',
+        })),
       },
     });
   });
@@ -298,7 +328,9 @@ describe('nginx-golang-postgres-compose.yaml (docker/awesome-compose)', () => {
   const path = join(CORPUS, 'nginx-golang-postgres-compose.yaml');
 
   it('fails because Swarm cannot build the backend, naming the key (and the secret file it lacks)', async () => {
-    const lines = await errorLines(async () => planStack(await loadProject([path], { environment: {} }), 'app'));
+    const lines = await errorLines(async () =>
+      planStack(await loadProject([path], { environment: {} }), 'app'),
+    );
     expect(lines).toContain(
       `${path}:3:5: services.backend.build: Swarm cannot build images: build and push the image, then name it with image:`,
     );
@@ -347,9 +379,19 @@ describe('nginx-golang-postgres-compose.yaml (docker/awesome-compose)', () => {
           labels: { [NS]: 'app' },
           user: 'postgres',
           mounts: [
-            { type: 'volume', source: 'app_db-data', target: '/var/lib/postgresql', volumeOptions: { labels: { [NS]: 'app' } } },
+            {
+              type: 'volume',
+              source: 'app_db-data',
+              target: '/var/lib/postgresql',
+              volumeOptions: { labels: { [NS]: 'app' } },
+            },
           ],
-          healthcheck: { test: ['CMD', 'pg_isready'], interval: 10 * SECOND, timeout: 5 * SECOND, retries: 5 },
+          healthcheck: {
+            test: ['CMD', 'pg_isready'],
+            interval: 10 * SECOND,
+            timeout: 5 * SECOND,
+            retries: 5,
+          },
           secrets: [secretRef],
         },
         // restart: always, with no deploy.restart_policy.
@@ -366,13 +408,20 @@ describe('nginx-golang-postgres-compose.yaml (docker/awesome-compose)', () => {
           image: 'nginx',
           labels: { [NS]: 'app' },
           mounts: [
-            { type: 'bind', source: `${CORPUS}/proxy/nginx.conf`, target: '/etc/nginx/conf.d/default.conf', readOnly: true },
+            {
+              type: 'bind',
+              source: `${CORPUS}/proxy/nginx.conf`,
+              target: '/etc/nginx/conf.d/default.conf',
+              readOnly: true,
+            },
           ],
         },
         networks: [{ target: 'app_default', aliases: ['proxy'] }],
       },
       mode: { replicated: {} },
-      endpointSpec: { ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 80, publishMode: 'ingress' }] },
+      endpointSpec: {
+        ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 80, publishMode: 'ingress' }],
+      },
     });
     expect(s.backend?.taskTemplate.containerSpec.secrets).toEqual([secretRef]);
   });

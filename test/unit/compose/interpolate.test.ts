@@ -36,14 +36,19 @@ describe('interpolation', () => {
   });
 
   it('refuses with :? when unset or empty and with ? when unset, naming the variable and message', () => {
-    expect(() => sub('${MISSING:?give a password}')).toThrow('required variable MISSING is missing: give a password');
+    expect(() => sub('${MISSING:?give a password}')).toThrow(
+      'required variable MISSING is missing: give a password',
+    );
     expect(() => sub('${EMPTY:?must be set}')).toThrow('required variable EMPTY is empty: must be set');
     expect(sub('${EMPTY?x}')).toBe('');
     expect(() => sub('${MISSING?}')).toThrow(InterpolationError);
   });
 
   it('reports variables used without a value so the caller can warn', () => {
-    expect(interpolate('a=${MISSING} b=$OTHER', lookup)).toEqual({ value: 'a= b=', unset: ['MISSING', 'OTHER'] });
+    expect(interpolate('a=${MISSING} b=$OTHER', lookup)).toEqual({
+      value: 'a= b=',
+      unset: ['MISSING', 'OTHER'],
+    });
   });
 
   it('refuses malformed references', () => {
@@ -61,7 +66,9 @@ describe('interpolation', () => {
 describe('env files', () => {
   it('reads .env the way compose does: export prefix, quotes, comments', () => {
     const text = '# comment\nexport A=1\nB="two words"\nC=\'x\'\nD=plain # trailing\n\nE\n';
-    expect(parseEnvFile(text, { dotenv: true, lookup: (n) => (n === 'E' ? 'from-env' : undefined) }).entries).toEqual([
+    expect(
+      parseEnvFile(text, { dotenv: true, lookup: (n) => (n === 'E' ? 'from-env' : undefined) }).entries,
+    ).toEqual([
       ['A', '1'],
       ['B', 'two words'],
       ['C', 'x'],
@@ -71,7 +78,10 @@ describe('env files', () => {
   });
 
   it('reads env_file literally, as docker/cli does, dropping value-less keys the environment lacks', () => {
-    const parsed = parseEnvFile('A="quoted"\nB=x # not a comment\nMISSING\n', { dotenv: false, lookup: () => undefined });
+    const parsed = parseEnvFile('A="quoted"\nB=x # not a comment\nMISSING\n', {
+      dotenv: false,
+      lookup: () => undefined,
+    });
     expect(parsed.entries).toEqual([
       ['A', '"quoted"'],
       ['B', 'x # not a comment'],
@@ -79,6 +89,8 @@ describe('env files', () => {
   });
 
   it('reports a line whose variable name has spaces', () => {
-    expect(parseEnvFile('BAD KEY=1', { dotenv: false }).errors).toEqual([{ line: 1, reason: 'variable name "BAD KEY" is not valid' }]);
+    expect(parseEnvFile('BAD KEY=1', { dotenv: false }).errors).toEqual([
+      { line: 1, reason: 'variable name "BAD KEY" is not valid' },
+    ]);
   });
 });

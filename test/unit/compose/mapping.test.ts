@@ -15,7 +15,9 @@ async function web(body: string, extra = '', options: Parameters<typeof planFrom
 
 describe('names and labels', () => {
   it('names the service <stack>_<service> and labels it with the stack and the image', async () => {
-    const spec = await web('labels: {tier: front}\ndeploy:\n  labels: [owner=ops, "note"]', '', { stack: 'shop' });
+    const spec = await web('labels: {tier: front}\ndeploy:\n  labels: [owner=ops, "note"]', '', {
+      stack: 'shop',
+    });
     expect(spec.name).toBe('shop_web');
     expect(spec.labels).toEqual({
       owner: 'ops',
@@ -24,7 +26,10 @@ describe('names and labels', () => {
       'com.docker.stack.image': 'nginx:1.27',
     });
     // labels: are container labels, deploy.labels service labels.
-    expect(spec.taskTemplate.containerSpec.labels).toEqual({ tier: 'front', 'com.docker.stack.namespace': 'shop' });
+    expect(spec.taskTemplate.containerSpec.labels).toEqual({
+      tier: 'front',
+      'com.docker.stack.namespace': 'shop',
+    });
   });
 
   it('refuses a stack name that cannot prefix a service name', async () => {
@@ -50,8 +55,12 @@ describe('mode', () => {
       'compose.yml:6:7: services.web.deploy.replicas: replicas can only be used with replicated or replicated-job mode',
     ]);
     expect(
-      await errorLines(() => planFromText(svc('deploy:\n  mode: global-job\n  update_config: {parallelism: 1}'))),
-    ).toEqual(['compose.yml:6:7: services.web.deploy.update_config: not allowed for jobs (replicated-job, global-job)']);
+      await errorLines(() =>
+        planFromText(svc('deploy:\n  mode: global-job\n  update_config: {parallelism: 1}')),
+      ),
+    ).toEqual([
+      'compose.yml:6:7: services.web.deploy.update_config: not allowed for jobs (replicated-job, global-job)',
+    ]);
   });
 });
 
@@ -82,13 +91,17 @@ describe('placement, resources, restart, update', () => {
   });
 
   it('refuses a cpus value finer than a nano CPU', async () => {
-    expect(await errorLines(() => planFromText(svc("deploy: {resources: {limits: {cpus: '0.0000000001'}}}")))).toEqual([
+    expect(
+      await errorLines(() => planFromText(svc("deploy: {resources: {limits: {cpus: '0.0000000001'}}}"))),
+    ).toEqual([
       'compose.yml:4:35: services.web.deploy.resources.limits.cpus: is too precise (at most 9 decimal places)',
     ]);
   });
 
   it('maps restart_policy with its durations', async () => {
-    const spec = await web('deploy:\n  restart_policy: {condition: on-failure, delay: 10s, max_attempts: 3, window: 2m}');
+    const spec = await web(
+      'deploy:\n  restart_policy: {condition: on-failure, delay: 10s, max_attempts: 3, window: 2m}',
+    );
     expect(spec.taskTemplate.restartPolicy).toEqual({
       condition: 'on-failure',
       delay: 10e9,
@@ -126,7 +139,9 @@ describe('placement, resources, restart, update', () => {
   });
 
   it('refuses rollback as the failure action of a rollback', async () => {
-    expect(await errorLines(() => planFromText(svc('deploy: {rollback_config: {failure_action: rollback}}')))).toEqual([
+    expect(
+      await errorLines(() => planFromText(svc('deploy: {rollback_config: {failure_action: rollback}}'))),
+    ).toEqual([
       'compose.yml:4:32: services.web.deploy.rollback_config.failure_action: must be one of continue, pause (got "rollback")',
     ]);
   });
@@ -134,7 +149,9 @@ describe('placement, resources, restart, update', () => {
 
 describe('ports and endpoint', () => {
   it('maps the short syntax with ranges and protocols in ingress mode, sorted by published port', async () => {
-    const spec = await web('ports:\n  - "9090-9091:8080-8081"\n  - 53:53/udp\n  - "6379"\n  - "127.0.0.1:8443:443"');
+    const spec = await web(
+      'ports:\n  - "9090-9091:8080-8081"\n  - 53:53/udp\n  - "6379"\n  - "127.0.0.1:8443:443"',
+    );
     expect(spec.endpointSpec).toEqual({
       ports: [
         { protocol: 'tcp', targetPort: 6379, publishMode: 'ingress' },
@@ -154,7 +171,9 @@ describe('ports and endpoint', () => {
   });
 
   it('maps the long syntax with host mode, and the endpoint mode', async () => {
-    const spec = await web('ports:\n  - {target: 80, published: "8080", protocol: tcp, mode: host, name: web}\ndeploy: {endpoint_mode: dnsrr}');
+    const spec = await web(
+      'ports:\n  - {target: 80, published: "8080", protocol: tcp, mode: host, name: web}\ndeploy: {endpoint_mode: dnsrr}',
+    );
     expect(spec.endpointSpec).toEqual({
       mode: 'dnsrr',
       ports: [{ name: 'web', protocol: 'tcp', targetPort: 80, publishedPort: 8080, publishMode: 'host' }],
@@ -172,7 +191,13 @@ describe('ports and endpoint', () => {
 
 describe('healthcheck', () => {
   it('maps a string test to CMD-SHELL and keeps a list, with its durations', async () => {
-    expect((await web('healthcheck:\n  test: curl -f http://localhost\n  interval: 10s\n  timeout: 5s\n  retries: 5\n  start_period: 30s\n  start_interval: 1s')).taskTemplate.containerSpec.healthcheck).toEqual({
+    expect(
+      (
+        await web(
+          'healthcheck:\n  test: curl -f http://localhost\n  interval: 10s\n  timeout: 5s\n  retries: 5\n  start_period: 30s\n  start_interval: 1s',
+        )
+      ).taskTemplate.containerSpec.healthcheck,
+    ).toEqual({
       test: ['CMD-SHELL', 'curl -f http://localhost'],
       interval: 10e9,
       timeout: 5e9,
@@ -180,16 +205,20 @@ describe('healthcheck', () => {
       startPeriod: 30e9,
       startInterval: 1e9,
     });
-    expect((await web('healthcheck: {test: [CMD, pg_isready]}')).taskTemplate.containerSpec.healthcheck).toEqual({
+    expect(
+      (await web('healthcheck: {test: [CMD, pg_isready]}')).taskTemplate.containerSpec.healthcheck,
+    ).toEqual({
       test: ['CMD', 'pg_isready'],
     });
   });
 
   it('maps disable to NONE and refuses disable with a test', async () => {
-    expect((await web('healthcheck: {disable: true}')).taskTemplate.containerSpec.healthcheck).toEqual({ test: ['NONE'] });
-    expect(await errorLines(() => planFromText(svc('healthcheck: {disable: true, test: [CMD, x]}')))).toEqual([
-      "compose.yml:4:5: services.web.healthcheck: test and disable can't be set at the same time",
-    ]);
+    expect((await web('healthcheck: {disable: true}')).taskTemplate.containerSpec.healthcheck).toEqual({
+      test: ['NONE'],
+    });
+    expect(await errorLines(() => planFromText(svc('healthcheck: {disable: true, test: [CMD, x]}')))).toEqual(
+      ["compose.yml:4:5: services.web.healthcheck: test and disable can't be set at the same time"],
+    );
   });
 });
 
@@ -204,7 +233,9 @@ describe('process and environment', () => {
   });
 
   it('maps environment lists and maps, sorted, value-less keys from the environment', async () => {
-    const list = await web('environment:\n  - B=2\n  - A=1\n  - FROM_ENV\n  - NODE={{.Node.ID}}', '', { env: { FROM_ENV: 'yes' } });
+    const list = await web('environment:\n  - B=2\n  - A=1\n  - FROM_ENV\n  - NODE={{.Node.ID}}', '', {
+      env: { FROM_ENV: 'yes' },
+    });
     expect(list.taskTemplate.containerSpec.env).toEqual(['A=1', 'B=2', 'FROM_ENV=yes', 'NODE={{.Node.ID}}']);
     const map = await web('environment: {PORT: 80, DEBUG: false, EMPTY: ""}');
     expect(map.taskTemplate.containerSpec.env).toEqual(['DEBUG=false', 'EMPTY=', 'PORT=80']);
@@ -219,9 +250,13 @@ describe('process and environment', () => {
   });
 
   it('reads env_file entries before environment, relative to the compose file', async () => {
-    const spec = await web('env_file: [./common.env, {path: ./optional.env, required: false}]\nenvironment: [B=from-file-overridden]', '', {
-      files: { '/stack/common.env': 'A=1\nB=2\n# comment\n' },
-    });
+    const spec = await web(
+      'env_file: [./common.env, {path: ./optional.env, required: false}]\nenvironment: [B=from-file-overridden]',
+      '',
+      {
+        files: { '/stack/common.env': 'A=1\nB=2\n# comment\n' },
+      },
+    );
     expect(spec.taskTemplate.containerSpec.env).toEqual(['A=1', 'B=from-file-overridden']);
     expect(await errorLines(() => planFromText(svc('env_file: ./missing.env')))).toEqual([
       'compose.yml:4:5: services.web.env_file: env file ./missing.env (/stack/missing.env) does not exist',
@@ -285,7 +320,12 @@ describe('volumes', () => {
       },
       { type: 'bind', source: '/stack/conf', target: '/etc/app', readOnly: true },
       { type: 'bind', source: '/home/me/cache', target: '/cache' },
-      { type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', bindOptions: { propagation: 'rslave' } },
+      {
+        type: 'bind',
+        source: '/var/run/docker.sock',
+        target: '/var/run/docker.sock',
+        bindOptions: { propagation: 'rslave' },
+      },
       { type: 'volume', target: '/anon' },
       { type: 'tmpfs', target: '/tmp', tmpfsOptions: { sizeBytes: 64 * 1024 ** 2 } },
       { type: 'bind', source: '/stack/proxy.conf', target: '/etc/nginx/conf.d/default.conf', readOnly: true },
@@ -294,15 +334,27 @@ describe('volumes', () => {
   });
 
   it('uses an external or named volume by its name, without stack labels', async () => {
-    const spec = await web('volumes: ["ext:/a", "named:/b"]', 'volumes:\n  ext: {external: true}\n  named: {name: shared-data}\n');
+    const spec = await web(
+      'volumes: ["ext:/a", "named:/b"]',
+      'volumes:\n  ext: {external: true}\n  named: {name: shared-data}\n',
+    );
     expect(spec.taskTemplate.containerSpec.mounts).toEqual([
       { type: 'volume', source: 'ext', target: '/a', volumeOptions: {} },
-      { type: 'volume', source: 'shared-data', target: '/b', volumeOptions: { labels: { 'com.docker.stack.namespace': 'st' } } },
+      {
+        type: 'volume',
+        source: 'shared-data',
+        target: '/b',
+        volumeOptions: { labels: { 'com.docker.stack.namespace': 'st' } },
+      },
     ]);
   });
 
   it('refuses an undeclared volume and unsupported mount types', async () => {
-    expect(await errorLines(() => planFromText(svc('volumes: ["nope:/data", {type: npipe, source: x, target: /y}]')))).toEqual([
+    expect(
+      await errorLines(() =>
+        planFromText(svc('volumes: ["nope:/data", {type: npipe, source: x, target: /y}]')),
+      ),
+    ).toEqual([
       'compose.yml:4:15: services.web.volumes[0]: undefined volume "nope": declare it in the top-level volumes section',
       'compose.yml:4:30: services.web.volumes[1].type: npipe mounts are not supported',
     ]);
@@ -323,10 +375,16 @@ describe('secrets and configs', () => {
 
   it('creates file, environment and content objects named <stack>_<name> with the stack label', async () => {
     const plan = await planFromText(svc('', objects), { files, env: { TOKEN: 't0k' } });
-    expect(plan.secrets.map((s) => ({ ...s.spec, data: Buffer.from(s.spec.data ?? []).toString() }))).toEqual([
-      { name: 'st_db_pass', labels: { rotated: '2024', 'com.docker.stack.namespace': 'st' }, data: 'hunter2' },
-      { name: 'st_token', labels: { 'com.docker.stack.namespace': 'st' }, data: 't0k' },
-    ]);
+    expect(plan.secrets.map((s) => ({ ...s.spec, data: Buffer.from(s.spec.data ?? []).toString() }))).toEqual(
+      [
+        {
+          name: 'st_db_pass',
+          labels: { rotated: '2024', 'com.docker.stack.namespace': 'st' },
+          data: 'hunter2',
+        },
+        { name: 'st_token', labels: { 'com.docker.stack.namespace': 'st' }, data: 't0k' },
+      ],
+    );
     expect(plan.externalSecrets).toEqual(['api_key']);
     expect(plan.configs.map((c) => ({ ...c.spec, data: Buffer.from(c.spec.data).toString() }))).toEqual([
       { name: 'st_app_conf', labels: { 'com.docker.stack.namespace': 'st' }, data: 'x=1' },
@@ -342,18 +400,30 @@ describe('secrets and configs', () => {
     );
     expect(spec.taskTemplate.containerSpec.secrets).toEqual([
       { file: { name: 'api_key', uid: '0', gid: '0', mode: 0o444 }, secretId: '', secretName: 'api_key' },
-      { file: { name: 'db-password', uid: '103', gid: '103', mode: 0o400 }, secretId: '', secretName: 'st_db_pass' },
+      {
+        file: { name: 'db-password', uid: '103', gid: '103', mode: 0o400 },
+        secretId: '',
+        secretName: 'st_db_pass',
+      },
       { file: { name: 'token', uid: '0', gid: '0', mode: 0o444 }, secretId: '', secretName: 'st_token' },
     ]);
     expect(spec.taskTemplate.containerSpec.configs).toEqual([
       { file: { name: 'inline', uid: '0', gid: '0', mode: 0o444 }, configId: '', configName: 'fixed-name' },
-      { file: { name: '/etc/app/app.conf', uid: '0', gid: '0', mode: 0o444 }, configId: '', configName: 'st_app_conf' },
+      {
+        file: { name: '/etc/app/app.conf', uid: '0', gid: '0', mode: 0o444 },
+        configId: '',
+        configName: 'st_app_conf',
+      },
     ]);
   });
 
   it('names a missing file, an unset variable and an undeclared reference', async () => {
     expect(
-      await errorLines(() => planFromText(svc('secrets: [nope]', 'secrets:\n  a: {file: ./gone.txt}\n  b: {environment: UNSET}\n'))),
+      await errorLines(() =>
+        planFromText(
+          svc('secrets: [nope]', 'secrets:\n  a: {file: ./gone.txt}\n  b: {environment: UNSET}\n'),
+        ),
+      ),
     ).toEqual([
       'compose.yml:6:7: secrets.a.file: file ./gone.txt (/stack/gone.txt) does not exist',
       'compose.yml:7:7: secrets.b.environment: variable UNSET is not set',
@@ -365,7 +435,10 @@ describe('secrets and configs', () => {
 describe('networks', () => {
   it('records the networks as docker/cli would attach them, with the service name as alias, and warns', async () => {
     const plan = await planFromText(
-      svc('networks:\n  front: {aliases: [www]}\n  outside:', 'networks:\n  front: {}\n  outside: {external: true, name: corp-net}\n'),
+      svc(
+        'networks:\n  front: {aliases: [www]}\n  outside:',
+        'networks:\n  front: {}\n  outside: {external: true, name: corp-net}\n',
+      ),
     );
     expect(serviceOf(plan, 'web').taskTemplate.networks).toEqual([
       { target: 'corp-net', aliases: ['web'] },
@@ -409,7 +482,9 @@ describe('build, depends_on and order', () => {
       { service: 'db', condition: 'service_healthy' },
       { service: 'cache', condition: 'service_started' },
     ]);
-    expect(plan.services.find((s) => s.name === 'proxy')?.dependsOn).toEqual([{ service: 'api', condition: 'created' }]);
+    expect(plan.services.find((s) => s.name === 'proxy')?.dependsOn).toEqual([
+      { service: 'api', condition: 'created' },
+    ]);
   });
 
   it('refuses a dependency cycle and an unknown dependency', async () => {

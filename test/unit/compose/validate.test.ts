@@ -3,7 +3,9 @@ import { errorLines, projectFromText } from './helpers.js';
 import { ComposeError } from './imports.js';
 
 function warnings(text: string): string[] {
-  return projectFromText(text).warnings.map((w) => `${w.position?.line}:${w.position?.col}: ${w.path}: ${w.message}`);
+  return projectFromText(text).warnings.map(
+    (w) => `${w.position?.line}:${w.position?.col}: ${w.path}: ${w.message}`,
+  );
 }
 
 describe('validation against the Compose specification', () => {
@@ -44,7 +46,8 @@ describe('validation against the Compose specification', () => {
   });
 
   it('warns about valid compose keys a stack cannot express, naming each', () => {
-    const text = 'services:\n  web:\n    image: app\n    container_name: web1\n    links: [db]\n    expose: [80]\n';
+    const text =
+      'services:\n  web:\n    image: app\n    container_name: web1\n    links: [db]\n    expose: [80]\n';
     expect(warnings(text)).toEqual([
       '4:5: services.web.container_name: ignored: task containers are named <stack>_<service>.<slot>.<task id>',
       '5:5: services.web.links: ignored: Flotilla does not manage container networks',
@@ -87,7 +90,9 @@ describe('validation against the Compose specification', () => {
   });
 
   it('warns about a variable that is not set, at its key', () => {
-    expect(warnings('services:\n  web:\n    image: app\n    environment:\n      - URL=${SLACK_URL}\n')).toEqual([
+    expect(
+      warnings('services:\n  web:\n    image: app\n    environment:\n      - URL=${SLACK_URL}\n'),
+    ).toEqual([
       '5:9: services.web.environment[0]: variable SLACK_URL is not set: it becomes an empty string',
     ]);
   });
@@ -98,7 +103,9 @@ describe('validation against the Compose specification', () => {
   });
 
   it('requires at least one service and a mapping at the top', async () => {
-    expect(await errorLines(() => projectFromText('services: {}\n'))).toEqual(['compose.yml:1:1: services: a stack needs at least one service']);
+    expect(await errorLines(() => projectFromText('services: {}\n'))).toEqual([
+      'compose.yml:1:1: services: a stack needs at least one service',
+    ]);
     expect(await errorLines(() => projectFromText('- a\n'))).toEqual([
       'compose.yml:1:1: a compose file must be a mapping with a services key',
     ]);
