@@ -5,7 +5,7 @@
 // Nothing is removed unless `prune` asks for it.
 
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import type { Service, ServiceSpec } from '../api/index.js';
+import { withServiceDefaults, type Service, type ServiceSpec } from '../api/index.js';
 import {
   planStack,
   SECRET_DIGEST_LABEL,
@@ -121,7 +121,8 @@ export async function deployPlan(
     }
     deployedIds.set(planned.name, current.id);
     const next = preserveUnmanaged(spec, current.spec);
-    if (sameJson(next, current.spec)) {
+    // The manager stores specs with SwarmKit's defaults filled in: compare like with like.
+    if (sameJson(withServiceDefaults(next), withServiceDefaults(current.spec))) {
       result.unchanged.push({
         name: planned.name,
         serviceName: spec.name,

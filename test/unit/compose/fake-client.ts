@@ -1,7 +1,14 @@
 // An in-memory stand-in for the parts of FlotillaClient the stack functions call, recording every
 // write in order. Tasks are whatever the test says a service runs at the moment.
 
-import type { Config, Secret, Service, ServiceSpec, Task } from '../../../src/api/index.js';
+import {
+  withServiceDefaults,
+  type Config,
+  type Secret,
+  type Service,
+  type ServiceSpec,
+  type Task,
+} from '../../../src/api/index.js';
 import type { StackClient } from './imports.js';
 
 type Filter = {
@@ -56,7 +63,8 @@ export class FakeClient implements StackClient {
   async createService(spec: ServiceSpec) {
     const id = this.id('svc');
     const version = ++this.version;
-    this.services.set(id, { id, meta: meta(version), spec: structuredClone(spec) });
+    // As the manager does: the stored spec has the defaults filled in.
+    this.services.set(id, { id, meta: meta(version), spec: withServiceDefaults(spec) });
     this.writes.push(`createService ${spec.name}`);
     return { id, version };
   }
