@@ -90,6 +90,11 @@ export function mapRestartPolicy(
   }
   switch (name) {
     case 'no':
+      // docker/cli sets no policy for `no`, so Swarm's default (any) applies: say so.
+      ctx.sink.warn(
+        `${path}.restart`,
+        'restart: no sets no restart policy, so the default (condition any) applies, as with docker stack deploy; use deploy.restart_policy.condition: none',
+      );
       return undefined;
     case 'always':
     case 'unless-stopped':

@@ -117,7 +117,9 @@ describe('placement, resources, restart, update', () => {
       condition: 'on-failure',
       maxAttempts: 5,
     });
-    expect((await web('restart: "no"')).taskTemplate.restartPolicy).toBeUndefined();
+    const no = await planFromText(svc('restart: "no"'));
+    expect(serviceOf(no, 'web').taskTemplate.restartPolicy).toBeUndefined();
+    expect(no.warnings.map((w) => w.path)).toContain('services.web.restart');
     expect(await errorLines(() => planFromText(svc('restart: sometimes')))).toEqual([
       'compose.yml:4:5: services.web.restart: unknown restart policy "sometimes" (no, always, on-failure[:N], unless-stopped)',
     ]);
