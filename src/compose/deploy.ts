@@ -19,6 +19,7 @@ import type { ComposeProblem } from './problems.js';
 import type { ComposeProject } from './project.js';
 import { dependencySatisfied, serviceProgress, type ServiceProgress } from './readiness.js';
 import type { StackClient } from './stack-client.js';
+import { sleep } from './sleep.js';
 
 export type DeployEvent =
   | { type: 'secret' | 'config'; name: string; action: 'created' | 'unchanged' | 'external' }
@@ -353,20 +354,6 @@ async function waitForDependencies(
       await sleep(pollMs, options.signal);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Deep equality of two JSON-shaped values, object keys in any order. */

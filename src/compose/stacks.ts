@@ -4,6 +4,8 @@
 import type { Config, Secret, Service, Task } from '../api/index.js';
 import { STACK_NAMESPACE_LABEL } from './convert.js';
 import { serviceProgress, type ServiceProgress } from './readiness.js';
+import { StackDeployError } from './deploy.js';
+import { sleep } from './sleep.js';
 import type { StackClient } from './stack-client.js';
 
 export interface StackSummary {
@@ -60,7 +62,7 @@ export interface WaitOptions {
   onProgress?: (progress: ServiceProgress[]) => void;
 }
 
-/** Waits until every service of the stack has converged; throws naming those that did not. */
+/** Waits until every service of the stack has converged; throws StackDeployError naming those that did not. */
 export async function waitForStack(
   client: Pick<StackClient, 'listServices' | 'listTasks'>,
   stack: string,
@@ -78,9 +80,11 @@ export async function waitForStack(
         .map(
           (p) => `${p.name} ${p.running}/${p.desired}${p.lastError === undefined ? '' : ` (${p.lastError})`}`,
         );
-      throw new Error(`stack ${stack} did not converge: ${behind.join(', ') || 'it has no services'}`);
+      throw new StackDeployError(
+        `stack ${stack} did not converge: ${behind.join(', ') || 'it has no services'}`,
+      );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 500));
+    await sleep(options.pollIntervalMs ?? 500, options.signal);
   }
 }
 
