@@ -161,4 +161,12 @@ describe('several files', () => {
     expect(positionOf('services.web.image')).toEqual({ file: 'override-1.yml', line: 3, col: 5 });
     expect(positionOf('services.web.deploy.replicas')).toEqual({ file: 'compose.yml', line: 7, col: 14 });
   });
+
+  it('names the file of an error found in a later file', async () => {
+    const base = 'services:\n  web: {image: app}\n';
+    const override = 'services:\n  web:\n    deploy:\n      replicas: many\n';
+    expect(await errorLines(() => projectFromText([base, override]))).toEqual([
+      'override-1.yml:4:7: services.web.deploy.replicas: must be an integer',
+    ]);
+  });
 });
