@@ -114,8 +114,12 @@ export function parseComposeText(text: string, file: string, lookup: Lookup, sin
   return { file, value, positions };
 }
 
+/** Values a document may expand to: aliases can multiply a small file (a "billion laughs"). */
+const MAX_NODES = 1_000_000;
+
 class Walker {
   private aliasDepth = 0;
+  private nodes = 0;
 
   constructor(
     private readonly doc: Document,
@@ -128,6 +132,16 @@ class Walker {
   ) {}
 
   walk(node: Node, path: string): unknown {
+    if (++this.nodes > MAX_NODES) {
+      throw new ComposeError([
+        {
+          severity: 'error',
+          position: this.positions.get(path) ?? { file: this.file, line: 1, col: 1 },
+          path,
+          message: `the document expands to more than ${MAX_NODES} values (aliases?)`,
+        },
+      ]);
+    }
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       if (target === undefined || ++this.aliasDepth > 1000) {
@@ -160,6 +174,10 @@ class Walker {
           continue;
         }
         const name = String(key);
+        if (name === '__proto__') {
+          this.problem(path, 'a mapping key may not be __proto__');
+          continue;
+        }
         const keyPath = childPath(path, name);
         this.positions.set(keyPath, this.at(keyNode?.range?.[0] ?? node.range?.[0]));
         out[name] = pair.value === null ? null : this.walk(pair.value as Node, keyPath);

@@ -170,3 +170,26 @@ describe('several files', () => {
     ]);
   });
 });
+
+describe('hostile input', () => {
+  it('stops a document whose aliases expand without bound', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10)
+          .fill(`*${'abcdefghij'[i - 1]}`)
+          .join(', ')}]`,
+      );
+    lines.push('services: {web: {image: app, command: *i}}');
+    const errors = await errorLines(() => projectFromText(lines.join('\n')));
+    expect(errors[0]).toMatch(/the document expands to more than 1000000 values/);
+  });
+
+  it('refuses a __proto__ key', async () => {
+    expect(
+      await errorLines(() =>
+        projectFromText('services:\n  web:\n    image: app\n    labels: {__proto__: x}\n'),
+      ),
+    ).toEqual(['compose.yml:4:5: services.web.labels: a mapping key may not be __proto__']);
+  });
+});
