@@ -197,14 +197,14 @@ async function deploySecrets(
         );
       }
       if (digest === undefined && spec.data !== undefined) {
-        const problem: ComposeProblem = {
-          severity: 'warning',
-          path: `secrets`,
-          message: `secret ${spec.name} exists and was not created by a stack deploy: its data cannot be compared and it is used as it is`,
-        };
-        result.warnings.push(problem);
-        emit({ type: 'warning', problem });
+        warn(
+          result,
+          emit,
+          'secrets',
+          `secret ${spec.name} exists and was not created by a stack deploy: its data cannot be compared and it is used as it is`,
+        );
       }
+      warnIfLabelsDiffer(result, emit, 'secret', spec.name, spec.labels, current.spec.labels);
       ids.set(spec.name, current.id);
       result.secrets.unchanged.push(spec.name);
       emit({ type: 'secret', name: spec.name, action: 'unchanged' });
@@ -247,6 +247,7 @@ async function deployConfigs(
           `failed to update config ${spec.name}: a config's data cannot change (only its labels could): remove the services using it and the config, or give the new data another name`,
         );
       }
+      warnIfLabelsDiffer(result, emit, 'config', spec.name, spec.labels, current.spec.labels);
       ids.set(spec.name, current.id);
       result.configs.unchanged.push(spec.name);
       emit({ type: 'config', name: spec.name, action: 'unchanged' });
@@ -258,6 +259,32 @@ async function deployConfigs(
     emit({ type: 'config', name: spec.name, action: 'created' });
   }
   return ids;
+}
+
+function warn(result: DeployResult, emit: (event: DeployEvent) => void, path: string, message: string): void {
+  const problem: ComposeProblem = { severity: 'warning', path, message };
+  result.warnings.push(problem);
+  emit({ type: 'warning', problem });
+}
+
+/** Swarm would update the labels; Flotilla's API has no update for secrets and configs yet. */
+function warnIfLabelsDiffer(
+  result: DeployResult,
+  emit: (event: DeployEvent) => void,
+  kind: 'secret' | 'config',
+  name: string,
+  wanted: Record<string, string> | undefined,
+  current: Record<string, string> | undefined,
+): void {
+  const { [SECRET_DIGEST_LABEL]: _digest, ...have } = current ?? {};
+  if (!sameJson(wanted ?? {}, have)) {
+    warn(
+      result,
+      emit,
+      `${kind}s`,
+      `the labels of ${kind} ${name} differ from the file's and are kept: Flotilla cannot update a ${kind}'s labels`,
+    );
+  }
 }
 
 /**

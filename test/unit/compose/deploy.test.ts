@@ -233,3 +233,21 @@ describe('stack queries and removal', () => {
     expect(await listStacks(client)).toEqual([{ name: 'other', services: 1 }]);
   });
 });
+
+describe('labels of existing secrets and configs', () => {
+  it('warns that changed labels of an existing secret are kept, the API having no secret update', async () => {
+    const client = new FakeClient();
+    allRunning(client);
+    await deployStack(client, 'st', projectFromText(STACK()), options());
+    const relabelled = STACK().replace(
+      'db_pass: {file: ./db.txt}',
+      'db_pass: {file: ./db.txt, labels: {rotated: "yes"}}',
+    );
+    const result = await deployStack(client, 'st', projectFromText(relabelled), options());
+    expect(result.warnings.map((w) => w.message)).toContain(
+      "the labels of secret st_db_pass differ from the file's and are kept: Flotilla cannot update a secret's labels",
+    );
+    const again = await deployStack(client, 'st', projectFromText(STACK()), options());
+    expect(again.warnings.filter((w) => w.message.includes('labels of'))).toEqual([]);
+  });
+});
