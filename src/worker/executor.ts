@@ -125,10 +125,21 @@ export interface Executor {
    */
   removeTask(taskId: string): Promise<void>;
   /**
+   * Where this node reaches a task's `targetPort` (the routing mesh's path to a local task): the
+   * container's address on the engine's network, or the host for a plain process. null: not
+   * known (no such task here, or it has no address yet).
+   */
+  taskAddress?(taskId: string, targetPort: number): Promise<TaskAddress | null>;
+  /**
    * Releases what the executor holds (event streams, timers); tasks keep running for the next
    * agent to adopt.
    */
   close?(): Promise<void>;
+}
+
+export interface TaskAddress {
+  host: string;
+  port: number;
 }
 
 /** One task as the dispatcher assigns it, with what its templates need of its service. */

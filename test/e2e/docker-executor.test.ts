@@ -423,6 +423,26 @@ describe.skipIf(!engine)('DockerExecutor on the real engine', () => {
     await second.removeTask(ctx.task.id); // idempotent
   });
 
+  it('gives the routing mesh a running task’s address on the engine’s network, where its port answers', async () => {
+    const executor = newExecutor();
+    const ctx = context(sh('echo "hello from the task" > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'));
+    const runner = executor.runner(ctx);
+    expect(await executor.taskAddress(ctx.task.id, 8080)).toBeNull(); // no container yet
+    await runner.prepare();
+    await runner.start();
+    const address = await executor.taskAddress(ctx.task.id, 8080);
+    expect(address).toMatchObject({ port: 8080 });
+    let body = '';
+    await waitUntil('the task’s httpd to answer at its address', async () => {
+      body = await fetch(`http://${address!.host}:${address!.port}/index.html`)
+        .then((r) => r.text())
+        .catch(() => '');
+      return body !== '';
+    });
+    expect(body).toBe('hello from the task\n');
+    expect(await executor.taskAddress('no-such-task', 8080)).toBeNull();
+  });
+
   it('runs 10 tasks at once through one events stream', async () => {
     const executor = newExecutor();
     const runners = Array.from({ length: 10 }, (_, i) => executor.runner(context(sh(`exit ${i}`))));

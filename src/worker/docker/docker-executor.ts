@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { NodeDescription } from '../../api/index.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import type { Executor, FoundTask, TaskContext, TaskRunner } from '../executor.js';
+import type { Executor, FoundTask, TaskAddress, TaskContext, TaskRunner } from '../executor.js';
 import { TASK_LABELS } from './container-config.js';
 import { ContainerEvents } from './container-events.js';
 import { ImageStore } from './images.js';
@@ -43,6 +43,8 @@ export class DockerExecutor implements Executor {
   private readonly deps: RunnerDeps;
   private readonly events: ContainerEvents;
   private readonly secretFiles: SecretFiles;
+  /** Task id → its container's address (taskAddress), the oldest forgotten past a bound. */
+  private readonly taskHosts = new Map<string, string>();
 
   constructor(private readonly options: DockerExecutorOptions) {
     this.docker = options.docker ?? new Dockerode({ socketPath: options.socketPath ?? defaultSocketPath() });
@@ -110,6 +112,29 @@ export class DockerExecutor implements Executor {
       }),
     );
     return found.filter((task): task is FoundTask => task !== null && task.taskId !== '');
+  }
+
+  /**
+   * The task's container address on its network (the default bridge, or the first network that
+   * gave it one); a container on the host's network is reached on loopback. Remembered per task:
+   * a container keeps its address for its life, and a task has one container.
+   */
+  async taskAddress(taskId: string, targetPort: number): Promise<TaskAddress | null> {
+    const remembered = this.taskHosts.get(taskId);
+    if (remembered !== undefined) return { host: remembered, port: targetPort };
+    const [container] = await this.docker.listContainers({
+      filters: {
+        label: [`${TASK_LABELS.taskId}=${taskId}`, ...this.labelFilters.slice(1)],
+        status: ['running'],
+      },
+    });
+    const host = container ? containerHost(container) : null;
+    if (host === null) return null;
+    const oldest = this.taskHosts.keys().next();
+    if (this.taskHosts.size >= MAX_REMEMBERED_ADDRESSES && oldest.done !== true)
+      this.taskHosts.delete(oldest.value);
+    this.taskHosts.set(taskId, host);
+    return { host, port: targetPort };
   }
 
   async removeTask(taskId: string): Promise<void> {
@@ -195,4 +220,15 @@ export function enginePlugins(
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Addresses remembered by taskAddress: far more than one node runs at once. */
+const MAX_REMEMBERED_ADDRESSES = 4_096;
+
+/** A listed container's address: on its first network that has one; loopback on the host's. */
+function containerHost(container: Dockerode.ContainerInfo): string | null {
+  if (container.HostConfig?.NetworkMode === 'host') return '127.0.0.1';
+  for (const network of Object.values(container.NetworkSettings?.Networks ?? {}))
+    if (network.IPAddress) return network.IPAddress;
+  return null;
 }

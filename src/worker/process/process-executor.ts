@@ -7,7 +7,7 @@ import { arch, cpus, hostname, platform, totalmem } from 'node:os';
 import type { NodeDescription } from '../../api/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import type { Executor, FoundTask, TaskContext, TaskRunner } from '../executor.js';
+import type { Executor, FoundTask, TaskAddress, TaskContext, TaskRunner } from '../executor.js';
 import { ProcessRunner, type RunnerDeps } from './process-runner.js';
 import { ProcessExecutorError, taskPaths, tasksDir } from './task-files.js';
 import { observe, stopProcess, removeTaskDir } from './task-process.js';
@@ -100,6 +100,11 @@ export class ProcessExecutor implements Executor {
       }
     }
     return found;
+  }
+
+  /** A process shares the host's network: its ports are the host's, on loopback. */
+  async taskAddress(_taskId: string, targetPort: number): Promise<TaskAddress | null> {
+    return { host: '127.0.0.1', port: targetPort };
   }
 
   async removeTask(taskId: string): Promise<void> {
