@@ -467,7 +467,7 @@ async function runFlotilla(
         lastTaskDeleted: lastAt((r) => r.t.seenMs.remove, t1),
       },
       removalPhases: {
-        'removeService → container died (reaper 250 ms, dispatch, stop with 1 s grace)': spread(
+        'removeService → container died (reaper, dispatch, stop with 1 s grace)': spread(
           rows.map((r) => diff(r.e?.diedMs, t1)),
         ),
         'container died → destroyed (stop answer, SHUTDOWN reported, remove)': spread(
