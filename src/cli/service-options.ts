@@ -67,14 +67,12 @@ function oneOf<T extends string>(flag: string, key: string, value: string, allow
   return value as T;
 }
 
-function portNumber(flag: string, text: string, what: string): number {
-  if (!/^\d+$/.test(text))
-    throw new UsageError(`invalid argument "${text}" for "--${flag}" flag: ${what} must be a port number`);
+function portNumber(flag: string, text: string, what: string, whole: string): number {
+  const bad = (why: string): UsageError =>
+    new UsageError(`invalid argument "${whole}" for "--${flag}" flag: ${what} ${why}`);
+  if (!/^\d+$/.test(text)) throw bad('must be a port number');
   const n = Number(text);
-  if (n < 1 || n > 65535)
-    throw new UsageError(
-      `invalid argument "${text}" for "--${flag}" flag: ${what} must be between 1 and 65535`,
-    );
+  if (n < 1 || n > 65535) throw bad('must be between 1 and 65535');
   return n;
 }
 
@@ -197,10 +195,10 @@ export function parsePublish(text: string, flag = 'publish'): PortConfig {
     for (const [key, value] of csvFields(text)) {
       switch (key) {
         case 'published':
-          port.publishedPort = portNumber(flag, required(flag, key, value), 'published');
+          port.publishedPort = portNumber(flag, required(flag, key, value), 'published', text);
           break;
         case 'target':
-          port.targetPort = portNumber(flag, required(flag, key, value), 'target');
+          port.targetPort = portNumber(flag, required(flag, key, value), 'target', text);
           break;
         case 'protocol':
           port.protocol = oneOf<PortProtocol>(flag, key, required(flag, key, value), ['tcp', 'udp', 'sctp']);
@@ -224,8 +222,8 @@ export function parsePublish(text: string, flag = 'publish'): PortConfig {
     throw new UsageError(
       `invalid argument "${text}" for "--${flag}" flag: expected [published:]target[/protocol]`,
     );
-  const port: PortConfig = { targetPort: portNumber(flag, m[2]!, 'target') };
-  if (m[1] !== undefined) port.publishedPort = portNumber(flag, m[1], 'published');
+  const port: PortConfig = { targetPort: portNumber(flag, m[2]!, 'target', text) };
+  if (m[1] !== undefined) port.publishedPort = portNumber(flag, m[1], 'published', text);
   if (m[3] !== undefined) port.protocol = oneOf<PortProtocol>(flag, 'protocol', m[3], ['tcp', 'udp', 'sctp']);
   return port;
 }

@@ -184,8 +184,27 @@ export const serviceUpdateFlags: FlagDef[] = [
 
 /** The ids of the secrets and configs a command names, looked up before the spec is built. */
 export interface ReferenceIds {
-  secrets: ReadonlyMap<string, string>;
-  configs: ReadonlyMap<string, string>;
+  secrets: Pick<ReadonlyMap<string, string>, 'get'>;
+  configs: Pick<ReadonlyMap<string, string>, 'get'>;
+}
+
+/** Ids for any name: to check a command line's syntax before asking a manager for the real ones. */
+export const ANY_REFERENCE: ReferenceIds = {
+  secrets: { get: () => 'unresolved' },
+  configs: { get: () => 'unresolved' },
+};
+
+/**
+ * Checks every value of a `service update` command line that can be checked without the service
+ * (csv syntaxes, enumerations, ranges), so a typo is a usage error before anything is sent.
+ */
+export function checkUpdateFlags(flags: ParsedFlags): void {
+  const probe: ServiceSpec = {
+    name: 'probe',
+    mode: { replicatedJob: {} },
+    taskTemplate: { containerSpec: { image: 'probe' } },
+  };
+  applyServiceUpdate(probe, flags, ANY_REFERENCE);
 }
 
 /** The secret and config names a create or update names, to look up. */

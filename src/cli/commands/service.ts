@@ -16,8 +16,10 @@ import { CliError, errorLine, UsageError } from '../errors.js';
 import { renderInspect, renderList } from '../format.js';
 import { ProgressView } from '../progress-view.js';
 import {
+  ANY_REFERENCE,
   applyServiceUpdate,
   buildServiceSpec,
+  checkUpdateFlags,
   referencedNames,
   serviceCreateFlags,
   serviceUpdateFlags,
@@ -81,6 +83,8 @@ const create: Command = {
   },
   async run(io, { flags, args }) {
     const [image, ...commandLine] = args as [string, ...string[]];
+    // Every flag's syntax first: a typo is a usage error before anything reaches a manager.
+    buildServiceSpec(image, commandLine, flags, ANY_REFERENCE);
     return withConnection(io, flags, async ({ client }) => {
       const refs = await lookUpReferences(client, flags);
       const spec = buildServiceSpec(image, commandLine, flags, refs);
@@ -102,6 +106,7 @@ const update: Command = {
   },
   async run(io, { flags, args }) {
     const name = args[0]!;
+    checkUpdateFlags(flags);
     return withConnection(io, flags, async ({ client }) => {
       const service = await client.getService(name);
       if (flags.bool('rollback')) {
