@@ -132,7 +132,9 @@ function failureOf(
   keyOf: (t: Task) => string | undefined,
   options: SnapshotOptions,
 ): string | undefined {
-  const update = service.updateStatus;
+  // An update status from before the command (a rollback done earlier) says nothing about this one.
+  const updateAt = Date.parse(service.updateStatus?.startedAt ?? service.updateStatus?.completedAt ?? '');
+  const update = updateAt < options.sinceMs ? undefined : service.updateStatus;
   if (update?.state === 'paused' || update?.state === 'rollback_paused')
     return `update paused: ${update.message || 'too many tasks failed'}`;
   if (update?.state === 'rollback_completed' && !options.rollback)

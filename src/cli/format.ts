@@ -85,7 +85,7 @@ export function renderTemplate(template: string, value: unknown): string {
       case undefined:
         return found === undefined ? '<no value>' : show(found);
       case 'json':
-        return JSON.stringify(found ?? null);
+        return JSON.stringify(found ?? null, bytesAsBase64);
       case 'upper':
         return show(found).toUpperCase();
       case 'lower':
@@ -119,9 +119,10 @@ function lookup(value: unknown, path: string): unknown {
 function show(value: unknown): string {
   if (value === undefined || value === null) return '<no value>';
   if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
-  return JSON.stringify(value) ?? '<no value>';
+  return JSON.stringify(value, bytesAsBase64) ?? '<no value>';
 }
 
 /** What a list command prints: its table, its rows as JSON lines, a template per row, or ids. */

@@ -93,6 +93,10 @@ describe('--format', () => {
       renderTemplate('{{.ID}}\\t{{.Spec.Name}} {{json .Spec.Mode}} {{upper .Spec.Name}} {{.Nope}}', s),
     ).toBe('svc1\tweb {"replicated":{"replicas":2}} WEB <no value>');
     expect(() => renderTemplate('{{index .Spec 1}}', s)).toThrow(/unsupported template expression/);
+    // Bytes (config data) show as base64, as in docker's JSON.
+    expect(renderTemplate('{{.Data}} {{json .}}', { data: new Uint8Array([104, 105]) })).toBe(
+      'aGk= {"data":"aGk="}',
+    );
   });
 
   it('prints lists as a table, JSON lines, templates, a custom table or ids', () => {
