@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { channelCredentials } from '../ca/index.js';
-import { FlotillaClient } from '../client/index.js';
+import { FlotillaClient, UnavailableError } from '../client/index.js';
 import type { FlagDef, ParsedFlags } from './args.js';
 import { CliError } from './errors.js';
 
@@ -83,7 +83,7 @@ export function connect(flags: ParsedFlags, env: Env): Connection {
       keyPem: read(files.key, 'client key'),
     };
     return {
-      client: new FlotillaClient({ address: host, credentials: channelCredentials(identity) }),
+      client: retrying(new FlotillaClient({ address: host, credentials: channelCredentials(identity) })),
       target: host,
     };
   }
@@ -96,7 +96,7 @@ export function connect(flags: ParsedFlags, env: Env): Connection {
   const dataDir = host !== undefined ? undefined : dataDirOf(flags, env);
   const localNodeId = dataDir === undefined ? undefined : readLocalNodeId(dataDir);
   return {
-    client: new FlotillaClient({ address: `unix:${socket}` }),
+    client: retrying(new FlotillaClient({ address: `unix:${socket}` })),
     target: socket,
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(localNodeId === undefined ? {} : { localNodeId }),
@@ -117,4 +117,45 @@ export function readLocalNodeId(dataDir: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Unavailable reasons after which the same request is safe to send again: it was not applied. */
+const RETRYABLE: ReadonlySet<string> = new Set(['no-leader', 'leader-changed']);
+
+/**
+ * The client, with its promise-returning calls retried for up to `budgetMs` while the cluster
+ * elects a leader (an election, or leadership moving while a write was on its way: the write was
+ * not applied). A write that timed out may have been applied, so it is not retried. Streams
+ * (logs, watch) are passed through.
+ */
+export function retrying(client: FlotillaClient, budgetMs = 15_000): FlotillaClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        const first: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(first instanceof Promise)) return first;
+        const deadline = Date.now() + budgetMs;
+        const again = async (attempt: Promise<unknown>, delayMs: number): Promise<unknown> => {
+          try {
+            return await attempt;
+          } catch (err) {
+            if (
+              !(err instanceof UnavailableError) ||
+              !RETRYABLE.has(err.reason) ||
+              Date.now() + delayMs > deadline
+            )
+              throw err;
+            await new Promise((r) => setTimeout(r, delayMs));
+            return again(
+              (value as (...a: unknown[]) => Promise<unknown>).apply(target, args),
+              Math.min(delayMs * 2, 2_000),
+            );
+          }
+        };
+        return again(first, 100);
+      };
+    },
+  });
 }

@@ -219,7 +219,10 @@ export async function waitForConvergence(
   };
   let convergedSince: number | null = null;
   for (;;) {
-    if (options.signal?.aborted) throw new ConvergenceError('interrupted');
+    if (options.signal?.aborted)
+      throw new ConvergenceError(
+        `stopped waiting for service ${service} to converge; it goes on in the background (see 'flotilla service ps ${service}')`,
+      );
     const current = await client.getService(service);
     const tasks = await client.listTasks({ services: current.id });
     const snapshot = convergenceSnapshot(current, tasks, snapshotOptions);

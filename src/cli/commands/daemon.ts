@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import Dockerode from 'dockerode';
 import { join } from 'node:path';
 import { readNodeCertificates, channelCredentials } from '../../ca/index.js';
 import { runNode, type DaemonConfig, type ExecutorConfig, type RunningNode } from '../../daemon/main.js';
@@ -309,6 +310,35 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Removes the containers the node's Docker executor made (labelled with its id); 0 without an engine. */
+async function removeTaskContainers(nodeId: string, socketPath: string | undefined): Promise<number> {
+  const host = process.env.DOCKER_HOST;
+  const docker = new Dockerode({
+    socketPath:
+      socketPath ?? (host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock'),
+  });
+  let containers: Dockerode.ContainerInfo[];
+  try {
+    containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.flotilla.node.id=${nodeId}`] },
+    });
+  } catch {
+    // No engine here (a process-executor node): nothing of ours to remove.
+    return 0;
+  }
+  for (const c of containers) {
+    try {
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+    } catch (err) {
+      // Already gone (404) or being removed (409): that is the goal.
+      const code = (err as { statusCode?: unknown }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+  return containers.length;
+}
+
 const leave: Command = {
   connects: false,
   def: {
@@ -326,6 +356,11 @@ const leave: Command = {
         name: 'data-dir',
         kind: 'string',
         help: `The node's data directory (env FLOTILLA_DATA_DIR, default ${DEFAULT_DATA_DIR})`,
+      },
+      {
+        name: 'docker-socket',
+        kind: 'string',
+        help: "The Docker Engine's socket (default /var/run/docker.sock)",
       },
     ],
     args: [0, 0],
@@ -356,6 +391,10 @@ const leave: Command = {
       }
     }
     await stopDaemon(dataDir);
+    // A stopped agent leaves its containers for the next start to adopt; a node that leaves has
+    // no next start, so its tasks' containers go too (as docker's leave stops its tasks).
+    const removed = await removeTaskContainers(node.id, flags.str('docker-socket'));
+    if (removed > 0) io.out(`Removed ${removed} task container${removed === 1 ? '' : 's'} of this node.\n`);
     for (const entry of ['node.json', 'worker.json', 'raft', 'keys', 'certs', 'worker', PID_FILE])
       await rm(join(dataDir, entry), { recursive: true, force: true });
     io.out('Node left the cluster.\n');
