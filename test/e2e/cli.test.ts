@@ -98,6 +98,11 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
       ['m1', 'm2', 'm3', 'w1'].map((n) => cluster.nodeId(n)).sort(),
     );
     expect(await ok('node', 'inspect', 'self', '--format', '{{.ID}} {{.Spec.Role}}')).toBe(`${m1} manager\n`);
+    const pretty = await ok('node', 'inspect', '--pretty', 'self');
+    expect(pretty).toMatch(new RegExp(`^ID:\\s+${m1}\\n`));
+    expect(pretty).toMatch(
+      /\nManager Status:\n Address:\s+127\.0\.0\.101:\d+\n Raft Status:\s+Reachable\n Leader:\s+(Yes|No)\n/,
+    );
     const json = (await ok('node', 'ls', '--format', 'json', '--filter', 'role=worker')).trim();
     expect(JSON.parse(json)).toMatchObject({ ID: cluster.nodeId('w1'), Status: 'Ready', ManagerStatus: '' });
   });
@@ -218,6 +223,10 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
         '{{json .Spec.TaskTemplate.ContainerSpec.Env}} {{.Spec.Labels.team}}',
       ),
     ).toBe('["A=1"] core\n');
+
+    expect(await ok('service', 'inspect', '--pretty', 'web')).toMatch(
+      /\nService Mode:\s+Replicated\n Replicas:\s+3\n[\s\S]*\n Args:\s+sleep 3600\n Env:\s+A=1\n/,
+    );
 
     const updated = await cli('service', 'update', '--env-add', 'B=2', '--env-rm', 'A', 'web');
     expect(updated.code, updated.stderr).toBe(0);

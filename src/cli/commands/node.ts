@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import type { Connection } from '../connect.js';
 import { CliError, errorLine, UsageError } from '../errors.js';
 import { capitalize, renderInspect, renderList, type ListOutput } from '../format.js';
+import { prettyNode } from '../pretty.js';
 import { labelsFrom, splitKeyValue } from '../service-options.js';
 import { filterFlag, forEachName, formatFlag, parseFilters, quietFlag, withConnection } from './shared.js';
 
@@ -99,14 +100,19 @@ const inspect: Command = {
     path: 'node inspect',
     usage: '[OPTIONS] self|NODE [NODE...]',
     summary: 'Display detailed information on one or more nodes',
-    flags: [formatFlag],
+    flags: [
+      formatFlag,
+      { name: 'pretty', kind: 'bool', help: 'Print the information in a human friendly format' },
+    ],
     args: [1, Infinity],
   },
   async run(io, { flags, args }) {
     return withConnection(io, flags, async (connection) => {
       const found: Node[] = [];
       for (const name of args) found.push(await connection.client.getNode(resolve(name, connection)));
-      io.out(renderInspect(found, flags.str('format')));
+      io.out(
+        flags.bool('pretty') ? found.map(prettyNode).join('\n') : renderInspect(found, flags.str('format')),
+      );
     });
   },
 };

@@ -14,6 +14,7 @@ import type { Command, Io } from '../command.js';
 import { waitForConvergence } from '../converge.js';
 import { CliError, errorLine, UsageError } from '../errors.js';
 import { renderInspect, renderList } from '../format.js';
+import { prettyService } from '../pretty.js';
 import { ProgressView } from '../progress-view.js';
 import {
   ANY_REFERENCE,
@@ -299,14 +300,21 @@ const inspect: Command = {
     path: 'service inspect',
     usage: '[OPTIONS] SERVICE [SERVICE...]',
     summary: 'Display detailed information on one or more services',
-    flags: [formatFlag],
+    flags: [
+      formatFlag,
+      { name: 'pretty', kind: 'bool', help: 'Print the information in a human friendly format' },
+    ],
     args: [1, Infinity],
   },
   async run(io, { flags, args }) {
     return withConnection(io, flags, async ({ client }) => {
       const found: Service[] = [];
       for (const name of args) found.push(await client.getService(name));
-      io.out(renderInspect(found, flags.str('format')));
+      io.out(
+        flags.bool('pretty')
+          ? found.map(prettyService).join('\n')
+          : renderInspect(found, flags.str('format')),
+      );
     });
   },
 };

@@ -10,6 +10,7 @@ import {
   renderTemplate,
   shortId,
 } from '../../../src/cli/format.js';
+import { prettyService } from '../../../src/cli/pretty.js';
 import { serviceListOutput, taskListOutput, taskRows } from '../../../src/cli/service-view.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -207,5 +208,20 @@ describe('service ls and service ps rows', () => {
         'bbb *     m2         Ready     Active         Reachable        27.0\n' +
         'ccc       w1         Ready     Active                          27.0\n',
     );
+  });
+});
+
+describe('inspect --pretty', () => {
+  it("summarises a service as docker's aligned key: value lines", () => {
+    const s = service('svc1', 'web', { replicated: { replicas: 3 } });
+    s.spec.updateConfig = { parallelism: 2, delay: 10e9 };
+    s.spec.taskTemplate.resources = { limits: { nanoCpus: 5e8, memoryBytes: 256 * 1024 ** 2 } };
+    const text = prettyService(s);
+    // Values start two columns after the longest key ("Endpoint Mode:").
+    expect(text).toContain('ID:              svc1\nName:            web\n');
+    expect(text).toContain('Service Mode:    Replicated\n Replicas:       3\n');
+    expect(text).toContain('UpdateConfig:\n Parallelism:    2\n Delay:          10s\n');
+    expect(text).toContain('Resources:\n Limits:\n  CPU:           0.5\n  Memory:        256MiB\n');
+    expect(text).toContain('Ports:\n PublishedPort:  8080\n  Protocol:      tcp\n');
   });
 });
