@@ -68,7 +68,9 @@ export class ProgressView {
   update(snapshot: ConvergenceSnapshot, phase: 'converging' | 'verifying'): void {
     const lines = progressLines(snapshot);
     if (phase === 'verifying' && !snapshot.job)
-      lines.push(`verify: Waiting ${this.verifySeconds} seconds to verify that tasks are stable...`);
+      lines.push(
+        `verify: Waiting ${this.verifySeconds} second${this.verifySeconds === 1 ? '' : 's'} to verify that tasks are stable...`,
+      );
     else if (phase === 'converging' && this.verifying) lines.push('verify: Detected task failure');
     this.verifying = phase === 'verifying';
     if (this.out.isTTY) this.redraw(lines);

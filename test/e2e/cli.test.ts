@@ -235,6 +235,21 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
       await ok('service', 'inspect', 'web', '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'),
     ).toBe('["B=2"]\n');
     expect(await ok('service', 'ps', 'web')).toContain(' \\_ web.1');
+    // node ps: the tasks of a node (the local one by default).
+    const onM1 = (
+      await ok('node', 'ps', '--filter', 'desired-state=running', '--format', '{{.Name}} {{.Node}}')
+    ).trim();
+    for (const line of onM1.split('\n').filter((l) => l !== ''))
+      expect(line).toMatch(new RegExp(`^web\\.[123] ${cluster.runId}-m1$`));
+    const everywhere = await ok(
+      'node',
+      'ps',
+      '-q',
+      '--filter',
+      'desired-state=running',
+      ...['m1', 'm2', 'm3', 'w1'].map((n) => cluster.nodeId(n)),
+    );
+    expect(everywhere.trim().split('\n')).toHaveLength(3);
 
     const rolledBack = await cli('service', 'rollback', 'web');
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
@@ -327,6 +342,22 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
     // One line of the task, stdout or stderr (the engine orders lines of the same instant), stamped.
     expect((r.stdout + r.stderr).split('\n').filter((l) => l !== '')).toHaveLength(1);
     expect(r.stdout + r.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z talker\.1\.\S+\s+\| (second|oops)\n$/);
+    // Following: lines as they come, until interrupted (exit 0, as docker's logs -f on Ctrl-C).
+    const follow = spawn(process.execPath, [bin, 'service', 'logs', '-f', 'talker'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let followed = '';
+    follow.stdout.setEncoding('utf8').on('data', (d: string) => (followed += d));
+    const followExit = new Promise<number | null>((resolve) => follow.on('exit', (code) => resolve(code)));
+    try {
+      await waitUntil('logs -f to print the first line', () => followed.includes('| first'), 30_000);
+      follow.kill('SIGINT');
+      expect(await followExit).toBe(0);
+    } finally {
+      follow.kill('SIGKILL');
+    }
+
     const unknown = await cli('service', 'logs', 'nope');
     expect(unknown.code).toBe(1);
     expect(oneLine(unknown)).toBe('Error: no such service: nope');

@@ -1,7 +1,8 @@
 // `flotilla node ls|inspect|update|promote|demote|rm`, as docker's. `self` names the local node
 // when the CLI talks to this host's manager.
 
-import type { Node, NodeAvailability, NodeRole, NodeSpec } from '../../client/index.js';
+import type { Node, NodeAvailability, NodeRole, NodeSpec, TaskState } from '../../client/index.js';
+import { taskListOutput, taskRows } from '../service-view.js';
 import type { Command } from '../command.js';
 import type { Connection } from '../connect.js';
 import { CliError, errorLine, UsageError } from '../errors.js';
@@ -245,4 +246,54 @@ const rm: Command = {
   },
 };
 
-export const nodeCommands: Command[] = [ls, inspect, update, roleChange('manager'), roleChange('worker'), rm];
+const ps: Command = {
+  connects: true,
+  def: {
+    path: 'node ps',
+    usage: '[OPTIONS] [NODE...]',
+    summary: 'List tasks running on one or more nodes, defaults to current node',
+    flags: [
+      quietFlag,
+      formatFlag,
+      filterFlag,
+      { name: 'no-trunc', kind: 'bool', help: 'Do not truncate output' },
+    ],
+    args: [0, Infinity],
+  },
+  async run(io, { flags, args }) {
+    const filters = parseFilters(flags, ['desired-state', 'name', 'id']);
+    return withConnection(io, flags, async (connection) => {
+      const { client } = connection;
+      const nodeIds: string[] = [];
+      for (const name of args.length > 0 ? args : ['self'])
+        nodeIds.push((await client.getNode(resolve(name, connection))).id);
+      const nodes = new Map((await client.listNodes()).map((n) => [n.id, n]));
+      const services = new Map((await client.listServices()).map((s) => [s.id, s]));
+      const desired = filters.get('desired-state');
+      const tasks = await client.listTasks({
+        nodes: nodeIds,
+        ...(desired ? { desiredStates: desired as TaskState[] } : {}),
+        ...(filters.has('id') ? { idPrefixes: filters.get('id')! } : {}),
+      });
+      let rows = taskRows(tasks, services, nodes);
+      const names = filters.get('name');
+      if (names) rows = rows.filter((r) => names.includes(r.name.replace(' \\_ ', '')));
+      io.out(
+        renderList(rows, taskListOutput(io.now(), flags.bool('no-trunc')), {
+          quiet: flags.bool('quiet'),
+          format: flags.str('format'),
+        }),
+      );
+    });
+  },
+};
+
+export const nodeCommands: Command[] = [
+  ls,
+  inspect,
+  ps,
+  update,
+  roleChange('manager'),
+  roleChange('worker'),
+  rm,
+];
