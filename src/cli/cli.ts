@@ -60,7 +60,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const first = rest[0];
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
       io.out(mainUsage());
-      return first === undefined && globals.length === 0 ? 0 : 0;
+      return 0;
     }
     if (first === '--version' || first === '-v' || first === 'version') {
       if (rest.length > 1) throw new UsageError(`"flotilla version" accepts no arguments (got '${rest[1]}')`);

@@ -182,6 +182,22 @@ export const serviceUpdateFlags: FlagDef[] = [
   ...commonFlags,
 ];
 
+/**
+ * A name for a service created without --name, as docker makes one up: the image's last path
+ * part (letters, digits and dashes) and a random suffix, e.g. `nginx-k3x9`.
+ */
+export function generatedName(image: string, random: () => number = Math.random): string {
+  const base = (image.split('@')[0]!.split('/').pop() ?? 'service')
+    .split(':')[0]!
+    .replace(/[^a-zA-Z0-9-]/g, '-');
+  const stem = base.replace(/^-+|-+$/g, '').slice(0, 50) || 'service';
+  const suffix = Array.from(
+    { length: 4 },
+    () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(random() * 36)],
+  ).join('');
+  return `${/^[a-zA-Z0-9]/.test(stem) ? stem : `s${stem}`}-${suffix}`;
+}
+
 /** The ids of the secrets and configs a command names, looked up before the spec is built. */
 export interface ReferenceIds {
   secrets: Pick<ReadonlyMap<string, string>, 'get'>;
@@ -228,8 +244,10 @@ export function buildServiceSpec(
   commandLine: string[],
   flags: ParsedFlags,
   refs: ReferenceIds,
+  /** The name when --name is absent (docker makes one up; so does the command). */
+  defaultName = 'service',
 ): ServiceSpec {
-  const name = flags.str('name');
+  const name = flags.str('name') ?? defaultName;
   const containerSpec: TaskSpec['containerSpec'] = { image };
   if (commandLine.length > 0) containerSpec.args = [...commandLine];
   const env = flags.list('env');
@@ -255,8 +273,7 @@ export function buildServiceSpec(
       ...(flags.has('dns-option') ? { options: flags.list('dns-option') } : {}),
     };
 
-  const spec: ServiceSpec = { name: name ?? '', taskTemplate: { containerSpec } };
-  if (name === undefined) delete (spec as Partial<ServiceSpec>).name;
+  const spec: ServiceSpec = { name, taskTemplate: { containerSpec } };
   const labels = labelsFrom(flags.list('label'), 'label');
   if (Object.keys(labels).length > 0) spec.labels = labels;
 

@@ -21,6 +21,7 @@ import {
   applyServiceUpdate,
   buildServiceSpec,
   checkUpdateFlags,
+  generatedName,
   referencedNames,
   serviceCreateFlags,
   serviceUpdateFlags,
@@ -88,7 +89,7 @@ const create: Command = {
     buildServiceSpec(image, commandLine, flags, ANY_REFERENCE);
     return withConnection(io, flags, async ({ client }) => {
       const refs = await lookUpReferences(client, flags);
-      const spec = buildServiceSpec(image, commandLine, flags, refs);
+      const spec = buildServiceSpec(image, commandLine, flags, refs, generatedName(image));
       const { id } = await client.createService(spec);
       io.out(`${id}\n`);
       await converge(io, client, id, flags);

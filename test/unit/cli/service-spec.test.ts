@@ -5,6 +5,7 @@ import type { ServiceSpec } from '../../../src/api/index.js';
 import {
   applyServiceUpdate,
   buildServiceSpec,
+  generatedName,
   referencedNames,
   serviceCreateFlags,
   serviceUpdateFlags,
@@ -157,6 +158,7 @@ describe('service create flags → ServiceSpec', () => {
       replicatedJob: { maxConcurrent: 2, totalCompletions: 4 },
     });
     expect(create('x').mode).toEqual({ replicated: { replicas: 1 } });
+    expect(create('x').name).toBe('service');
     expect(() => create('--mode', 'global', '--replicas', '2', 'x')).toThrow(UsageError);
     expect(() => create('--mode', 'sometimes', 'x')).toThrow(/"--mode" flag: must be one of/);
   });
@@ -313,6 +315,15 @@ describe('service update flags → the new spec', () => {
 
   it('refuses --replicas on a global service', () => {
     expect(() => update({ ...current, mode: { global: {} } }, '--replicas', '2')).toThrow(UsageError);
+  });
+});
+
+describe('a service created without --name', () => {
+  it('is named after its image with a random suffix, a valid DNS label', () => {
+    let i = 0;
+    const random = (): number => [0, 0.5, 0.99, 0.1][i++ % 4]!;
+    expect(generatedName('registry:5000/team/nginx:1.27@sha256:abc', random)).toBe('nginx-0iz3');
+    expect(generatedName('_weird.image', random)).toMatch(/^weird-image-[0-9a-z]{4}$/);
   });
 });
 
