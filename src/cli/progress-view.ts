@@ -3,8 +3,8 @@
 // redrawn in place; otherwise only what changed is printed, one plain line each, so logs of CI
 // runs stay readable.
 
-import type { TaskState } from '../client/index.js';
-import type { ConvergenceSnapshot } from './converge.js';
+import type { FlotillaClient, TaskState } from '../client/index.js';
+import { waitForConvergence, type ConvergenceSnapshot, type WaitOptions } from './converge.js';
 import { shortId } from './format.js';
 
 /** docker's numbering of the states a task passes on its way to running (its progress). */
@@ -67,7 +67,7 @@ export class ProgressView {
 
   update(snapshot: ConvergenceSnapshot, phase: 'converging' | 'verifying'): void {
     const lines = progressLines(snapshot);
-    if (phase === 'verifying' && !snapshot.job)
+    if (phase === 'verifying' && !snapshot.job && this.verifySeconds > 0)
       lines.push(
         `verify: Waiting ${this.verifySeconds} second${this.verifySeconds === 1 ? '' : 's'} to verify that tasks are stable...`,
       );
@@ -110,4 +110,47 @@ export class ProgressView {
       this.out.write(`${plain}\n`);
     }
   }
+}
+
+/** docker's verify window: converged must hold this long. */
+export const VERIFY_SECONDS = 5;
+
+/**
+ * The verification window and timeout, from FLOTILLA_CONVERGE_VERIFY_MS and
+ * FLOTILLA_CONVERGE_TIMEOUT_MS when set (tests and impatient scripts), else docker's 5 s and 5 min.
+ */
+export function convergeSettings(env: Record<string, string | undefined>): {
+  verifyMs: number;
+  timeoutMs?: number;
+} {
+  const number = (name: string): number | undefined => {
+    const value = Number(env[name]);
+    return env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
+  };
+  const timeoutMs = number('FLOTILLA_CONVERGE_TIMEOUT_MS');
+  return {
+    verifyMs: number('FLOTILLA_CONVERGE_VERIFY_MS') ?? VERIFY_SECONDS * 1000,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+}
+
+/**
+ * Waits for a service to converge while drawing docker's view to `out` (null: silently), then
+ * prints the final line. What `service create/update/scale/rollback` do unless --detach, and
+ * what a stack deploy or a demo calls for each of its services. Throws ConvergenceError.
+ */
+export async function convergeWithView(
+  client: FlotillaClient,
+  service: string,
+  options: Omit<WaitOptions, 'onProgress'> & { out: ProgressSink | null },
+): Promise<ConvergenceSnapshot> {
+  const { out, ...wait } = options;
+  const view =
+    out === null ? null : new ProgressView(out, Math.round((wait.verifyMs ?? VERIFY_SECONDS * 1000) / 1000));
+  const snapshot = await waitForConvergence(client, service, {
+    ...wait,
+    onProgress: (s, phase) => view?.update(s, phase),
+  });
+  view?.finish(snapshot);
+  return snapshot;
 }

@@ -202,6 +202,10 @@ async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTun
     });
     return withAgent(config, manager, logger);
   }
+  if (!config.executor)
+    throw new Error(
+      'the token is a worker token, and a worker needs an executor to run tasks (docker or process)',
+    );
   await writeNodeCertificates(config.dataDir, {
     rootsPem: issued.rootCa,
     keyPem,

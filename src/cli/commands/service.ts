@@ -11,11 +11,11 @@ import {
 } from '../../client/index.js';
 import { parseDuration, type ParsedFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
-import { waitForConvergence } from '../converge.js';
+
 import { CliError, errorLine, UsageError } from '../errors.js';
 import { renderInspect, renderList } from '../format.js';
 import { prettyService } from '../pretty.js';
-import { ProgressView } from '../progress-view.js';
+import { convergeSettings, convergeWithView } from '../progress-view.js';
 import {
   ANY_REFERENCE,
   applyServiceUpdate,
@@ -30,9 +30,6 @@ import {
 } from '../service-spec.js';
 import { serviceListOutput, taskListOutput, taskRows } from '../service-view.js';
 import { filterFlag, forEachName, formatFlag, parseFilters, quietFlag, withConnection } from './shared.js';
-
-/** docker's verify window: converged must hold this long. */
-const VERIFY_SECONDS = 5;
 
 async function lookUpReferences(client: FlotillaClient, flags: ParsedFlags): Promise<ReferenceIds> {
   const names = referencedNames(flags);
@@ -52,25 +49,12 @@ async function converge(
   options: { rollback?: boolean } = {},
 ): Promise<void> {
   if (flags.bool('detach')) return;
-  const verifyMs =
-    io.env.FLOTILLA_CONVERGE_VERIFY_MS !== undefined
-      ? Number(io.env.FLOTILLA_CONVERGE_VERIFY_MS)
-      : VERIFY_SECONDS * 1000;
-  const timeoutMs =
-    io.env.FLOTILLA_CONVERGE_TIMEOUT_MS !== undefined
-      ? Number(io.env.FLOTILLA_CONVERGE_TIMEOUT_MS)
-      : undefined;
-  const view = flags.bool('quiet')
-    ? null
-    : new ProgressView({ write: (s) => io.out(s), isTTY: io.stdoutIsTTY }, Math.round(verifyMs / 1000));
-  const snapshot = await waitForConvergence(client, service, {
-    verifyMs,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  await convergeWithView(client, service, {
+    ...convergeSettings(io.env),
+    out: flags.bool('quiet') ? null : { write: (s) => io.out(s), isTTY: io.stdoutIsTTY },
     signal: io.signal,
     ...(options.rollback ? { rollback: true } : {}),
-    onProgress: (s, phase) => view?.update(s, phase),
   });
-  view?.finish(snapshot);
 }
 
 const create: Command = {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Service, Task, TaskSpec } from '../../../src/api/index.js';
 import type { FlotillaClient } from '../../../src/client/index.js';
 import { convergenceSnapshot, ConvergenceError, waitForConvergence } from '../../../src/cli/converge.js';
-import { progressBar, progressLines, ProgressView } from '../../../src/cli/progress-view.js';
+import {
+  convergeSettings,
+  convergeWithView,
+  progressBar,
+  progressLines,
+  ProgressView,
+} from '../../../src/cli/progress-view.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const template: TaskSpec = { containerSpec: { image: 'busybox:1', args: ['sleep', '60'] } };
@@ -210,5 +216,30 @@ describe('waiting for convergence', () => {
     });
     await expect(stuck).rejects.toBeInstanceOf(ConvergenceError);
     await expect(stuck).rejects.toThrow('did not converge within 10 s: 0 out of 1 tasks running');
+  });
+});
+
+describe('waiting with the view (what stack deploy and the demo reuse)', () => {
+  it('draws the progress and the final line, and reads its durations from the environment', async () => {
+    expect(convergeSettings({})).toEqual({ verifyMs: 5_000 });
+    expect(
+      convergeSettings({ FLOTILLA_CONVERGE_VERIFY_MS: '0', FLOTILLA_CONVERGE_TIMEOUT_MS: '60000' }),
+    ).toEqual({
+      verifyMs: 0,
+      timeoutMs: 60_000,
+    });
+    expect(convergeSettings({ FLOTILLA_CONVERGE_VERIFY_MS: 'soon' })).toEqual({ verifyMs: 5_000 });
+    const s = svc({ replicated: { replicas: 1 } });
+    const client = {
+      getService: async () => s,
+      listTasks: async () => [task(1, 'running')],
+    } as unknown as FlotillaClient;
+    let text = '';
+    const snapshot = await convergeWithView(client, 'web', {
+      out: { write: (t) => (text += t), isTTY: false },
+      verifyMs: 0,
+    });
+    expect(snapshot.converged).toBe(true);
+    expect(text).toBe('overall progress: 1 out of 1 tasks\n1/1: running\nverify: Service converged\n');
   });
 });
