@@ -1,48 +1,37 @@
 #!/usr/bin/env node
-// The `flotilla` command. Today it reports its version and what it can do; the daemon and the
-// docker-like commands (init, join, node, service, stack …) arrive with the manager and the
-// CLI issues. Unknown commands fail with a clear message and exit code 2, as docker's do.
+// The `flotilla` command: docker's swarm commands for a Flotilla cluster (see docs/cli.md). This
+// file gives the CLI (cli.ts) the real process: its streams, environment, clock and signals.
 
-import { readFileSync } from 'node:fs';
+import { runCli } from './cli.js';
 
-const usage = `Usage: flotilla [--version] [--help] COMMAND
+// Node's deprecation notices (TLS to an IP address, …) are not the user's business here.
+process.noDeprecation = true;
 
-A cluster manager for Docker hosts, in the spirit of Swarm mode.
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    // The first asks the command to finish (stop following logs, stop the node); the second insists.
+    if (++interrupts > 1) process.exit(130);
+    controller.abort();
+  });
 
-Commands:
-  version     Print the version
-
-The cluster commands (init, join, node, service, stack, …) are not available in this version.
-`;
-
-function packageVersion(): string {
-  // dist/src/cli/main.js → the package root is three levels up.
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
-export function run(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    out(usage);
-    return 0;
-  }
-  if (command === '--version' || command === '-v' || command === 'version') {
-    if (rest.length > 0) {
-      err(`flotilla version: unexpected argument '${rest[0]}'\n`);
-      return 2;
-    }
-    out(`flotilla ${packageVersion()}\n`);
-    return 0;
-  }
-  err(`flotilla: '${command}' is not a flotilla command.\nSee 'flotilla --help'.\n`);
-  return 2;
-}
-
-process.exitCode = run(
-  process.argv.slice(2),
-  (s) => process.stdout.write(s),
-  (s) => process.stderr.write(s),
-);
+const code = await runCli(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stdinIsTTY: process.stdin.isTTY === true,
+  readStdin,
+  env: process.env,
+  now: () => Date.now(),
+  signal: controller.signal,
+});
+// Exit once the output is written: a closed client's or a stopped node's last handles must not
+// keep the command alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -1,11 +1,16 @@
-// A process that runs one node, configured by JSON in argv[2] (the tests' real-process clusters
-// use it): a Manager, which also runs tasks through its own agent when given an executor, or a
-// worker's Agent alone. It reports readiness as {ready, id, address} over the IPC channel when it
-// has one (or as a JSON line on stdout), and stops cleanly on SIGTERM. An autolocked manager
-// reports {ready: false, locked: true}, serves only Unlock on its admin socket, then starts and
-// reports ready.
+// Running one node: runNode starts a Manager (which also runs tasks through its own agent when
+// given an executor) or a worker's Agent alone, from a DaemonConfig, and hands back the running
+// node; `flotilla init|join|start` call it in process. Run as a script, this file takes the
+// config as JSON in argv[2] (the tests' real-process clusters use it), reports readiness as
+// {ready, id, address} over the IPC channel when it has one (or as a JSON line on stdout), and
+// stops cleanly on SIGTERM. An autolocked manager reports {ready: false, locked: true}, serves
+// only Unlock on its admin socket, then starts and reports ready.
 
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
+import { createCsr, generateNodeKey, writeNodeCertificates } from '../ca/index.js';
 import { createJsonLogger, type Logger, type LogLevel } from '../util/logger.js';
 import { systemClock } from '../util/clock.js';
 import { KeyError } from '../manager/keys/index.js';
@@ -15,14 +20,18 @@ import { Agent, type AgentOptions } from '../worker/agent.js';
 import { DockerExecutor } from '../worker/docker/index.js';
 import type { Executor } from '../worker/executor.js';
 import { ProcessExecutor } from '../worker/process/index.js';
+import { writeWorkerState } from '../worker/worker-state.js';
 
 /** What runs a node's tasks; absent for a manager that runs none. */
 export type ExecutorConfig =
   { kind: 'docker'; socketPath?: string; extraLabels?: Record<string, string> } | { kind: 'process' };
 
 export interface DaemonConfig {
-  /** Manager modes, then the worker's: join with a worker token, or start from its data directory. */
-  mode: 'init' | 'join' | 'start' | 'worker-join' | 'worker-start';
+  /**
+   * Manager modes, then the worker's: join with a worker token, or start from its data directory;
+   * `join-any` joins as the role the token grants (what `flotilla join` does).
+   */
+  mode: 'init' | 'join' | 'start' | 'worker-join' | 'worker-start' | 'join-any';
   dataDir: string;
   listenAddr?: string;
   advertiseAddr?: string;
@@ -58,6 +67,7 @@ function required(value: string | undefined, field: string): string {
 async function startUnlocking(
   config: DaemonConfig,
   common: { dataDir: string; logger: Logger; tuning?: ManagerTuning },
+  onLocked: () => void,
 ): Promise<Manager> {
   try {
     return await Manager.start({ ...common, forceNewCluster: config.forceNewCluster });
@@ -68,7 +78,7 @@ async function startUnlocking(
     join(config.dataDir, CONTROL_SOCKET),
     join(config.dataDir, KEYS_DIR),
     common.logger,
-    () => report({ ready: false, locked: true }),
+    onLocked,
   );
   return Manager.start({ ...common, forceNewCluster: config.forceNewCluster, unlockKey });
 }
@@ -108,7 +118,35 @@ function exitOnSignals(stop: () => Promise<void>, logger: Logger): { stopping: (
   return { stopping: () => stopping };
 }
 
-async function runWorker(config: DaemonConfig, logger: Logger): Promise<void> {
+/** A node this process runs. */
+export interface RunningNode {
+  id: string;
+  /** The manager's advertised address; '' for a worker. */
+  address: string;
+  role: 'manager' | 'worker';
+  /** The manager, for a manager node (its client(), its join tokens …). */
+  manager?: Manager;
+  /** Stops the agent and the manager; idempotent. */
+  stop(): Promise<void>;
+  /**
+   * Resolves with the reason when the node stops on its own: the cluster removed this manager
+   * from its managers (demoted). This build has no worker role to fall back to yet.
+   */
+  ended: Promise<string>;
+}
+
+export interface RunHooks {
+  logger: Logger;
+  /** The manager is autolocked: it waits on its admin socket for `flotilla unlock`. */
+  onLocked?: () => void;
+}
+
+function stopOnce(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | null = null;
+  return () => (stopping ??= stop());
+}
+
+async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningNode> {
   if (!config.executor) throw new Error('daemon config: a worker needs an executor');
   const options: AgentOptions = {
     dataDir: config.dataDir,
@@ -127,14 +165,66 @@ async function runWorker(config: DaemonConfig, logger: Logger): Promise<void> {
         })
       : await Agent.open(options);
   agent.start();
-  exitOnSignals(() => agent.stop(), logger);
-  report({ ready: true, id: agent.nodeId, address: '' });
+  return {
+    id: agent.nodeId,
+    address: '',
+    role: 'worker',
+    stop: stopOnce(() => agent.stop()),
+    ended: new Promise<string>(() => {}),
+  };
 }
 
-async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as DaemonConfig;
-  const logger = createJsonLogger({ level: config.logLevel ?? 'warn', fields: { dataDir: config.dataDir } });
+/**
+ * Joins with whichever role the token grants: asks the CA for a certificate first, then enters as
+ * a manager with it (Manager.join) or keeps it as a worker's (what Agent.join writes).
+ */
+async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTuning): Promise<RunningNode> {
+  const joinAddr = required(config.joinAddr, 'joinAddr');
+  const joinToken = required(config.joinToken, 'joinToken');
+  const advertise = config.advertiseAddr ?? config.listenAddr ?? '';
+  const rootPem = await fetchTrustedRoot(joinAddr, joinToken);
+  const keyPem = await generateNodeKey();
+  const issued = await requestNodeCertificate(joinAddr, rootPem, {
+    csr: await createCsr(keyPem),
+    token: joinToken,
+    addr: hostOf(advertise),
+  });
+  if (issued.role === 'manager') {
+    const manager = await Manager.join({
+      dataDir: config.dataDir,
+      logger,
+      tuning,
+      listenAddr: required(config.listenAddr, 'listenAddr'),
+      advertiseAddr: config.advertiseAddr,
+      joinAddr,
+      joinToken,
+      issued: { keyPem, ...issued },
+    });
+    return withAgent(config, manager, logger);
+  }
+  if (!config.executor)
+    throw new Error(
+      'the token is a worker token, and a worker needs an executor to run tasks (docker or process)',
+    );
+  await writeNodeCertificates(config.dataDir, {
+    rootsPem: issued.rootCa,
+    keyPem,
+    certChainPem: issued.certificateChain,
+  });
+  await writeWorkerState(config.dataDir, { format: 1, nodeId: issued.nodeId, managers: [joinAddr] });
+  return runWorker({ ...config, mode: 'worker-start' }, logger);
+}
+
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 ? address.slice(0, colon) : address;
+}
+
+/** Starts the node the config describes and returns it running. */
+export async function runNode(config: DaemonConfig, hooks: RunHooks): Promise<RunningNode> {
+  const { logger } = hooks;
   if (config.mode === 'worker-join' || config.mode === 'worker-start') return runWorker(config, logger);
+  if (config.mode === 'join-any') return joinAny(config, logger, config.tuning);
   const common = { dataDir: config.dataDir, logger, tuning: config.tuning };
   let manager: Manager;
   switch (config.mode) {
@@ -155,12 +245,16 @@ async function main(): Promise<void> {
       });
       break;
     case 'start':
-      manager = await startUnlocking(config, common);
+      manager = await startUnlocking(config, common, hooks.onLocked ?? (() => {}));
       break;
     default:
       throw new Error(`daemon config: unknown mode ${String(config.mode)}`);
   }
-  // A manager is a worker too (its availability decides whether tasks land here).
+  return withAgent(config, manager, logger);
+}
+
+/** A manager is a worker too (its availability decides whether tasks land here). */
+function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): RunningNode {
   const agent = config.executor
     ? Agent.embedded({
         dataDir: config.dataDir,
@@ -174,32 +268,62 @@ async function main(): Promise<void> {
       })
     : null;
   agent?.start();
-  const signals = exitOnSignals(async () => {
+  let stopping = false;
+  const stop = stopOnce(async () => {
+    stopping = true;
     await agent?.stop();
     await manager.stop();
-  }, logger);
-  // Demoted (or a join that never caught up): this build has no worker role to fall back to yet,
-  // so the process ends once the manager has stepped down, saying why.
-  manager.on('removed', ({ stopped }) => {
-    if (signals.stopping()) return;
-    stopped.then(
-      () => {
-        logger.warn('the cluster removed this node from its managers; it no longer runs the manager role', {
-          node: manager.id,
-        });
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error('stepping down failed', { err });
-        process.exit(1);
-      },
-    );
   });
-  report({ ready: true, id: manager.id, address: manager.address });
+  // Demoted (or a join that never caught up): the node ends once the manager has stepped down.
+  const ended = new Promise<string>((resolve, reject) => {
+    manager.on('removed', ({ stopped }) => {
+      if (stopping) return;
+      stopping = true;
+      const done = async (): Promise<void> => {
+        await agent?.stop();
+        await stopped;
+      };
+      done().then(
+        () => resolve('the cluster removed this node from its managers; it no longer runs the manager role'),
+        reject,
+      );
+    });
+  });
+  return { id: manager.id, address: manager.address, role: 'manager', manager, stop, ended };
 }
 
-main().catch((err: unknown) => {
-  report({ ready: false, error: err instanceof Error ? err.message : String(err) });
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as DaemonConfig;
+  const logger = createJsonLogger({ level: config.logLevel ?? 'warn', fields: { dataDir: config.dataDir } });
+  const node = await runNode(config, { logger, onLocked: () => report({ ready: false, locked: true }) });
+  exitOnSignals(() => node.stop(), logger);
+  node.ended.then(
+    (reason) => {
+      logger.warn(reason, { node: node.id });
+      process.exit(0);
+    },
+    (err: unknown) => {
+      logger.error('stepping down failed', { err });
+      process.exit(1);
+    },
+  );
+  report({ ready: true, id: node.id, address: node.address });
+}
+
+/** Whether this file is the process's script (not imported by the CLI). */
+function isMainScript(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainScript())
+  main().catch((err: unknown) => {
+    report({ ready: false, error: err instanceof Error ? err.message : String(err) });
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });

@@ -62,6 +62,11 @@ export interface JoinOptions extends InitOptions {
   joinAddr: string;
   /** The cluster's manager join token (SWMTKN-1-…). */
   joinToken: string;
+  /**
+   * A manager certificate already obtained for the token (a caller that learned the token's role
+   * by asking the CA first, as `flotilla join` does): used instead of asking again.
+   */
+  issued?: { keyPem: string; rootCa: string; certificateChain: string; nodeId: string; role: string };
 }
 
 export interface StartOptions {
@@ -224,13 +229,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
     const advertiseAddr = options.advertiseAddr ?? options.listenAddr;
     let parts: Parts | null = null;
     try {
-      const rootPem = await fetchTrustedRoot(options.joinAddr, options.joinToken);
-      const keyPem = await generateNodeKey();
-      const issued = await requestNodeCertificate(options.joinAddr, rootPem, {
-        csr: await createCsr(keyPem),
-        token: options.joinToken,
-        addr: hostOf(advertiseAddr),
-      });
+      const { keyPem, ...issued } =
+        options.issued ?? (await requestManagerCertificate(options, advertiseAddr));
       if (issued.role !== 'manager')
         throw new DataDirError(
           `the join token is a ${issued.role} token: a manager joins with the manager token (\`flotilla join-token manager\`)`,
@@ -340,6 +340,21 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.stopping ??= shutdown(this.parts);
     return this.stopping;
   }
+}
+
+/** A first certificate for the join token, from the manager at joinAddr (whose root the token vouches for). */
+async function requestManagerCertificate(
+  options: JoinOptions,
+  advertiseAddr: string,
+): Promise<{ keyPem: string; rootCa: string; certificateChain: string; nodeId: string; role: string }> {
+  const rootPem = await fetchTrustedRoot(options.joinAddr, options.joinToken);
+  const keyPem = await generateNodeKey();
+  const issued = await requestNodeCertificate(options.joinAddr, rootPem, {
+    csr: await createCsr(keyPem),
+    token: options.joinToken,
+    addr: hostOf(advertiseAddr),
+  });
+  return { keyPem, ...issued };
 }
 
 /** Removes a node's state from the data directory (a failed init or join, or a leave). */

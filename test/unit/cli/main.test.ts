@@ -28,7 +28,7 @@ describe('the flotilla command', () => {
   it('prints usage with --help', async () => {
     const r = await flotilla('--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: flotilla');
+    expect(r.stdout).toContain('Usage:  flotilla');
   });
 
   it('refuses an unknown command with exit code 2 and a hint', async () => {

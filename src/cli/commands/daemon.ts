@@ -1,0 +1,404 @@
+// The node daemon in the foreground: `flotilla init` (found a cluster), `flotilla join --token T
+// ADDR` (as the role the token grants), `flotilla start` (resume the node a data directory
+// holds; init and join given such a directory resume it too and say so), and `flotilla leave`.
+// The daemon writes DATA_DIR/flotilla.pid while it runs, so `leave` can stop it.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import Dockerode from 'dockerode';
+import { join } from 'node:path';
+import { readNodeCertificates, channelCredentials } from '../../ca/index.js';
+import { runNode, type DaemonConfig, type ExecutorConfig, type RunningNode } from '../../daemon/main.js';
+import { callLeave } from '../../manager/membership-service.js';
+import { createJsonLogger, type LogLevel } from '../../util/logger.js';
+import type { FlagDef, ParsedFlags } from '../args.js';
+import type { Command, Io } from '../command.js';
+import { dataDirOf, DEFAULT_DATA_DIR } from '../connect.js';
+import { CliError, UsageError } from '../errors.js';
+import { joinCommand } from './cluster.js';
+
+export const PID_FILE = 'flotilla.pid';
+/** docker swarm's default port. */
+export const DEFAULT_PORT = 2377;
+
+const nodeFlags: FlagDef[] = [
+  {
+    name: 'data-dir',
+    kind: 'string',
+    help: `Where the node keeps its state (env FLOTILLA_DATA_DIR, default ${DEFAULT_DATA_DIR})`,
+  },
+  {
+    name: 'listen-addr',
+    kind: 'string',
+    help: `Listen address (format: <ip|interface>[:port]) (default 0.0.0.0:${DEFAULT_PORT})`,
+  },
+  {
+    name: 'advertise-addr',
+    kind: 'string',
+    help: "Advertised address (format: <ip>[:port]); default: the listen address, or this host's first external IPv4",
+  },
+  {
+    name: 'executor',
+    kind: 'string',
+    help: 'What runs tasks: "docker" (default), "process", or "none" (a manager that runs no tasks)',
+  },
+  {
+    name: 'docker-socket',
+    kind: 'string',
+    help: "The Docker Engine's socket (default /var/run/docker.sock)",
+  },
+  {
+    name: 'hostname',
+    kind: 'string',
+    help: "The hostname the node reports (default: the engine's or this host's)",
+  },
+  { name: 'log-level', kind: 'string', help: 'Log level on stderr: debug, info, warn, error (default info)' },
+];
+
+interface NodeIdentityOnDisk {
+  id: string;
+  role: 'manager' | 'worker';
+}
+
+/** What a data directory holds: a manager (node.json), a worker (worker.json), or nothing. */
+export function nodeOnDisk(dataDir: string): NodeIdentityOnDisk | null {
+  try {
+    const node = JSON.parse(readFileSync(join(dataDir, 'node.json'), 'utf8')) as {
+      id: string;
+      role: 'manager' | 'worker';
+    };
+    return { id: node.id, role: node.role };
+  } catch {
+    // No manager here: perhaps a worker.
+  }
+  try {
+    const worker = JSON.parse(readFileSync(join(dataDir, 'worker.json'), 'utf8')) as { nodeId: string };
+    return { id: worker.nodeId, role: 'worker' };
+  } catch {
+    return null;
+  }
+}
+
+function withPort(address: string): string {
+  return /:\d+$/.test(address) ? address : `${address}:${DEFAULT_PORT}`;
+}
+
+/** The first external IPv4 address of this host, as docker picks one when it must. */
+function externalAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+function addresses(flags: ParsedFlags): { listenAddr: string; advertiseAddr: string } {
+  const listenAddr = withPort(flags.str('listen-addr') ?? `0.0.0.0:${DEFAULT_PORT}`);
+  const port = listenAddr.slice(listenAddr.lastIndexOf(':') + 1);
+  let advertise = flags.str('advertise-addr');
+  if (advertise === undefined) {
+    const host = listenAddr.slice(0, listenAddr.lastIndexOf(':'));
+    if (host !== '0.0.0.0' && host !== '::' && host !== '') advertise = listenAddr;
+    else {
+      const ip = externalAddress();
+      if (ip === undefined)
+        throw new UsageError('could not choose an advertise address: give --advertise-addr');
+      advertise = ip;
+    }
+  }
+  return { listenAddr, advertiseAddr: /:\d+$/.test(advertise) ? advertise : `${advertise}:${port}` };
+}
+
+function executorOf(flags: ParsedFlags): ExecutorConfig | undefined {
+  const kind = flags.str('executor') ?? 'docker';
+  if (kind === 'none') return undefined;
+  if (kind === 'process') return { kind: 'process' };
+  if (kind !== 'docker')
+    throw new UsageError(`invalid argument "${kind}" for "--executor" flag: must be docker, process or none`);
+  const socketPath = flags.str('docker-socket');
+  return socketPath === undefined ? { kind: 'docker' } : { kind: 'docker', socketPath };
+}
+
+function logLevelOf(flags: ParsedFlags): LogLevel {
+  const level = flags.str('log-level') ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(
+      `invalid argument "${level}" for "--log-level" flag: must be debug, info, warn or error`,
+    );
+  return level as LogLevel;
+}
+
+/** Runs the node in the foreground until SIGINT/SIGTERM (io.signal) or until it ends on its own. */
+async function runForeground(
+  io: Io,
+  flags: ParsedFlags,
+  config: DaemonConfig,
+  announce: (node: RunningNode) => Promise<void>,
+): Promise<number> {
+  const logger = createJsonLogger({ level: logLevelOf(flags), fields: { dataDir: config.dataDir } });
+  const node = await runNode(config, {
+    logger,
+    onLocked: () =>
+      io.err(
+        `This manager is locked (autolock): run 'flotilla unlock --data-dir ${config.dataDir}' with the cluster's unlock key.\n`,
+      ),
+  });
+  const pidFile = join(config.dataDir, PID_FILE);
+  await writeFile(pidFile, `${process.pid}\n`);
+  try {
+    await announce(node);
+    const interrupted = new Promise<string>((resolve) => {
+      if (io.signal.aborted) resolve('interrupted');
+      io.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+    });
+    const why = await Promise.race([interrupted, node.ended]);
+    if (why === 'interrupted') {
+      io.err('Stopping the node…\n');
+      await node.stop();
+      return 0;
+    }
+    io.err(`The node stopped: ${why}.\n`);
+    return 0;
+  } finally {
+    await rm(pidFile, { force: true });
+  }
+}
+
+function resumeConfig(io: Io, dataDir: string, flags: ParsedFlags, ignored: string): DaemonConfig | null {
+  const existing = nodeOnDisk(dataDir);
+  if (!existing) return null;
+  if (existsSync(join(dataDir, 'node.json')) && existing.role === 'worker')
+    throw new CliError(
+      `${dataDir} holds node ${existing.id}, which the cluster demoted to worker; this version cannot run a demoted manager as a worker: remove the directory and join again`,
+    );
+  io.out(`${dataDir} already holds node ${existing.id} (${existing.role}): resuming it${ignored}.\n`);
+  return {
+    mode: existing.role === 'manager' ? 'start' : 'worker-start',
+    dataDir,
+    executor: executorOf(flags),
+    ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
+  };
+}
+
+function announceResumed(io: Io): (node: RunningNode) => Promise<void> {
+  return async (node) => {
+    io.out(
+      `Node ${node.id} is running as a ${node.role}${node.address === '' ? '' : ` at ${node.address}`}.\n`,
+    );
+  };
+}
+
+const init: Command = {
+  connects: false,
+  def: {
+    path: 'init',
+    usage: '[OPTIONS]',
+    summary: 'Initialize a cluster and run this node as its first manager, in the foreground',
+    flags: nodeFlags,
+    args: [0, 0],
+  },
+  async run(io, { flags }) {
+    const dataDir = dataDirOf(flags, io.env);
+    const resumed = resumeConfig(io, dataDir, flags, ' (init does not found a new cluster over it)');
+    if (resumed) return runForeground(io, flags, resumed, announceResumed(io));
+    const { listenAddr, advertiseAddr } = addresses(flags);
+    const config: DaemonConfig = {
+      mode: 'init',
+      dataDir,
+      listenAddr,
+      advertiseAddr,
+      executor: executorOf(flags),
+      ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
+    };
+    return runForeground(io, flags, config, async (node) => {
+      const client = node.manager!.client();
+      try {
+        const tokens = (await client.getCluster()).joinTokens;
+        io.out(
+          `Cluster initialized: current node (${node.id}) is now a manager.\n\n` +
+            joinCommand('worker', tokens.worker, node.address) +
+            "To add a manager to this cluster, run 'flotilla join-token manager' and follow the instructions.\n\n",
+        );
+      } finally {
+        client.close();
+      }
+    });
+  },
+};
+
+const joinCluster: Command = {
+  connects: false,
+  def: {
+    path: 'join',
+    usage: '[OPTIONS] --token TOKEN HOST:PORT',
+    summary:
+      'Join a cluster as a worker or a manager (as the token says), and run this node in the foreground',
+    flags: [{ name: 'token', kind: 'string', help: 'Token for entry into the cluster' }, ...nodeFlags],
+    args: [1, 1],
+  },
+  async run(io, { flags, args }) {
+    const dataDir = dataDirOf(flags, io.env);
+    const resumed = resumeConfig(io, dataDir, flags, ' (the token is not used)');
+    if (resumed) return runForeground(io, flags, resumed, announceResumed(io));
+    const token = flags.str('token');
+    if (token === undefined || token === '') throw new UsageError('--token is required', 'join');
+    const { listenAddr, advertiseAddr } = addresses(flags);
+    const config: DaemonConfig = {
+      mode: 'join-any',
+      dataDir,
+      listenAddr,
+      advertiseAddr,
+      joinAddr: withPort(args[0]!),
+      joinToken: token,
+      executor: executorOf(flags),
+      ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
+    };
+    return runForeground(io, flags, config, async (node) => {
+      io.out(
+        node.role === 'manager'
+          ? 'This node joined a cluster as a manager.\n'
+          : 'This node joined a cluster as a worker.\n',
+      );
+    });
+  },
+};
+
+const start: Command = {
+  connects: false,
+  def: {
+    path: 'start',
+    usage: '[OPTIONS]',
+    summary: 'Run the node a data directory holds (after init or join), in the foreground',
+    flags: nodeFlags.filter((f) => f.name !== 'listen-addr' && f.name !== 'advertise-addr'),
+    args: [0, 0],
+  },
+  async run(io, { flags }) {
+    const dataDir = dataDirOf(flags, io.env);
+    const resumed = resumeConfig(io, dataDir, flags, '');
+    if (!resumed)
+      throw new CliError(
+        `${dataDir} holds no node: use 'flotilla init' to found a cluster or 'flotilla join' to enter one`,
+      );
+    return runForeground(io, flags, resumed, announceResumed(io));
+  },
+};
+
+/** Stops the daemon whose pid file is in dataDir, waiting until it has exited. */
+async function stopDaemon(dataDir: string, timeoutMs = 30_000): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, PID_FILE), 'utf8').trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline)
+      throw new CliError(`the node's process ${pid} did not stop within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the containers the node's Docker executor made (labelled with its id); 0 without an engine. */
+async function removeTaskContainers(nodeId: string, socketPath: string | undefined): Promise<number> {
+  const host = process.env.DOCKER_HOST;
+  const docker = new Dockerode({
+    socketPath:
+      socketPath ?? (host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock'),
+  });
+  let containers: Dockerode.ContainerInfo[];
+  try {
+    containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.flotilla.node.id=${nodeId}`] },
+    });
+  } catch {
+    // No engine here (a process-executor node): nothing of ours to remove.
+    return 0;
+  }
+  for (const c of containers) {
+    try {
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+    } catch (err) {
+      // Already gone (404) or being removed (409): that is the goal.
+      const code = (err as { statusCode?: unknown }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+  return containers.length;
+}
+
+const leave: Command = {
+  connects: false,
+  def: {
+    path: 'leave',
+    usage: '[OPTIONS]',
+    summary: "Leave the cluster: stop this host's node and forget its identity",
+    flags: [
+      {
+        name: 'force',
+        short: 'f',
+        kind: 'bool',
+        help: 'Force this node to leave the cluster, ignoring warnings',
+      },
+      {
+        name: 'data-dir',
+        kind: 'string',
+        help: `The node's data directory (env FLOTILLA_DATA_DIR, default ${DEFAULT_DATA_DIR})`,
+      },
+      {
+        name: 'docker-socket',
+        kind: 'string',
+        help: "The Docker Engine's socket (default /var/run/docker.sock)",
+      },
+    ],
+    args: [0, 0],
+  },
+  async run(io, { flags }) {
+    const dataDir = dataDirOf(flags, io.env);
+    const node = nodeOnDisk(dataDir);
+    if (!node) throw new CliError(`${dataDir} holds no node: this host is not part of a cluster`);
+    const force = flags.bool('force');
+    if (node.role === 'manager') {
+      if (!force)
+        throw new CliError(
+          "this node is a manager: demote it first ('flotilla node demote'), or use --force to leave anyway (leaving the last manager loses the cluster)",
+        );
+      const certs = await readNodeCertificates(dataDir);
+      const identity = JSON.parse(readFileSync(join(dataDir, 'node.json'), 'utf8')) as {
+        advertiseAddr: string;
+      };
+      if (certs) {
+        try {
+          await callLeave(identity.advertiseAddr, channelCredentials(certs), { nodeId: node.id });
+        } catch (err) {
+          // --force: leave anyway (the last manager, or a cluster without quorum).
+          io.err(
+            `warning: the cluster did not remove this manager: ${(err as Error).message.split('\n')[0]}\n`,
+          );
+        }
+      }
+    }
+    await stopDaemon(dataDir);
+    // A stopped agent leaves its containers for the next start to adopt; a node that leaves has
+    // no next start, so its tasks' containers go too (as docker's leave stops its tasks).
+    const removed = await removeTaskContainers(node.id, flags.str('docker-socket'));
+    if (removed > 0) io.out(`Removed ${removed} task container${removed === 1 ? '' : 's'} of this node.\n`);
+    for (const entry of ['node.json', 'worker.json', 'raft', 'keys', 'certs', 'worker', PID_FILE])
+      await rm(join(dataDir, entry), { recursive: true, force: true });
+    io.out('Node left the cluster.\n');
+  },
+};
+
+export const daemonCommands: Command[] = [init, joinCluster, start, leave];
