@@ -8,6 +8,7 @@ import { daemonCommands } from './commands/daemon.js';
 import { nodeCommands } from './commands/node.js';
 import { configCommands, secretCommands } from './commands/secret-config.js';
 import { serviceCommands } from './commands/service.js';
+import { stackCommands } from './commands/stack.js';
 import { connectionFlags } from './connect.js';
 
 function withConnectionFlags(command: Command): Command {
@@ -25,6 +26,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     ...daemonCommands,
     ...nodeCommands,
     ...serviceCommands,
+    ...stackCommands,
     ...secretCommands,
     ...configCommands,
     ...clusterCommands,
@@ -34,6 +36,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
 export const GROUPS: Readonly<Record<string, string>> = {
   node: 'Manage cluster nodes',
   service: 'Manage services',
+  stack: 'Manage stacks (compose files)',
   secret: 'Manage secrets',
   config: 'Manage configs',
   cluster: 'Manage the cluster',

@@ -209,13 +209,24 @@ const ls: Command = {
         ...(filters.has('label') ? { labels: labelFilter(filters.get('label')!) } : {}),
       });
       const modes = filters.get('mode');
-      const output = serviceListOutput(flags.bool('quiet') ? [] : await client.listTasks());
-      if (modes) services = services.filter((s) => modes.includes(output.fields(s).Mode as string));
-      services.sort((a, b) => a.spec.name.localeCompare(b.spec.name));
-      io.out(renderList(services, output, { quiet: flags.bool('quiet'), format: flags.str('format') }));
+      if (modes)
+        services = services.filter((s) => modes.includes(serviceListOutput([]).fields(s).Mode as string));
+      await printServices(io, flags, client, services);
     });
   },
 };
+
+/** `service ls`'s table (or -q, --format) of `services`, sorted by name. */
+export async function printServices(
+  io: Io,
+  flags: ParsedFlags,
+  client: FlotillaClient,
+  services: Service[],
+): Promise<void> {
+  const output = serviceListOutput(flags.bool('quiet') ? [] : await client.listTasks());
+  services.sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+  io.out(renderList(services, output, { quiet: flags.bool('quiet'), format: flags.str('format') }));
+}
 
 function labelFilter(values: string[]): Record<string, string | null> {
   return Object.fromEntries(
@@ -243,33 +254,44 @@ const ps: Command = {
   async run(io, { flags, args }) {
     const filters = parseFilters(flags, ['desired-state', 'node', 'name', 'id']);
     return withConnection(io, flags, async ({ client }) => {
-      const services = new Map<string, Service>();
-      for (const name of args) {
-        const s = await client.getService(name);
-        services.set(s.id, s);
-      }
-      const nodes = new Map<string, Node>((await client.listNodes()).map((n) => [n.id, n]));
-      const tasks: Task[] = await client.listTasks({
-        services: [...services.keys()],
-        ...(filters.has('desired-state')
-          ? { desiredStates: desiredStates(filters.get('desired-state')!) }
-          : {}),
-        ...(filters.has('node') ? { nodes: filters.get('node')! } : {}),
-        ...(filters.has('id') ? { idPrefixes: filters.get('id')! } : {}),
-      });
-      let rows = taskRows(tasks, services, nodes);
-      const names = filters.get('name');
-      if (names) rows = rows.filter((r) => names.includes(r.name.replace(' \\_ ', '')));
-      const noTrunc = flags.bool('no-trunc');
-      io.out(
-        renderList(rows, taskListOutput(io.now(), noTrunc), {
-          quiet: flags.bool('quiet'),
-          format: flags.str('format'),
-        }),
-      );
+      const services: Service[] = [];
+      for (const name of args) services.push(await client.getService(name));
+      await printTasks(io, flags, client, services, filters);
     });
   },
 };
+
+/** `service ps`'s table (or -q, --format) of the tasks of `services`, filtered as it is. */
+export async function printTasks(
+  io: Io,
+  flags: ParsedFlags,
+  client: FlotillaClient,
+  serviceList: readonly Service[],
+  filters: Map<string, string[]>,
+): Promise<void> {
+  const services = new Map<string, Service>(serviceList.map((s) => [s.id, s]));
+  const nodes = new Map<string, Node>((await client.listNodes()).map((n) => [n.id, n]));
+  const tasks: Task[] =
+    services.size === 0
+      ? []
+      : await client.listTasks({
+          services: [...services.keys()],
+          ...(filters.has('desired-state')
+            ? { desiredStates: desiredStates(filters.get('desired-state')!) }
+            : {}),
+          ...(filters.has('node') ? { nodes: filters.get('node')! } : {}),
+          ...(filters.has('id') ? { idPrefixes: filters.get('id')! } : {}),
+        });
+  let rows = taskRows(tasks, services, nodes);
+  const names = filters.get('name');
+  if (names) rows = rows.filter((r) => names.includes(r.name.replace(' \\_ ', '')));
+  io.out(
+    renderList(rows, taskListOutput(io.now(), flags.bool('no-trunc')), {
+      quiet: flags.bool('quiet'),
+      format: flags.str('format'),
+    }),
+  );
+}
 
 function desiredStates(values: string[]): TaskState[] {
   const allowed = ['running', 'shutdown', 'accepted', 'complete', 'ready'];
