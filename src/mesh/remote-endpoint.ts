@@ -92,6 +92,8 @@ export class RemoteEndpoint {
         this.connections.add(connection);
         socket.on('error', (err) => ctx.logger.debug('task connection error', { task: request.taskId, err }));
         socket.on('close', () => {
+          // A write racing the close re-arms the socket's timer, which would keep the process alive.
+          socket.setTimeout(0);
           untrack();
           this.connections.delete(connection);
           graceTimer?.cancel();

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Clock, ClockTimer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { describeError, errorCode, MeshError } from '../errors.js';
+import { resetSocket } from '../socket-reset.js';
 import {
   frame,
   FRAME_HEADER_BYTES,
@@ -602,7 +603,7 @@ export class TunnelStream {
     const takenBack = listener?.(end) === true;
     if (socket !== null && end !== null && !takenBack && !socket.destroyed) {
       // An abnormal end crosses as a reset, as it would on a direct connection.
-      if (fromPeer) socket.resetAndDestroy();
+      if (fromPeer) resetSocket(socket);
       else socket.destroy();
     }
   }
