@@ -56,7 +56,7 @@ afterEach(async () => {
 
 /** Two meshes (A, B) on TLS tunnels; tasks resolve to the backends by task id. */
 async function world(
-  options: { idleTimeout?: string; encryption?: boolean; nodeB?: string } = {},
+  options: { idleTimeout?: string; encryption?: boolean; nodeB?: string; clusterB?: TestCluster } = {},
 ): Promise<World> {
   const backends = new Map<string, TcpBackend>();
   const resolver = (taskId: string): TaskAddress | null => {
@@ -64,12 +64,12 @@ async function world(
     return b === undefined ? null : { host: b.host, port: b.port };
   };
   const encryption = options.encryption ?? true;
-  const make = async (nodeId: string, host: string): Promise<Mesh> => {
+  const make = async (nodeId: string, host: string, ca: TestCluster = cluster): Promise<Mesh> => {
     const mesh = new Mesh({
       nodeId,
       listenAddress: host,
       tunnelAddress: { host, port: TUNNEL_PORT },
-      tls: encryption ? await cluster.identity(nodeId) : null,
+      tls: encryption ? await ca.identity(nodeId) : null,
       encryption,
       localTaskAddress: resolver,
       settings: { connectTimeoutMs: 500, closeGraceMs: 500, bindRetryMs: 200 },
@@ -80,7 +80,7 @@ async function world(
     return mesh;
   };
   const meshA = await make('nodeA', A);
-  const meshB = await make(options.nodeB ?? 'nodeB', B);
+  const meshB = await make(options.nodeB ?? 'nodeB', B, options.clusterB);
   const w: World = {
     meshA,
     meshB,
@@ -383,6 +383,34 @@ describe('mesh over TCP', () => {
       /ECONNRESET|closed/,
     );
     expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
+  });
+
+  it("refuses a tunnel to a node holding another cluster's certificate", async () => {
+    const w = await world({ clusterB: await testCluster('clusterother00000000000001') });
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18094 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    await expect(tcpRequest(A, 18094, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
+  });
+
+  it('uses renewed certificates for the tunnels dialed after the renewal', async () => {
+    const w = await world();
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18095 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(who(await tcpRequest(A, 18095, 'x', { localAddress: CLIENT }))).toBe('remote');
+    // Both nodes renew under a new root (a rotation completed): old tunnels go, new ones verify.
+    const rotated = await testCluster();
+    w.meshA.updateTlsIdentity(await rotated.identity('nodeA'));
+    w.meshB.updateTlsIdentity(await rotated.identity('nodeB'));
+    w.meshA.disconnectTunnels('nodeB');
+    expect(who(await tcpRequest(A, 18095, 'y', { localAddress: CLIENT }))).toBe('remote');
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
   });
 
   it('works without encryption on a trusted network', async () => {

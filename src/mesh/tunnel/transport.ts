@@ -9,6 +9,7 @@ import { createServer as createTcpServer, connect as tcpConnect, type Server, ty
 import {
   connect as tlsConnect,
   createServer as createTlsServer,
+  Server as TlsServer,
   type PeerCertificate,
   type TLSSocket,
 } from 'node:tls';
@@ -123,8 +124,7 @@ export class TunnelListener {
 
   /** New certificates (renewal, root rotation) for the handshakes from now on. */
   updateIdentity(identity: TlsIdentity): void {
-    const server = this.server as (Server & { setSecureContext?: (o: object) => void }) | null;
-    server?.setSecureContext?.({ ...tlsOptions(identity), requestCert: true, rejectUnauthorized: true });
+    if (this.server instanceof TlsServer) this.server.setSecureContext(tlsOptions(identity));
   }
 
   async stop(): Promise<void> {
