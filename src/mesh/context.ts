@@ -33,6 +33,8 @@ export interface MeshSettings {
   udpSweepMs: number;
   /** Datagrams held per UDP flow while its tunnel stream opens. */
   udpQueueLimit: number;
+  /** UDP flows per published port; datagrams that would open more are dropped (spoofed floods). */
+  udpMaxFlows: number;
   /** A published port that could not be bound is tried again this often. */
   bindRetryMs: number;
 }

@@ -64,6 +64,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   closeGraceMs: 5000,
   udpSweepMs: 1000,
   udpQueueLimit: 64,
+  udpMaxFlows: 10_000,
   bindRetryMs: 5000,
 };
 

@@ -17,6 +17,8 @@ export class UdpPort {
   private retryTimer: ClockTimer | null = null;
   private closed = false;
   private readonly flows = new Map<string, UdpFlow>();
+  /** Datagrams dropped because the flow table was full. */
+  private dropped = 0;
   status: PortStatus;
 
   constructor(
@@ -111,6 +113,16 @@ export class UdpPort {
     const key = `${client.address}|${client.port}`;
     let flow = this.flows.get(key);
     if (flow === undefined) {
+      if (this.flows.size >= this.ctx.settings.udpMaxFlows) {
+        this.dropped++;
+        if (this.dropped === 1 || this.dropped % 1000 === 0)
+          this.ctx.logger.warn('udp flow table full: datagrams from new clients dropped', {
+            port: this.publishedPort,
+            flows: this.flows.size,
+            dropped: this.dropped,
+          });
+        return;
+      }
       const state = this.backends.balancer.pick(this.backends.ready);
       if (state === undefined) {
         this.ctx.logger.debug('udp datagram dropped: no task in rotation', { port: this.publishedPort });
