@@ -56,7 +56,14 @@ afterEach(async () => {
 
 /** Two meshes (A, B) on TLS tunnels; tasks resolve to the backends by task id. */
 async function world(
-  options: { idleTimeout?: string; encryption?: boolean; nodeB?: string; clusterB?: TestCluster } = {},
+  options: {
+    idleTimeout?: string;
+    encryption?: boolean;
+    /** Without encryption: authenticate plain tunnels with the node certificates. */
+    plainCerts?: boolean;
+    nodeB?: string;
+    clusterB?: TestCluster;
+  } = {},
 ): Promise<World> {
   const backends = new Map<string, TcpBackend>();
   const resolver = (taskId: string): TaskAddress | null => {
@@ -69,7 +76,7 @@ async function world(
       nodeId,
       listenAddress: host,
       tunnelAddress: { host, port: TUNNEL_PORT },
-      tls: encryption ? await ca.identity(nodeId) : null,
+      tls: encryption || options.plainCerts ? await ca.identity(nodeId) : null,
       encryption,
       localTaskAddress: resolver,
       settings: { connectTimeoutMs: 500, closeGraceMs: 500, bindRetryMs: 200 },
@@ -413,7 +420,7 @@ describe('mesh over TCP', () => {
     expect(w.meshA.tunnelSessions().nodeB).toBe(1);
   });
 
-  it('works without encryption on a trusted network', async () => {
+  it('works without encryption on a trusted network, admitting tunnels by node address', async () => {
     const w = await world({ encryption: false });
     await backend(w, 'local');
     await backend(w, 'remote');
@@ -421,6 +428,33 @@ describe('mesh over TCP', () => {
     w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
     await w.publish();
     expect(new Set(await reached(A, 18092, 4))).toEqual(new Set(['local', 'remote']));
+  });
+
+  it('authenticates unencrypted tunnels with the node certificates when it has them', async () => {
+    const w = await world({ encryption: false, plainCerts: true });
+    await backend(w, 'local');
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18096 }]));
+    w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(new Set(await reached(A, 18096, 4))).toEqual(new Set(['local', 'remote']));
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
+  it("refuses an unencrypted tunnel to a node with another cluster's certificate", async () => {
+    const w = await world({
+      encryption: false,
+      plainCerts: true,
+      clusterB: await testCluster('clusterother00000000000002'),
+    });
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18097 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    await expect(tcpRequest(A, 18097, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
   });
 
   it('carries a large transfer through the tunnel intact, in both directions', async () => {

@@ -95,6 +95,8 @@ export class TunnelSession implements StreamHost {
     socket.on('close', () =>
       this.destroy(new MeshError('TUNNEL_BROKEN', `tunnel to node ${this.peerNodeId} closed`)),
     );
+    // A socket that went through the plain handshake was left paused (plain-auth.ts).
+    socket.resume();
     this.armPing();
   }
 
