@@ -60,3 +60,19 @@ export interface PortStatus {
   /** Why it is unavailable (a MeshError PORT_UNAVAILABLE with the socket's errno in details). */
   error?: MeshError;
 }
+
+/**
+ * The injected resolver, guarded: a resolver that throws (a bug in the wiring) fails that one
+ * connection as a rejected promise instead of throwing out of a socket callback.
+ */
+export function resolveTask(
+  ctx: MeshContext,
+  taskId: string,
+  targetPort: number,
+): TaskAddress | null | Promise<TaskAddress | null> {
+  try {
+    return ctx.resolveLocalTask(taskId, targetPort);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}

@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ClockTimer } from '../util/clock.js';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
-import type { MeshContext, PortStatus } from './context.js';
+import { resolveTask, type MeshContext, type PortStatus } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { resetSocket } from './socket-reset.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
@@ -200,7 +200,7 @@ class TcpForward implements BackendConnection {
   }
 
   private connectLocal(state: BackendState): void {
-    const resolved = this.ctx.resolveLocalTask(state.taskId, state.backend.targetPort);
+    const resolved = resolveTask(this.ctx, state.taskId, state.backend.targetPort);
     const withAddress = (address: Awaited<typeof resolved>): void => {
       if (this.clientGone) return;
       if (address === null) {

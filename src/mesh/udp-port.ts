@@ -8,7 +8,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { isIPv6 } from 'node:net';
 import type { ClockTimer } from '../util/clock.js';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
-import type { MeshContext, PortStatus, TaskAddress } from './context.js';
+import { resolveTask, type MeshContext, type PortStatus, type TaskAddress } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import type { TunnelStream } from './tunnel/session.js';
 
@@ -176,7 +176,7 @@ class UdpFlow implements BackendConnection {
   start(): void {
     const backend = this.state.backend;
     if (backend.nodeId === this.ctx.nodeId) {
-      const resolved = this.ctx.resolveLocalTask(backend.taskId, backend.targetPort);
+      const resolved = resolveTask(this.ctx, backend.taskId, backend.targetPort);
       if (resolved instanceof Promise)
         resolved.then(
           (a) => this.startLocal(a),

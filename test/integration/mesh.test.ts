@@ -67,6 +67,7 @@ async function world(
 ): Promise<World> {
   const backends = new Map<string, TcpBackend>();
   const resolver = (taskId: string): TaskAddress | null => {
+    if (taskId === 'throws') throw new Error('a resolver bug');
     const b = backends.get(taskId);
     return b === undefined ? null : { host: b.host, port: b.port };
   };
@@ -170,6 +171,15 @@ describe('mesh over TCP', () => {
     w.nodes = [makeNode('nodeA', A), makeNode('nodeB', B, 'down')];
     await w.publish();
     await expect(tcpRequest(A, 18081, 'x', { localAddress: CLIENT })).rejects.toThrow();
+  });
+
+  it('survives a local task resolver that throws, trying another task', async () => {
+    const w = await world();
+    await backend(w, 'good');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18098 }]));
+    w.tasks.push(makeTask('throws', 's1', 'nodeA'), makeTask('good', 's1', 'nodeA'));
+    await w.publish();
+    expect(await reached(A, 18098, 4)).toEqual(new Array(4).fill('good'));
   });
 
   it('retries a connection on another task when one refuses, on both paths', async () => {
