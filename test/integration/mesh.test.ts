@@ -47,6 +47,8 @@ interface World {
   tasks: Task[];
   nodes: Node[];
   publish(): Promise<void>;
+  /** Stops node B's mesh and starts a new one in its place (a node restart). */
+  restartB(): Promise<void>;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -98,7 +100,12 @@ async function world(
     nodes: [makeNode('nodeA', A), makeNode('nodeB', B)],
     async publish() {
       const table = computeEndpointTable(w.services, w.tasks, w.nodes, { tunnelPort: TUNNEL_PORT });
-      await Promise.all([meshA.update(table), meshB.update(table)]);
+      await Promise.all([w.meshA.update(table), w.meshB.update(table)]);
+    },
+    async restartB() {
+      await w.meshB.stop();
+      w.meshB = await make(options.nodeB ?? 'nodeB', B, options.clusterB);
+      await w.publish();
     },
   };
   return w;
@@ -386,6 +393,35 @@ describe('mesh over TCP', () => {
     expect(errors).toEqual(['ECONNRESET']);
     await waitUntil('the task side of the connection to close', () => remote.sockets.size === 0, 3000);
     expect(who(await tcpRequest(A, 18090, 'again', { localAddress: CLIENT }))).toBe('remote');
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
+  it('fails requests cleanly while the remote node is down and re-dials once it is back', async () => {
+    const w = await world();
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18099 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(who(await tcpRequest(A, 18099, 'x', { localAddress: CLIENT }))).toBe('remote');
+
+    await w.meshB.stop();
+    await waitUntil('A to see its tunnel closed', () => (w.meshA.tunnelSessions().nodeB ?? 0) === 0, 3000);
+    const started = Date.now();
+    await expect(tcpRequest(A, 18099, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    await w.restartB();
+    await waitUntil(
+      'requests through the restarted node to succeed',
+      () =>
+        tcpRequest(A, 18099, 'x', { localAddress: CLIENT, timeoutMs: 1000 }).then(
+          (r) => who(r) === 'remote',
+          () => false,
+        ),
+      5000,
+    );
     expect(w.meshA.tunnelSessions().nodeB).toBe(1);
   });
 
