@@ -319,12 +319,17 @@ describe('mesh over TCP', () => {
     }
   });
 
-  it('turns TCP keepalive on for the client and task connections', async () => {
+  it('turns TCP keepalive on for the client, task and tunnel connections', async () => {
     const w = await world();
     const local = await backend(w, 'local');
-    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18087 }]));
-    w.tasks.push(makeTask('local', 's1', 'nodeA'));
+    await backend(w, 'remote');
+    w.services.push(
+      makeService('s1', [{ targetPort: 80, publishedPort: 18087 }]),
+      makeService('s2', [{ targetPort: 80, publishedPort: 18100 }]),
+    );
+    w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's2', 'nodeB'));
     await w.publish();
+    expect(who(await tcpRequest(A, 18100, 'x', { localAddress: CLIENT }))).toBe('remote'); // dials a tunnel
     const socket = connect({ host: A, port: 18087, localAddress: CLIENT });
     cleanups.push(async () => {
       socket.destroy();
@@ -338,8 +343,17 @@ describe('mesh over TCP', () => {
     const meshToTask = ss(`( dport = :${local.port} )`);
     expect(meshToClient).toContain('keepalive');
     expect(meshToTask).toContain('keepalive');
-    const tunnel = ss(`( dport = :${TUNNEL_PORT} or sport = :${TUNNEL_PORT} )`);
-    if (tunnel.trim() !== '') expect(tunnel).toContain('keepalive');
+    // Both ends of the tunnel: A's dialed socket and B's accepted one. ss shows one timer per
+    // socket: while bytes are unacknowledged it is the retransmission timer, so poll until idle.
+    const tunnel = (): string[] =>
+      ss(`( dport = :${TUNNEL_PORT} or sport = :${TUNNEL_PORT} )`)
+        .split('\n')
+        .filter((line) => line.trim() !== '');
+    await waitUntil(
+      `keepalive timers on both ends of the tunnel (ss: ${tunnel().join(' / ')})`,
+      () => tunnel().length >= 2 && tunnel().every((line) => line.includes('keepalive')),
+      3000,
+    );
   });
 
   it('reports a published port already in use without stopping the other ports, and binds it once freed', async () => {
