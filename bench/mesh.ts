@@ -212,7 +212,7 @@ function download(url: string): Promise<number> {
         const [size, seconds] = stdout.trim().split(' ').map(Number);
         if (size !== BULK_BYTES)
           return reject(new Error(`curl ${url}: got ${size} bytes, expected ${BULK_BYTES}`));
-        resolve((size as number) / (seconds as number));
+        resolve(size / (seconds as number));
       },
     );
   });
@@ -489,7 +489,7 @@ async function main(): Promise<void> {
 }
 
 process.on('SIGINT', () => {
-  stopChildren().finally(() => process.exit(130));
+  void stopChildren().finally(() => process.exit(130));
 });
 
 main().catch(async (err: unknown) => {

@@ -33,6 +33,8 @@ export interface MeshSettings {
   udpSweepMs: number;
   /** Datagrams held per UDP flow while its tunnel stream opens. */
   udpQueueLimit: number;
+  /** UDP flows per published port; datagrams that would open more are dropped (spoofed floods). */
+  udpMaxFlows: number;
   /** A published port that could not be bound is tried again this often. */
   bindRetryMs: number;
 }
@@ -57,4 +59,20 @@ export interface PortStatus {
   state: 'listening' | 'unavailable' | 'closed';
   /** Why it is unavailable (a MeshError PORT_UNAVAILABLE with the socket's errno in details). */
   error?: MeshError;
+}
+
+/**
+ * The injected resolver, guarded: a resolver that throws (a bug in the wiring) fails that one
+ * connection as a rejected promise instead of throwing out of a socket callback.
+ */
+export function resolveTask(
+  ctx: MeshContext,
+  taskId: string,
+  targetPort: number,
+): TaskAddress | null | Promise<TaskAddress | null> {
+  try {
+    return ctx.resolveLocalTask(taskId, targetPort);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }

@@ -64,6 +64,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   closeGraceMs: 5000,
   udpSweepMs: 1000,
   udpQueueLimit: 64,
+  udpMaxFlows: 10_000,
   bindRetryMs: 5000,
 };
 
@@ -113,6 +114,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
         'mesh tunnels are encrypted by default: give the node certificates, or set encryption: false on a trusted network',
       );
     const tls = encryption ? options.tls : null;
+    // Without encryption, node certificates (when given) still authenticate the tunnels.
+    const plainIdentity = encryption ? null : options.tls;
     const settings = { ...DEFAULT_MESH_SETTINGS, ...options.settings };
     const tunnel = { ...DEFAULT_TUNNEL_SETTINGS, ...options.tunnel };
     const sessionSettings = {
@@ -124,9 +127,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
       keepAliveMs: settings.keepAliveMs,
     };
     const admit = options.admitNode !== undefined ? { admitNode: options.admitNode } : {};
+    const security = { tls, plainIdentity, handshakeTimeoutMs: settings.connectTimeoutMs };
     this.pool = new TunnelPool({
       ...sessionSettings,
-      tls,
+      ...security,
       ...admit,
       localAddress: options.dialFrom ?? options.tunnelAddress.host,
       sessionsPerPeer: tunnel.sessionsPerPeer,
@@ -145,7 +149,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.remote = new RemoteEndpoint(this.ctx, (key) => this.ports.get(key)?.backends);
     this.listener = new TunnelListener({
       ...sessionSettings,
-      tls,
+      ...security,
       ...admit,
       host: options.tunnelAddress.host,
       port: options.tunnelAddress.port,
@@ -250,7 +254,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   /** New node certificates (after renewal or a root rotation) for new tunnels. */
   updateTlsIdentity(identity: TlsIdentity): void {
-    if ((this.options.encryption ?? true) === false) return;
+    if (this.options.tls === null) return; // tunnels authenticated by address: nothing to renew
     this.pool.updateIdentity(identity);
     this.listener.updateIdentity(identity);
   }

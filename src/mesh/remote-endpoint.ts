@@ -6,7 +6,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
-import type { MeshContext, TaskAddress } from './context.js';
+import { resolveTask, type MeshContext, type TaskAddress } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { portKey } from './endpoint-table.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
@@ -39,7 +39,7 @@ export class RemoteEndpoint {
       });
       return;
     }
-    const resolved = this.ctx.resolveLocalTask(request.taskId, request.targetPort);
+    const resolved = resolveTask(this.ctx, request.taskId, request.targetPort);
     const go = (address: TaskAddress | null): void => {
       if (address === null) {
         stream.refuse({
@@ -92,6 +92,8 @@ export class RemoteEndpoint {
         this.connections.add(connection);
         socket.on('error', (err) => ctx.logger.debug('task connection error', { task: request.taskId, err }));
         socket.on('close', () => {
+          // A write racing the close re-arms the socket's timer, which would keep the process alive.
+          socket.setTimeout(0);
           untrack();
           this.connections.delete(connection);
           graceTimer?.cancel();

@@ -6,8 +6,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ClockTimer } from '../util/clock.js';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
-import type { MeshContext, PortStatus } from './context.js';
+import { resolveTask, type MeshContext, type PortStatus } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
+import { resetSocket } from './socket-reset.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { TunnelStream } from './tunnel/session.js';
 
@@ -137,7 +138,7 @@ class TcpForward implements BackendConnection {
     client.setKeepAlive(true, settings.keepAliveMs);
     client.on('error', (err) => {
       this.ctx.logger.debug('client connection error', { port: this.port.publishedPort, err });
-      this.backend?.resetAndDestroy();
+      if (this.backend) resetSocket(this.backend);
     });
     client.on('close', () => this.onClientClose());
     const idleMs = this.port.backends.entry.idleTimeoutMs;
@@ -179,7 +180,7 @@ class TcpForward implements BackendConnection {
         tried: this.tried.size,
         lastError: lastError === null ? undefined : describeError(lastError),
       });
-      this.client.resetAndDestroy();
+      resetSocket(this.client);
       return;
     }
     this.tried.add(state.taskId);
@@ -199,7 +200,7 @@ class TcpForward implements BackendConnection {
   }
 
   private connectLocal(state: BackendState): void {
-    const resolved = this.ctx.resolveLocalTask(state.taskId, state.backend.targetPort);
+    const resolved = resolveTask(this.ctx, state.taskId, state.backend.targetPort);
     const withAddress = (address: Awaited<typeof resolved>): void => {
       if (this.clientGone) return;
       if (address === null) {
@@ -258,7 +259,7 @@ class TcpForward implements BackendConnection {
     backend.on('error', (err) => {
       if (giveBack(err)) return;
       this.ctx.logger.debug('task connection error', { task: state.taskId, err });
-      client.resetAndDestroy();
+      resetSocket(client);
     });
     backend.on('close', () => {
       if (this.backend !== backend) return;
@@ -353,12 +354,13 @@ class TcpForward implements BackendConnection {
 
   private onClientClose(): void {
     this.clientGone = true;
+    this.client.setTimeout(0);
     this.graceTimer?.cancel();
     this.port.forget(this);
     const backend = this.backend;
     if (backend !== null && !backend.destroyed) {
       if (backend.writableEnded) backend.destroy();
-      else backend.resetAndDestroy();
+      else resetSocket(backend);
     }
     this.untrack?.();
     this.untrack = null;

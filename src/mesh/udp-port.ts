@@ -8,7 +8,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { isIPv6 } from 'node:net';
 import type { ClockTimer } from '../util/clock.js';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
-import type { MeshContext, PortStatus, TaskAddress } from './context.js';
+import { resolveTask, type MeshContext, type PortStatus, type TaskAddress } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import type { TunnelStream } from './tunnel/session.js';
 
@@ -17,6 +17,8 @@ export class UdpPort {
   private retryTimer: ClockTimer | null = null;
   private closed = false;
   private readonly flows = new Map<string, UdpFlow>();
+  /** Datagrams dropped because the flow table was full. */
+  private dropped = 0;
   status: PortStatus;
 
   constructor(
@@ -111,6 +113,16 @@ export class UdpPort {
     const key = `${client.address}|${client.port}`;
     let flow = this.flows.get(key);
     if (flow === undefined) {
+      if (this.flows.size >= this.ctx.settings.udpMaxFlows) {
+        this.dropped++;
+        if (this.dropped === 1 || this.dropped % 1000 === 0)
+          this.ctx.logger.warn('udp flow table full: datagrams from new clients dropped', {
+            port: this.publishedPort,
+            flows: this.flows.size,
+            dropped: this.dropped,
+          });
+        return;
+      }
       const state = this.backends.balancer.pick(this.backends.ready);
       if (state === undefined) {
         this.ctx.logger.debug('udp datagram dropped: no task in rotation', { port: this.publishedPort });
@@ -164,7 +176,7 @@ class UdpFlow implements BackendConnection {
   start(): void {
     const backend = this.state.backend;
     if (backend.nodeId === this.ctx.nodeId) {
-      const resolved = this.ctx.resolveLocalTask(backend.taskId, backend.targetPort);
+      const resolved = resolveTask(this.ctx, backend.taskId, backend.targetPort);
       if (resolved instanceof Promise)
         resolved.then(
           (a) => this.startLocal(a),

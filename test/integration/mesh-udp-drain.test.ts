@@ -6,7 +6,13 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Service, Task } from '../../src/api/index.js';
 import { SECOND } from '../../src/api/index.js';
-import { computeEndpointTable, Mesh, MESH_LABELS, type TaskAddress } from '../../src/mesh/index.js';
+import {
+  computeEndpointTable,
+  diffEndpointTables,
+  Mesh,
+  MESH_LABELS,
+  type TaskAddress,
+} from '../../src/mesh/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { waitUntil } from '../support/wait.js';
 import {
@@ -49,7 +55,7 @@ interface World {
   publish(): Promise<void>;
 }
 
-async function world(): Promise<World> {
+async function world(settings: { udpMaxFlows?: number } = {}): Promise<World> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const addresses = new Map<string, TaskAddress>();
   const make = async (nodeId: string, host: string): Promise<Mesh> => {
@@ -60,7 +66,7 @@ async function world(): Promise<World> {
       tls: await cluster.identity(nodeId),
       localTaskAddress: (taskId) => addresses.get(taskId) ?? null,
       clock,
-      settings: { connectTimeoutMs: 500, closeGraceMs: 500, udpSweepMs: 1000 },
+      settings: { connectTimeoutMs: 500, closeGraceMs: 500, udpSweepMs: 1000, ...settings },
     });
     await mesh.start();
     cleanups.push(() => mesh.stop());
@@ -119,6 +125,52 @@ describe('mesh over UDP', () => {
     expect([flows(w.meshA), flows(w.meshB)]).toEqual([0, 0]);
     // And the next datagram opens a fresh flow.
     expect(await udpRequest(A, 18153, 'again')).toMatch(/^u[12]:again$/);
+  });
+
+  it('drops datagrams from new clients once the flow table is full, and serves them after expiry', async () => {
+    const w = await world({ udpMaxFlows: 2 });
+    const b = await startUdpBackend('u1', TASKS);
+    cleanups.push(() => b.close());
+    w.addresses.set('u1', { host: b.host, port: b.port });
+    w.services.push(
+      makeService('s1', [{ targetPort: 53, publishedPort: 18154, protocol: 'udp' }], {
+        [MESH_LABELS.idleTimeout]: '2s',
+      }),
+    );
+    w.tasks.push(makeTask('u1', 's1', 'nodeA'));
+    await w.publish();
+    expect(await udpRequest(A, 18154, 'one')).toBe('u1:one');
+    expect(await udpRequest(A, 18154, 'two')).toBe('u1:two');
+    await expect(udpRequest(A, 18154, 'three', 500)).rejects.toThrow(/no udp reply/);
+    w.clock.advance(3000);
+    expect(await udpRequest(A, 18154, 'four')).toBe('u1:four');
+  });
+});
+
+describe('mesh tables', () => {
+  it('ignores a stale table and refuses a delta for another version', async () => {
+    const w = await world();
+    const b = await startTcpBackend('t1', TASKS);
+    cleanups.push(() => b.close());
+    w.addresses.set('t1', { host: b.host, port: b.port });
+    const s1 = makeService('s1', [{ targetPort: 80, publishedPort: 18182 }]);
+    const v1 = computeEndpointTable([s1], [makeTask('t1', 's1', 'nodeA')], w.nodes, {
+      tunnelPort: TUNNEL_PORT,
+      version: 1,
+    });
+    const v2 = computeEndpointTable([s1], [], w.nodes, { tunnelPort: TUNNEL_PORT, version: 2 });
+    await w.meshA.update(v2);
+    await w.meshA.update(v1); // stale: v2 stays
+    expect(w.meshA.endpointTable.version).toBe(2);
+    await expect(tcpRequest(A, 18182, 'x', { localAddress: CLIENT, timeoutMs: 2000 })).rejects.toThrow();
+    const v3 = computeEndpointTable([s1], [makeTask('t1', 's1', 'nodeA')], w.nodes, {
+      tunnelPort: TUNNEL_PORT,
+      version: 3,
+    });
+    expect(await w.meshA.applyDelta(diffEndpointTables(v1, v3))).toBe(false);
+    expect(await w.meshA.applyDelta(diffEndpointTables(v2, v3))).toBe(true);
+    expect(w.meshA.endpointTable).toEqual(v3);
+    expect(who(await tcpRequest(A, 18182, 'x', { localAddress: CLIENT }))).toBe('t1');
   });
 });
 

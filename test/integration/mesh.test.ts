@@ -47,6 +47,8 @@ interface World {
   tasks: Task[];
   nodes: Node[];
   publish(): Promise<void>;
+  /** Stops node B's mesh and starts a new one in its place (a node restart). */
+  restartB(): Promise<void>;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -56,20 +58,28 @@ afterEach(async () => {
 
 /** Two meshes (A, B) on TLS tunnels; tasks resolve to the backends by task id. */
 async function world(
-  options: { idleTimeout?: string; encryption?: boolean; nodeB?: string } = {},
+  options: {
+    idleTimeout?: string;
+    encryption?: boolean;
+    /** Without encryption: authenticate plain tunnels with the node certificates. */
+    plainCerts?: boolean;
+    nodeB?: string;
+    clusterB?: TestCluster;
+  } = {},
 ): Promise<World> {
   const backends = new Map<string, TcpBackend>();
   const resolver = (taskId: string): TaskAddress | null => {
+    if (taskId === 'throws') throw new Error('a resolver bug');
     const b = backends.get(taskId);
     return b === undefined ? null : { host: b.host, port: b.port };
   };
   const encryption = options.encryption ?? true;
-  const make = async (nodeId: string, host: string): Promise<Mesh> => {
+  const make = async (nodeId: string, host: string, ca: TestCluster = cluster): Promise<Mesh> => {
     const mesh = new Mesh({
       nodeId,
       listenAddress: host,
       tunnelAddress: { host, port: TUNNEL_PORT },
-      tls: encryption ? await cluster.identity(nodeId) : null,
+      tls: encryption || options.plainCerts ? await ca.identity(nodeId) : null,
       encryption,
       localTaskAddress: resolver,
       settings: { connectTimeoutMs: 500, closeGraceMs: 500, bindRetryMs: 200 },
@@ -80,7 +90,7 @@ async function world(
     return mesh;
   };
   const meshA = await make('nodeA', A);
-  const meshB = await make(options.nodeB ?? 'nodeB', B);
+  const meshB = await make(options.nodeB ?? 'nodeB', B, options.clusterB);
   const w: World = {
     meshA,
     meshB,
@@ -90,7 +100,12 @@ async function world(
     nodes: [makeNode('nodeA', A), makeNode('nodeB', B)],
     async publish() {
       const table = computeEndpointTable(w.services, w.tasks, w.nodes, { tunnelPort: TUNNEL_PORT });
-      await Promise.all([meshA.update(table), meshB.update(table)]);
+      await Promise.all([w.meshA.update(table), w.meshB.update(table)]);
+    },
+    async restartB() {
+      await w.meshB.stop();
+      w.meshB = await make(options.nodeB ?? 'nodeB', B, options.clusterB);
+      await w.publish();
     },
   };
   return w;
@@ -163,6 +178,15 @@ describe('mesh over TCP', () => {
     w.nodes = [makeNode('nodeA', A), makeNode('nodeB', B, 'down')];
     await w.publish();
     await expect(tcpRequest(A, 18081, 'x', { localAddress: CLIENT })).rejects.toThrow();
+  });
+
+  it('survives a local task resolver that throws, trying another task', async () => {
+    const w = await world();
+    await backend(w, 'good');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18098 }]));
+    w.tasks.push(makeTask('throws', 's1', 'nodeA'), makeTask('good', 's1', 'nodeA'));
+    await w.publish();
+    expect(await reached(A, 18098, 4)).toEqual(new Array(4).fill('good'));
   });
 
   it('retries a connection on another task when one refuses, on both paths', async () => {
@@ -295,12 +319,17 @@ describe('mesh over TCP', () => {
     }
   });
 
-  it('turns TCP keepalive on for the client and task connections', async () => {
+  it('turns TCP keepalive on for the client, task and tunnel connections', async () => {
     const w = await world();
     const local = await backend(w, 'local');
-    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18087 }]));
-    w.tasks.push(makeTask('local', 's1', 'nodeA'));
+    await backend(w, 'remote');
+    w.services.push(
+      makeService('s1', [{ targetPort: 80, publishedPort: 18087 }]),
+      makeService('s2', [{ targetPort: 80, publishedPort: 18100 }]),
+    );
+    w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's2', 'nodeB'));
     await w.publish();
+    expect(who(await tcpRequest(A, 18100, 'x', { localAddress: CLIENT }))).toBe('remote'); // dials a tunnel
     const socket = connect({ host: A, port: 18087, localAddress: CLIENT });
     cleanups.push(async () => {
       socket.destroy();
@@ -314,8 +343,17 @@ describe('mesh over TCP', () => {
     const meshToTask = ss(`( dport = :${local.port} )`);
     expect(meshToClient).toContain('keepalive');
     expect(meshToTask).toContain('keepalive');
-    const tunnel = ss(`( dport = :${TUNNEL_PORT} or sport = :${TUNNEL_PORT} )`);
-    if (tunnel.trim() !== '') expect(tunnel).toContain('keepalive');
+    // Both ends of the tunnel: A's dialed socket and B's accepted one. ss shows one timer per
+    // socket: while bytes are unacknowledged it is the retransmission timer, so poll until idle.
+    const tunnel = (): string[] =>
+      ss(`( dport = :${TUNNEL_PORT} or sport = :${TUNNEL_PORT} )`)
+        .split('\n')
+        .filter((line) => line.trim() !== '');
+    await waitUntil(
+      `keepalive timers on both ends of the tunnel (ss: ${tunnel().join(' / ')})`,
+      () => tunnel().length >= 2 && tunnel().every((line) => line.includes('keepalive')),
+      3000,
+    );
   });
 
   it('reports a published port already in use without stopping the other ports, and binds it once freed', async () => {
@@ -372,6 +410,35 @@ describe('mesh over TCP', () => {
     expect(w.meshA.tunnelSessions().nodeB).toBe(1);
   });
 
+  it('fails requests cleanly while the remote node is down and re-dials once it is back', async () => {
+    const w = await world();
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18099 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(who(await tcpRequest(A, 18099, 'x', { localAddress: CLIENT }))).toBe('remote');
+
+    await w.meshB.stop();
+    await waitUntil('A to see its tunnel closed', () => (w.meshA.tunnelSessions().nodeB ?? 0) === 0, 3000);
+    const started = Date.now();
+    await expect(tcpRequest(A, 18099, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    await w.restartB();
+    await waitUntil(
+      'requests through the restarted node to succeed',
+      () =>
+        tcpRequest(A, 18099, 'x', { localAddress: CLIENT, timeoutMs: 1000 }).then(
+          (r) => who(r) === 'remote',
+          () => false,
+        ),
+      5000,
+    );
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
   it('refuses a tunnel from a node that is not the one the table names', async () => {
     // Node B's certificate says nodeX: A's dial to "nodeB" is refused and the request fails cleanly.
     const w = await world({ nodeB: 'nodeX' });
@@ -385,7 +452,35 @@ describe('mesh over TCP', () => {
     expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
   });
 
-  it('works without encryption on a trusted network', async () => {
+  it("refuses a tunnel to a node holding another cluster's certificate", async () => {
+    const w = await world({ clusterB: await testCluster('clusterother00000000000001') });
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18094 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    await expect(tcpRequest(A, 18094, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
+  });
+
+  it('uses renewed certificates for the tunnels dialed after the renewal', async () => {
+    const w = await world();
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18095 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(who(await tcpRequest(A, 18095, 'x', { localAddress: CLIENT }))).toBe('remote');
+    // Both nodes renew under a new root (a rotation completed): old tunnels go, new ones verify.
+    const rotated = await testCluster();
+    w.meshA.updateTlsIdentity(await rotated.identity('nodeA'));
+    w.meshB.updateTlsIdentity(await rotated.identity('nodeB'));
+    w.meshA.disconnectTunnels('nodeB');
+    expect(who(await tcpRequest(A, 18095, 'y', { localAddress: CLIENT }))).toBe('remote');
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
+  it('works without encryption on a trusted network, admitting tunnels by node address', async () => {
     const w = await world({ encryption: false });
     await backend(w, 'local');
     await backend(w, 'remote');
@@ -393,6 +488,33 @@ describe('mesh over TCP', () => {
     w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
     await w.publish();
     expect(new Set(await reached(A, 18092, 4))).toEqual(new Set(['local', 'remote']));
+  });
+
+  it('authenticates unencrypted tunnels with the node certificates when it has them', async () => {
+    const w = await world({ encryption: false, plainCerts: true });
+    await backend(w, 'local');
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18096 }]));
+    w.tasks.push(makeTask('local', 's1', 'nodeA'), makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    expect(new Set(await reached(A, 18096, 4))).toEqual(new Set(['local', 'remote']));
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
+  it("refuses an unencrypted tunnel to a node with another cluster's certificate", async () => {
+    const w = await world({
+      encryption: false,
+      plainCerts: true,
+      clusterB: await testCluster('clusterother00000000000002'),
+    });
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18097 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    await expect(tcpRequest(A, 18097, 'x', { localAddress: CLIENT, timeoutMs: 3000 })).rejects.toThrow(
+      /ECONNRESET|closed/,
+    );
+    expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
   });
 
   it('carries a large transfer through the tunnel intact, in both directions', async () => {

@@ -18,6 +18,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { describeError, MeshError } from '../errors.js';
 import type { OpenRequest } from './frames.js';
+import { authenticateAsClient, authenticateAsServer } from './plain-auth.js';
 import { TunnelSession, type TunnelStream } from './session.js';
 
 export const TUNNEL_ALPN = 'flotilla-mesh/1';
@@ -25,6 +26,13 @@ export const TUNNEL_ALPN = 'flotilla-mesh/1';
 export interface TunnelSecurity {
   /** The node's certificate and the cluster roots; null: no TLS (trusted networks only). */
   tls: TlsIdentity | null;
+  /**
+   * Without TLS: the node certificate that authenticates plain tunnels (plain-auth.ts). null with
+   * tls null too: a plain tunnel is admitted by its source address alone.
+   */
+  plainIdentity: TlsIdentity | null;
+  /** Bound on the plain handshake. */
+  handshakeTimeoutMs: number;
   /**
    * Further admission of a peer that proved its identity (TLS) or, without TLS, whose address
    * is a node's: e.g. the cluster's removed-node list. Absent: every proven node is admitted.
@@ -76,8 +84,11 @@ export interface TunnelListenerOptions extends SessionSettings, TunnelSecurity {
 export class TunnelListener {
   private server: Server | null = null;
   private readonly sessions = new Set<TunnelSession>();
+  private plainIdentity: TlsIdentity | null;
 
-  constructor(private readonly options: TunnelListenerOptions) {}
+  constructor(private readonly options: TunnelListenerOptions) {
+    this.plainIdentity = options.plainIdentity;
+  }
 
   /** Binds the tunnel port; rejects (MeshError PORT_UNAVAILABLE) when it cannot. */
   async start(): Promise<void> {
@@ -124,8 +135,9 @@ export class TunnelListener {
 
   /** New certificates (renewal, root rotation) for the handshakes from now on. */
   updateIdentity(identity: TlsIdentity): void {
-    // Plain tunnels (encryption off) have no TLS context to replace. The server keeps requiring
-    // and checking client certificates: those are its options, not the context's.
+    if (this.plainIdentity !== null) this.plainIdentity = identity;
+    // The server keeps requiring and checking client certificates: those are its options, not
+    // the context's.
     if (this.server instanceof TlsServer) this.server.setSecureContext(tlsOptions(identity));
   }
 
@@ -146,6 +158,14 @@ export class TunnelListener {
 
   private acceptPlain(socket: Socket): void {
     socket.on('error', () => {});
+    const identity = this.plainIdentity;
+    if (identity !== null) {
+      authenticateAsServer(socket, identity, this.options.handshakeTimeoutMs, this.options.clock).then(
+        (nodeId) => this.admit(socket, nodeId),
+        (err: unknown) => this.refuse(socket, describeError(err)),
+      );
+      return;
+    }
     const host = socket.remoteAddress ?? '';
     const nodeId = this.options.nodeAtAddress(host.startsWith('::ffff:') ? host.slice(7) : host);
     if (nodeId === undefined)
@@ -204,15 +224,18 @@ interface PeerSessions {
 export class TunnelPool {
   private readonly peers = new Map<string, PeerSessions>();
   private identity: TlsIdentity | null;
+  private plainIdentity: TlsIdentity | null;
   private stopped = false;
 
   constructor(private readonly options: TunnelPoolOptions) {
     this.identity = options.tls;
+    this.plainIdentity = options.plainIdentity;
   }
 
   /** New certificates for the dials from now on; open sessions keep theirs. */
   updateIdentity(identity: TlsIdentity): void {
-    this.identity = identity;
+    if (this.identity !== null) this.identity = identity;
+    if (this.plainIdentity !== null) this.plainIdentity = identity;
   }
 
   /**
@@ -359,7 +382,15 @@ export class TunnelPool {
         socket.setKeepAlive(true, o.keepAliveMs);
         resolve(socket);
       };
-      if (identity === null) {
+      const plainIdentity = this.plainIdentity;
+      if (identity === null && plainIdentity !== null) {
+        socket = tcpConnect({ host: address.host, port: address.port, ...local }, () => {
+          authenticateAsClient(socket, plainIdentity, nodeId, o.handshakeTimeoutMs, o.clock).then(
+            ready,
+            fail,
+          );
+        });
+      } else if (identity === null) {
         socket = tcpConnect({ host: address.host, port: address.port, ...local }, ready);
       } else {
         socket = tlsConnect(
