@@ -152,6 +152,29 @@ describe('ProcessExecutor', () => {
     expect(lines[1]).toBe(join(dataDir, 'tasks', ctx.task.id, 'work'));
   });
 
+  it('expands Swarm’s templates in env values and the hostname, and rejects a task whose template does not expand', async () => {
+    const e = executor();
+    const ctx = context({
+      ...sh('echo "$SLOT|$WHO|$HOSTNAME"'),
+      env: ['SLOT={{.Task.Slot}}', 'WHO={{.Service.Name}}@{{.Node.Hostname}}'],
+      hostname: '{{.Service.Name}}-{{.Task.Slot}}',
+    });
+    const runner = e.runner(ctx);
+    await runner.prepare();
+    await runner.start();
+    expect(await runner.wait()).toEqual({ exitCode: 0, message: '' });
+    const lines = (await collect(runner.logs({ follow: false }))).map((l) => l.line);
+    expect(lines).toEqual(['1|web@test-host|web-1']);
+
+    const bad = e.runner(context({ ...sh('true'), env: ['X={{.Nope}}'] }));
+    const failure = await bad.prepare().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(TaskFailure);
+    expect((failure as TaskFailure).rejected).toBe(true);
+  });
+
   it('records each output line with its time, and serves tail, since and follow', async () => {
     const runner = executor().runner(
       context(sh('echo out1; echo err1 >&2; echo out2; sleep 0.3; echo late')),

@@ -6,7 +6,14 @@ import { constants as osConstants } from 'node:os';
 import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { ContainerSpec, FileTarget } from '../../api/index.js';
-import { DEFAULT_STOP_GRACE_PERIOD, toMilliseconds } from '../../api/index.js';
+import {
+  DEFAULT_STOP_GRACE_PERIOD,
+  expandEnvEntry,
+  expandTemplate,
+  templateContext,
+  TemplateError,
+  toMilliseconds,
+} from '../../api/index.js';
 import type { Clock, ClockTimer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import {
@@ -297,15 +304,30 @@ export class ProcessRunner implements TaskRunner {
   }
 
   private environment(spec: ContainerSpec, identity: Identity | undefined): Record<string, string> {
+    // Swarm's templates ({{.Task.Slot}}, {{.Node.Hostname}} …) expand in env values and the
+    // hostname, as the Docker executor does.
+    const templates = templateContext(this.context);
+    const expand = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (error) {
+        if (error instanceof TemplateError) throw new TaskFailure(error.message, true);
+        throw error;
+      }
+    };
     // A minimal environment, not the worker's: a task sees what its spec gives it, as in Docker.
     const env: Record<string, string> = {
       PATH: DEFAULT_PATH,
-      HOSTNAME: this.context.node.hostname,
+      HOSTNAME:
+        spec.hostname === undefined
+          ? this.context.node.hostname
+          : expand(() => expandTemplate(spec.hostname!, templates)),
       FLOTILLA_SECRETS_DIR: this.paths.secrets,
       FLOTILLA_CONFIGS_DIR: this.paths.configs,
     };
     if (identity?.home) env.HOME = identity.home;
-    for (const entry of spec.env ?? []) {
+    for (const raw of spec.env ?? []) {
+      const entry = expand(() => expandEnvEntry(raw, templates));
       const eq = entry.indexOf('=');
       // `KEY` alone unsets KEY.
       if (eq < 0) delete env[entry];
