@@ -9,13 +9,32 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = join(root, 'dist', 'sea');
 /** The fuse Node's binary carries for postject (documented in Node's single-executable guide). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/**
+ * ssh2 (dockerode's SSH transport, unused here) tries optional native add-ons inside try/catch. A
+ * single executable can load no file from disk (and warns when asked to): these stand-ins throw,
+ * as a missing add-on does, so ssh2 takes its JavaScript path silently.
+ */
+const nativeAddonStubs: Plugin = {
+  name: 'native-addon-stubs',
+  setup(b) {
+    b.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({
+      path: args.path,
+      namespace: 'addon-stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'addon-stub' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of the single executable`)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 async function main(): Promise<void> {
   if (process.platform !== 'linux')
@@ -34,15 +53,14 @@ async function main(): Promise<void> {
     target: 'node20',
     format: 'cjs',
     outfile: bundle,
-    // import.meta.url has no CommonJS meaning: the bundle's own file stands in (nothing is read
-    // relative to it in the executable: the protos come from its assets, the version from here).
+    // import.meta.url has no CommonJS meaning. Nothing in the executable reads files next to its
+    // modules (the protos come from its assets, the version from here), so it is a path that
+    // exists nowhere: no module takes itself for the process's main script (src/daemon/main.ts).
     define: {
-      'import.meta.url': '__flotillaModuleUrl',
+      'import.meta.url': JSON.stringify('file:///flotilla-single-executable/bundle.cjs'),
       'process.env.FLOTILLA_BUILD_VERSION': JSON.stringify(pkg.version),
     },
-    banner: { js: 'const __flotillaModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    // ssh2 (dockerode's SSH transport, unused) tries optional native add-ons in try/catch.
-    external: ['cpu-features', '*.node'],
+    plugins: [nativeAddonStubs],
     logLevel: 'warning',
   });
   for (const warning of result.warnings) console.log(`build:bin: ${warning.text}`);

@@ -10,6 +10,9 @@ import { errorLine, exitCodeOf, EXIT_USAGE, UsageError } from './errors.js';
 import { findCommand, groupUsage, mainUsage } from './registry.js';
 
 export function packageVersion(): string {
+  // Set at bundle time in the single executable (scripts/build-bin.ts), which has no package.json.
+  const built = process.env.FLOTILLA_BUILD_VERSION;
+  if (built !== undefined && built !== '') return built;
   // dist/src/cli/cli.js (or src/cli/cli.ts) → the package root is three levels up.
   for (const up of ['../../../package.json', '../../package.json']) {
     try {

@@ -22,7 +22,8 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const code = await runCli(process.argv.slice(2), {
+// No top-level await: the single executable (npm run build:bin) is CommonJS.
+void runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   stdoutIsTTY: process.stdout.isTTY === true,
@@ -31,7 +32,8 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   now: () => Date.now(),
   signal: controller.signal,
+}).then((code) => {
+  // Exit once the output is written: a closed client's or a stopped node's last handles must not
+  // keep the command alive.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 });
-// Exit once the output is written: a closed client's or a stopped node's last handles must not
-// keep the command alive.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -10,6 +10,15 @@ import * as sea from 'node:sea';
 import { useProtoDir } from '../util/proto-files.js';
 
 if (sea.isSea()) {
+  // protobufjs probes for optional modules (long) with a require() the executable cannot serve,
+  // and Node warns about it on every run: the probe failing is expected, the warning is noise.
+  // Node prints warnings through its own 'warning' listener; ours prints the others the same way.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.message.includes('require() provided to the main script embedded into single-executable'))
+      return;
+    process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
+  });
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-proto-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   // The asset names scripts/build-bin.ts gives them.
