@@ -7,3 +7,8 @@ export { createJsonLogger, silentLogger } from './util/logger.js';
 export type { Logger, LogLevel } from './util/logger.js';
 export * from './client/index.js';
 export { Manager } from './manager/index.js';
+// A whole node (manager with its own agent, or worker) in your process, as `flotilla init|join` runs it.
+export { runNode } from './daemon/main.js';
+export type { DaemonConfig, ExecutorConfig, RunningNode } from './daemon/main.js';
+// Compose files to stacks, as `flotilla stack deploy` does.
+export * as compose from './compose/index.js';

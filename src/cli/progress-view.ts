@@ -4,7 +4,7 @@
 // runs stay readable.
 
 import type { FlotillaClient, TaskState } from '../client/index.js';
-import { waitForConvergence, type ConvergenceSnapshot, type WaitOptions } from './converge.js';
+import { waitForConvergence, type ConvergenceSnapshot, type WaitOptions } from '../client/converge.js';
 import { shortId } from './format.js';
 
 /** docker's numbering of the states a task passes on its way to running (its progress). */

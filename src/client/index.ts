@@ -3,6 +3,8 @@
 
 export { FlotillaClient } from './flotilla-client.js';
 export { formatLogLine } from './service-logs.js';
+export { ConvergenceError, convergenceSnapshot, waitForConvergence } from './converge.js';
+export type { ConvergenceSnapshot, SlotProgress, WaitOptions as ConvergenceOptions } from './converge.js';
 export type {
   FormatOptions,
   ServiceLogLine,

@@ -2,10 +2,11 @@
 // --detach: a pure snapshot of where each task slot stands (convergenceSnapshot) and a driver
 // that polls the manager until every slot runs the current spec, then checks it stays so for a
 // verification window. It fails with ConvergenceError when a slot's tasks keep failing or being
-// rejected, when a rolling update pauses or rolls back, or when the timeout passes. Reusable by
-// `stack deploy` and the demo; the drawing is progress-view.ts.
+// rejected, when a rolling update pauses or rolls back, or when the timeout passes. The CLI draws
+// it (src/cli/progress-view.ts); programs await it.
 
-import type { FlotillaClient, Service, Task, TaskState } from '../client/index.js';
+import type { Service, Task, TaskState } from '../api/index.js';
+import type { FlotillaClient } from './flotilla-client.js';
 
 export interface SlotProgress {
   /** `1`, `2` … for replicated services and jobs; the node id for global ones. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Service, Task, TaskSpec } from '../../../src/api/index.js';
 import type { FlotillaClient } from '../../../src/client/index.js';
-import { convergenceSnapshot, ConvergenceError, waitForConvergence } from '../../../src/cli/converge.js';
+import { convergenceSnapshot, ConvergenceError, waitForConvergence } from '../../../src/client/converge.js';
 import {
   convergeSettings,
   convergeWithView,

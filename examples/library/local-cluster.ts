@@ -1,0 +1,38 @@
+// What the library examples share: a manager embedded in this process, in a temporary directory,
+// running its tasks as plain processes (any Linux host can run the examples; give runNode
+// `executor: { kind: 'docker' }` to run containers on the local engine instead).
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createJsonLogger, runNode, type FlotillaClient, type RunningNode } from '../../src/index.js';
+
+export interface LocalCluster {
+  node: RunningNode;
+  client: FlotillaClient;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A one-manager cluster listening on `address` (host:port on 127.0.0.0/8). */
+export async function startLocalCluster(address: string): Promise<LocalCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-example-'));
+  const node = await runNode(
+    { mode: 'init', dataDir: join(dataDir, 'manager'), listenAddr: address, executor: { kind: 'process' } },
+    { logger: createJsonLogger({ level: 'error' }) },
+  );
+  const client = node.manager!.client();
+  return {
+    node,
+    client,
+    dataDir,
+    async stop() {
+      client.close();
+      await node.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A task that runs until stopped: a shell loop (the process executor runs the command as is). */
+export const LONG_RUNNING = ['/bin/sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'];
