@@ -417,6 +417,59 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
     expect(await ok('service', 'ls', '-q')).toBe('');
   }, 120_000);
 
+  it('deploys a compose stack with depends_on, lists its services and tasks, and removes it; an invalid file fails naming file, line and key', async () => {
+    const compose = join(import.meta.dirname, '..', 'fixtures', 'compose', 'app', 'compose.yml');
+    const stackEnv = { ...env, IMAGE: TEST_IMAGE };
+    const deployed = await flotilla(['stack', 'deploy', '-c', compose, 'shop'], {
+      env: stackEnv,
+      timeoutMs: 180_000,
+    });
+    expect(deployed.code, deployed.stderr).toBe(0);
+    // db first (api waits for it to be healthy), then api and web, each followed to convergence.
+    expect(deployed.stdout).toContain('Creating secret shop_db_password');
+    expect(deployed.stdout).toContain('Creating config shop_app_config');
+    const created = deployed.stdout.split('\n').filter((l) => l.startsWith('Creating service '));
+    expect(created[0]).toBe('Creating service shop_db');
+    expect(deployed.stdout).toContain('verify: Service converged');
+
+    expect(await ok('stack', 'ls')).toMatch(/^NAME\s+SERVICES\nshop\s+3\n$/);
+    const services = (await ok('stack', 'services', 'shop')).trimEnd().split('\n');
+    expect(services.slice(1).map((l) => l.split(/\s{3,}/)[1])).toEqual(['shop_api', 'shop_db', 'shop_web']);
+    const ps = (await ok('stack', 'ps', 'shop', '-f', 'desired-state=running')).trimEnd().split('\n');
+    expect(ps.length - 1).toBeGreaterThanOrEqual(4);
+
+    // The same file again: nothing changes, nothing waits.
+    const again = await flotilla(['stack', 'deploy', '-c', compose, 'shop'], { env: stackEnv });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('Creating service');
+    expect(again.stdout).not.toContain('Updating service');
+
+    const removed = await ok('stack', 'rm', 'shop');
+    expect(removed).toContain('Removing service shop_api');
+    expect(removed).toContain('Removing secret shop_db_password');
+    const gone = await cli('stack', 'ps', 'shop');
+    expect(gone.code).toBe(1);
+    expect(oneLine(gone)).toBe('Error: Nothing found in stack: shop');
+
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-cli-stack-'));
+    try {
+      const bad = join(dir, 'bad.yml');
+      await writeFile(bad, 'services:\n  web:\n    image: busybox\n    deploy:\n      replicas: two\n');
+      const invalid = await cli('stack', 'deploy', '-c', bad, 'broken');
+      expect(invalid.code).toBe(1);
+      expect(oneLine(invalid)).toMatch(/^Error: .*bad\.yml:5:\d+: services\.web\.deploy\.replicas: /);
+      const missing = await cli('stack', 'deploy', '-c', join(dir, 'nope.yml'), 'broken');
+      expect(missing.code).toBe(1);
+      expect(oneLine(missing)).toContain('nope.yml');
+      const noFile = await cli('stack', 'deploy', 'broken');
+      expect(noFile.code).not.toBe(0);
+      expect(oneLine(noFile)).toContain('Compose file');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await ok('stack', 'ls')).toBe('NAME      SERVICES\n');
+  }, 240_000);
+
   it('shows and rotates join tokens, updates the cluster, and reports the missing unlock key', async () => {
     const tokens = await ok('join-token', 'worker');
     expect(tokens).toMatch(
