@@ -86,8 +86,10 @@ export interface TaskRunner {
    * Makes the task ready to start: image present (pulled per the spec's pullPolicy), secrets
    * and configs written, container created. Idempotent: a task already prepared (an adopted
    * container) is left as it is. Throws TaskFailure (rejected) when the task cannot run.
+   * Resolves with the task's status when the runner knows it (it just created the container),
+   * which spares the controller an inspect.
    */
-  prepare(): Promise<void>;
+  prepare(): Promise<RunnerStatus | void>;
   /**
    * Starts the prepared task and resolves once it runs; with a healthcheck, once it is healthy.
    * Starting a running task is a no-op. Throws TaskFailure when it exits, cannot start or turns

@@ -91,6 +91,11 @@ export interface TaskControllerOptions {
   logger: Logger;
   /** A reason the task cannot run on this node, known before it starts: it ends REJECTED with it. */
   rejection?: string;
+  /**
+   * The executor holds nothing of this task (the worker listed what it had when it started, and
+   * this task was not there): adoption has nothing to inspect.
+   */
+  absentFromNode?: boolean;
   /** First delay before retrying a failed shutdown or remove; doubles up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -122,6 +127,7 @@ export class TaskController {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly rejection: string | undefined;
+  private readonly absentFromNode: boolean;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
 
@@ -150,6 +156,7 @@ export class TaskController {
     this.clock = options.clock;
     this.logger = options.logger.child({ component: 'task-controller', taskId: options.task.id });
     this.rejection = options.rejection;
+    this.absentFromNode = options.absentFromNode === true;
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.current = options.task.status;
@@ -250,7 +257,9 @@ export class TaskController {
 
   /** What the executor already has of the task (after a worker restart), and what it implies. */
   private async adopt(): Promise<void> {
-    const inspected = await this.attempt(() => this.runner.inspect(), this.stopped);
+    const inspected = this.absentFromNode
+      ? ({ kind: 'ok', value: null } as const)
+      : await this.attempt(() => this.runner.inspect(), this.stopped);
     if (inspected.kind === 'interrupted') return;
     const state = this.current.state;
     if (inspected.kind === 'error') {
@@ -324,7 +333,9 @@ export class TaskController {
       return true;
     }
     this.prepared = true;
-    await this.refreshContainer();
+    // The runner says what it created; otherwise (an adopted container) ask it.
+    if (prepared.value) this.noteContainer(prepared.value);
+    else await this.refreshContainer();
     this.reportState('ready', 'prepared');
     return true;
   }

@@ -60,6 +60,8 @@ export class TaskSet {
   private secrets = new Map<string, Payload>();
   private configs = new Map<string, Payload>();
   private adopted = false;
+  /** The tasks the executor had when this worker started (null: unknown, the listing failed). */
+  private presentAtStart: ReadonlySet<string> | null = null;
   private stopped = false;
   /** replace() and apply() run one after the other, in call order. */
   private queue: Promise<void> = Promise.resolve();
@@ -153,6 +155,7 @@ export class TaskSet {
       this.logger.error('listing the tasks on this node failed; orphans are not removed', { err: error });
       return;
     }
+    this.presentAtStart = new Set(found.map((f) => f.taskId));
     for (const f of found) {
       if (assigned.has(f.taskId)) continue;
       this.logger.info('removing an orphaned task: no longer assigned to this node', {
@@ -179,9 +182,14 @@ export class TaskSet {
     const { context, missing } = this.context(a);
     const runner = this.executor.runner(context);
     this.runners.set(a.task.id, runner);
+    // Nothing of a task the listing at start did not show can exist yet, unless an earlier
+    // controller of it is still tearing it down.
+    const absentFromNode =
+      this.presentAtStart !== null && !this.presentAtStart.has(a.task.id) && !this.removing.has(a.task.id);
     const controller = new TaskController({
       task: a.task,
       runner,
+      absentFromNode,
       report: (status) => this.options.report(a.task.id, status),
       clock: this.options.clock,
       logger: this.options.logger,

@@ -61,7 +61,7 @@ export class DockerTaskRunner implements TaskRunner {
     this.logger = deps.logger.child({ taskId: context.task.id });
   }
 
-  async prepare(): Promise<void> {
+  async prepare(): Promise<RunnerStatus | void> {
     if (this.container !== undefined) return;
     const spec = this.context.task.spec.containerSpec;
     const image = await this.deps.images.ensure(spec.image, spec.pullPolicy ?? DEFAULT_PULL_POLICY);
@@ -82,15 +82,15 @@ export class DockerTaskRunner implements TaskRunner {
         this.deps.images.forget(spec.image);
         await this.deps.images.ensure(spec.image, spec.pullPolicy ?? DEFAULT_PULL_POLICY);
         this.container = { id: await this.createOrFail(body), healthcheck, tty: spec.tty === true };
-        return;
+        return createdStatus(this.container.id);
       }
       if (isConflict(error)) {
         // The name is taken: this task's container already exists (adoption after a restart).
-        await this.adopt();
-        return;
+        return this.adopt();
       }
       throw asPrepareFailure(error);
     }
+    return createdStatus(this.container.id);
   }
 
   async start(): Promise<void> {
@@ -211,7 +211,7 @@ export class DockerTaskRunner implements TaskRunner {
     }
   }
 
-  private async adopt(): Promise<void> {
+  private async adopt(): Promise<RunnerStatus> {
     const info = await this.inspectRaw(containerName(this.context));
     if (info === null) throw new TaskFailure(`container name ${containerName(this.context)} is taken`, true);
     if (info.Config.Labels?.[TASK_LABELS.taskId] !== this.context.task.id) {
@@ -222,6 +222,7 @@ export class DockerTaskRunner implements TaskRunner {
     }
     this.logger.info('adopted the existing container', { containerId: info.Id });
     this.remember(info);
+    return runnerStatus(info);
   }
 
   /** The container this runner drives: created here, or found by its name (adopted). */
@@ -409,4 +410,9 @@ export function runnerStatus(info: Dockerode.ContainerInspectInfo): RunnerStatus
     exitCode: info.State.ExitCode,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : 'none',
   };
+}
+
+/** A container just created: what an inspect would say of it. */
+function createdStatus(containerId: string): RunnerStatus {
+  return { state: 'created', containerId, pid: 0, exitCode: 0, health: 'none' };
 }

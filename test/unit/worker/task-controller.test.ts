@@ -28,6 +28,7 @@ function harness(
     script?: TaskScript;
     rejection?: string;
     seed?: Parameters<FakeExecutor['seed']>[1];
+    absentFromNode?: boolean;
   } = {},
 ): Harness {
   const clock = new ManualClock(START);
@@ -43,6 +44,7 @@ function harness(
     clock,
     logger: silentLogger,
     ...(input.rejection === undefined ? {} : { rejection: input.rejection }),
+    ...(input.absentFromNode === undefined ? {} : { absentFromNode: input.absentFromNode }),
   });
   controllers.push(controller);
   return {
@@ -274,6 +276,44 @@ describe('TaskController', () => {
     expect(h.states().at(-1)).toBe('shutdown');
     expect(h.executor.opsOf('task1').slice(-2)).toEqual(['shutdown', 'remove']);
     expect(h.executor.tasks.has('task1')).toBe(false);
+  });
+
+  it('asks the engine nothing before preparing a task the node is known not to have', async () => {
+    const h = harness({ absentFromNode: true });
+    h.controller.start();
+    await h.until('running');
+    expect(h.executor.calls.filter((c) => c.taskId === 'task1')[0]!.op).toBe('prepare');
+    const looked = harness({ id: 'task2' });
+    looked.controller.start();
+    await looked.until('running');
+    expect(looked.executor.calls.filter((c) => c.taskId === 'task2')[0]!.op).toBe('inspect');
+  });
+
+  it('takes the container a prepare reports instead of inspecting for it', async () => {
+    const h = harness({ absentFromNode: true });
+    const runner = h.executor.runner({ task: h.task, service, node, secrets: new Map(), configs: new Map() });
+    const reports: TaskStatus[] = [];
+    const controller = new TaskController({
+      task: h.task,
+      runner: {
+        ...runner,
+        prepare: async () => {
+          await runner.prepare();
+          return { state: 'created', containerId: 'c-from-prepare', pid: 0, exitCode: 0, health: 'none' };
+        },
+      },
+      report: (st) => reports.push(st),
+      clock: h.clock,
+      logger: silentLogger,
+      absentFromNode: true,
+    });
+    controllers.push(controller);
+    controller.start();
+    await waitUntil('READY', () => reports.some((r) => r.state === 'ready'));
+    const ready = reports.find((r) => r.state === 'ready')!;
+    expect(ready.containerStatus?.containerId).toBe('c-from-prepare');
+    const ops = h.executor.calls.filter((c) => c.taskId === 'task1').map((c) => c.op);
+    expect(ops.slice(0, ops.indexOf('start'))).toEqual(['prepare']);
   });
 
   it('removes a task desired REMOVE with no engine call beyond stop and remove, even once it leaves the assignments', async () => {

@@ -109,6 +109,29 @@ describe('TaskSet', () => {
     expect(h.reports.filter((r) => r.taskId === 'a')).toEqual([]);
   });
 
+  it('inspects only the tasks the node had when it started, not those assigned since', async () => {
+    const h = harness();
+    h.executor.seed('a', { serviceId: 'svc1', state: 'running', exitCode: 0, pid: 6 });
+    await h.set.replace({
+      tasks: [assigned({ id: 'a', state: 'running' }), assigned({ id: 'b' })],
+      secrets: none,
+      configs: none,
+    });
+    await h.until('b', 'running');
+    await h.set.apply({ updated: [assigned({ id: 'c' })] });
+    await h.until('c', 'running');
+    const first = (id: string): string | undefined => h.executor.calls.find((c) => c.taskId === id)?.op;
+    expect([first('a'), first('b'), first('c')]).toEqual(['inspect', 'prepare', 'prepare']);
+  });
+
+  it('inspects every task before driving it when listing the node failed', async () => {
+    const h = harness();
+    h.executor.listError = new Error('engine unreachable');
+    await h.set.replace({ tasks: [assigned({ id: 'a' })], secrets: none, configs: none });
+    await h.until('a', 'running');
+    expect(h.executor.calls.find((c) => c.taskId === 'a')?.op).toBe('inspect');
+  });
+
   it('looks for orphans only at the first complete set', async () => {
     const h = harness();
     await h.set.replace({ tasks: [], secrets: none, configs: none });
