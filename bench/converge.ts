@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -175,7 +175,12 @@ async function removeRunContainers(ctx: Context): Promise<number> {
   return left.length;
 }
 
-/** Between systems: nothing of this run in the engine, and the tracker's record cleared. */
+/**
+ * Between systems: nothing of this run in the engine, the tracker's record cleared, and the
+ * engine idle again. dockerd goes on working for seconds after a swarm leaves (its ingress network,
+ * its tasks' cleanup); whichever system came next paid for it, and the rotation puts one system
+ * after swarm more often than another.
+ */
 async function cleanSlate(ctx: Context, after: string): Promise<void> {
   const left = await removeRunContainers(ctx);
   if (left > 0)
@@ -184,6 +189,43 @@ async function cleanSlate(ctx: Context, after: string): Promise<void> {
     .until(`no container of this run after ${after}`, (c) => c.present === 0, 30_000)
     .catch(() => 0);
   ctx.tracker.reset();
+  const waitedS = await engineIdle(ENGINE_IDLE_CORES, ENGINE_IDLE_TIMEOUT_MS);
+  if (waitedS === null)
+    ctx.notes.push(`the engine was still busy ${ENGINE_IDLE_TIMEOUT_MS / 1000} s after ${after}`);
+}
+
+/** The engine counts as idle below this share of a core (dockerd and containerd together). */
+const ENGINE_IDLE_CORES = 0.05;
+const ENGINE_IDLE_TIMEOUT_MS = 30_000;
+
+/** Waits until dockerd and containerd use less than `cores` over a second; seconds waited, or null. */
+async function engineIdle(cores: number, timeoutMs: number): Promise<number | null> {
+  const started = Date.now();
+  const pids = await enginePids();
+  if (pids.length === 0) return 0;
+  const busy = async (): Promise<number> => {
+    let total = 0;
+    for (const pid of pids) total += (await processCpuSeconds(pid)) ?? 0;
+    return total;
+  };
+  let before = await busy();
+  while (Date.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = await busy();
+    if (now - before < cores) return (Date.now() - started) / 1000;
+    before = now;
+  }
+  return null;
+}
+
+async function enginePids(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'dockerd' || comm.trim() === 'containerd') pids.push(Number(entry));
+  }
+  return pids;
 }
 
 // ---- Flotilla ------------------------------------------------------------------------------------
@@ -892,7 +934,7 @@ async function main(): Promise<void> {
         'the engine runs all containers); docker service rm (until no container left); docker swarm leave ' +
         '--force. The CLI process start is inside the timing, as the client call is for the others',
       order:
-        'one system after the other, no container of the run left between them; the order rotates ' +
+        'one system after the other, no container of the run left between them and the engine idle again (dockerd and containerd under 5 % of a core over a second, at most 30 s); the order rotates ' +
         'from run to run (run 1: flotilla, direct, swarm; run 2: direct, swarm, flotilla; …)',
       orders,
       timing:
