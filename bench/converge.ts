@@ -23,7 +23,7 @@ import { FlotillaClient } from '../src/client/index.js';
 import type { ServiceSpec, TaskState } from '../src/client/index.js';
 import { findProjectRoot, percentile, sleep } from './support.js';
 import { EngineProxy } from './support/engine-proxy.js';
-import { EngineTracker, nowMs } from './support/engine-tracker.js';
+import { EngineTracker, nowMs, type TrackedContainer } from './support/engine-tracker.js';
 import { unmountUnder } from './support/mounts.js';
 import { daemonScript, NodeProcess } from './support/node-process.js';
 
@@ -605,32 +605,43 @@ async function runDirect(ctx: Context, label: string, parallelism: number): Prom
     convergeMs,
     removeMs,
     milestones: {
-      firstContainerCreated: first(
-        created.map((c) => c.createdMs),
-        t0,
-      ),
-      firstContainerStarted: first(
-        created.map((c) => c.startedMs),
-        t0,
-      ),
-      lastContainerCreated: last(
-        created.map((c) => c.createdMs),
-        t0,
-      ),
-      lastContainerStarted: last(
-        created.map((c) => c.startedMs),
-        t0,
-      ),
+      ...engineMilestones(created, t0, t1),
       lastStartReturned: last(returned, t0),
-      lastContainerDied: last(
-        created.map((c) => c.diedMs),
-        t1,
-      ),
-      lastContainerDestroyed: last(
-        created.map((c) => c.destroyedMs),
-        t1,
-      ),
     },
+  };
+}
+
+/** When the first and last of `created` reached each engine milestone (ms from t0, or t1 for removal). */
+function engineMilestones(
+  created: readonly TrackedContainer[],
+  t0: number,
+  t1: number,
+): Record<string, number | null> {
+  return {
+    firstContainerCreated: first(
+      created.map((c) => c.createdMs),
+      t0,
+    ),
+    firstContainerStarted: first(
+      created.map((c) => c.startedMs),
+      t0,
+    ),
+    lastContainerCreated: last(
+      created.map((c) => c.createdMs),
+      t0,
+    ),
+    lastContainerStarted: last(
+      created.map((c) => c.startedMs),
+      t0,
+    ),
+    lastContainerDied: last(
+      created.map((c) => c.diedMs),
+      t1,
+    ),
+    lastContainerDestroyed: last(
+      created.map((c) => c.destroyedMs),
+      t1,
+    ),
   };
 }
 
@@ -713,32 +724,7 @@ async function runSwarm(ctx: Context, label: string): Promise<SwarmRun | { skipp
       convergeMs,
       removeMs: goneAt - t1,
       serviceCreateCallMs,
-      milestones: {
-        firstContainerCreated: first(
-          created.map((c) => c.createdMs),
-          t0,
-        ),
-        firstContainerStarted: first(
-          created.map((c) => c.startedMs),
-          t0,
-        ),
-        lastContainerCreated: last(
-          created.map((c) => c.createdMs),
-          t0,
-        ),
-        lastContainerStarted: last(
-          created.map((c) => c.startedMs),
-          t0,
-        ),
-        lastContainerDied: last(
-          created.map((c) => c.diedMs),
-          t1,
-        ),
-        lastContainerDestroyed: last(
-          created.map((c) => c.destroyedMs),
-          t1,
-        ),
-      },
+      milestones: engineMilestones(created, t0, t1),
     };
   } finally {
     await run('docker', ['service', 'rm', name]).catch(() => undefined);
