@@ -27,7 +27,7 @@ import { EngineTracker, nowMs, type TrackedContainer } from './support/engine-tr
 import { unmountUnder } from './support/mounts.js';
 import { daemonScript, NodeProcess } from './support/node-process.js';
 
-const IMAGE = 'flotilla-test/busybox:1';
+const IMAGE = 'flotilla-test/busybox:2';
 const RUN_LABEL = 'com.flotilla.test';
 const SYSTEM_LABEL = 'com.flotilla.bench.system';
 const STOP_GRACE_S = 1;

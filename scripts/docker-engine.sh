@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure a Docker Engine answers and the e2e test image exists, for `npm test` (test.sh runs
 # it before vitest). On a clean Debian machine as root it installs docker.io and busybox-static,
-# starts dockerd in the background and builds flotilla-test/busybox:1 from the host's busybox.
+# starts dockerd in the background and builds flotilla-test/busybox:2 from the host's busybox and
+# a static UDP echo server (scripts/test-image/udp-echo.c; busybox has no UDP server).
 set -euo pipefail
 
-TEST_IMAGE="${FLOTILLA_TEST_IMAGE:-flotilla-test/busybox:1}"
+TEST_IMAGE="${FLOTILLA_TEST_IMAGE:-flotilla-test/busybox:2}"
 DOCKERD_LOG="${FLOTILLA_DOCKERD_LOG:-/var/log/flotilla-dockerd.log}"
 SOCKET_DEADLINE_S=60
 
@@ -31,6 +32,20 @@ install_packages() {
   apt-get update -qq >/dev/null || die "apt-get update failed: cannot install ${missing[*]}"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed"
+}
+
+# A C compiler and a static libc for the test image's UDP echo server.
+can_compile_static() { printf 'int main(void){return 0;}\n' | cc -static -x c -o /dev/null - >/dev/null 2>&1; }
+
+install_compiler() {
+  command -v cc >/dev/null 2>&1 && can_compile_static && return 0
+  [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 ||
+    die "cannot build $TEST_IMAGE: no C compiler with a static libc here (install gcc and libc6-dev)"
+  say "installing gcc libc6-dev (apt-get) for the test image's UDP echo server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || die "apt-get update failed: cannot install gcc"
+  apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null ||
+    die "apt-get install gcc libc6-dev failed"
 }
 
 start_dockerd() {
@@ -84,6 +99,9 @@ build_test_image() {
   # root and nobody, so specs can say `user: nobody` (resolved by the engine from /etc/passwd).
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnobody:x:65534:\n' >"$root/etc/group"
+  install_compiler
+  cc -static -Os -o "$root/bin/udp-echo" "$(dirname "$0")/test-image/udp-echo.c" ||
+    die "cannot build $TEST_IMAGE: compiling scripts/test-image/udp-echo.c failed"
   tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
     docker import \
       -c 'CMD ["/bin/sh"]' \

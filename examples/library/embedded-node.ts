@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJsonLogger, runNode, waitForConvergence } from '../../src/index.js';
-import { LONG_RUNNING } from './local-cluster.js';
+import { LONG_RUNNING, waitForReadyNodes } from './local-cluster.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'flotilla-embedded-'));
 const logger = createJsonLogger({ level: 'error' });
@@ -29,12 +29,15 @@ const worker = await runNode(
     joinAddr: manager.address,
     joinToken: (await client.getCluster()).joinTokens.worker,
     advertiseAddr: '127.0.0.155',
+    // Where its routing mesh serves published ports (the manager's is on its listen address).
+    listenAddr: '127.0.0.155:0',
     executor: { kind: 'process' },
     hostname: 'worker-1',
   },
   { logger },
 );
 try {
+  await waitForReadyNodes(client, 2);
   const { id } = await client.createService({
     name: 'spread',
     taskTemplate: { containerSpec: { image: 'ignored-by-the-process-executor', command: LONG_RUNNING } },

@@ -36,3 +36,21 @@ export async function startLocalCluster(address: string): Promise<LocalCluster> 
 
 /** A task that runs until stopped: a shell loop (the process executor runs the command as is). */
 export const LONG_RUNNING = ['/bin/sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'];
+
+/**
+ * Waits until `count` nodes are ready (their agents hold a session with the dispatcher): a
+ * service created before a node is ready is placed on the nodes that are, and stays there.
+ */
+export async function waitForReadyNodes(
+  client: FlotillaClient,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = (await client.listNodes()).filter((n) => n.status.state === 'ready').length;
+    if (ready >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${ready} of ${count} nodes became ready`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

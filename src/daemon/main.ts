@@ -20,7 +20,8 @@ import { Agent, type AgentOptions } from '../worker/agent.js';
 import { DockerExecutor } from '../worker/docker/index.js';
 import type { Executor } from '../worker/executor.js';
 import { ProcessExecutor } from '../worker/process/index.js';
-import { writeWorkerState } from '../worker/worker-state.js';
+import { readWorkerState, writeWorkerState } from '../worker/worker-state.js';
+import { NodeMesh, type NodeMeshOptions } from './node-mesh.js';
 
 /** What runs a node's tasks; absent for a manager that runs none. */
 export type ExecutorConfig =
@@ -45,6 +46,11 @@ export interface DaemonConfig {
   hostname?: string;
   /** The agent's backoff between session attempts. */
   retryMs?: { initial: number; max: number };
+  /**
+   * The routing mesh of a node that runs tasks: on unless `enabled: false`; its tunnels are TLS
+   * unless `encryption: false` (a trusted network).
+   */
+  mesh?: { enabled?: boolean; encryption?: boolean; tuning?: NodeMeshOptions['tuning'] };
 }
 
 export type DaemonReport =
@@ -148,13 +154,15 @@ function stopOnce(stop: () => Promise<void>): () => Promise<void> {
 
 async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningNode> {
   if (!config.executor) throw new Error('daemon config: a worker needs an executor');
+  const executor = executorFor(config, logger);
   const options: AgentOptions = {
     dataDir: config.dataDir,
-    executor: executorFor(config, logger),
+    executor,
     logger,
     hostname: config.hostname,
     retryMs: config.retryMs,
   };
+  const listenHost = config.listenAddr !== undefined ? hostOf(config.listenAddr) : undefined;
   const agent =
     config.mode === 'worker-join'
       ? await Agent.join({
@@ -162,16 +170,43 @@ async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningN
           joinAddr: required(config.joinAddr, 'joinAddr'),
           joinToken: required(config.joinToken, 'joinToken'),
           advertiseAddr: config.advertiseAddr,
+          listenHost,
         })
       : await Agent.open(options);
+  // The mesh listens where the node was told to, this run or when it joined; else everywhere.
+  const meshHost = listenHost ?? (await readWorkerState(config.dataDir))?.listenHost ?? '0.0.0.0';
+  const mesh = meshFor(config, {
+    nodeId: agent.nodeId,
+    listenHost: meshHost,
+    tls: agent.tls,
+    executor,
+    logger,
+  });
+  if (mesh) agent.onEndpoints((update) => mesh.handle(update));
   agent.start();
   return {
     id: agent.nodeId,
     address: '',
     role: 'worker',
-    stop: stopOnce(() => agent.stop()),
+    stop: stopOnce(async () => {
+      await agent.stop();
+      await mesh?.stop();
+    }),
     ended: new Promise<string>(() => {}),
   };
+}
+
+/** The node's routing mesh, unless the config turns it off. */
+function meshFor(
+  config: DaemonConfig,
+  options: Omit<NodeMeshOptions, 'encryption' | 'tuning'>,
+): NodeMesh | null {
+  if (config.mesh?.enabled === false) return null;
+  return new NodeMesh({
+    ...options,
+    ...(config.mesh?.encryption !== undefined ? { encryption: config.mesh.encryption } : {}),
+    ...(config.mesh?.tuning !== undefined ? { tuning: config.mesh.tuning } : {}),
+  });
 }
 
 /**
@@ -182,6 +217,7 @@ async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTun
   const joinAddr = required(config.joinAddr, 'joinAddr');
   const joinToken = required(config.joinToken, 'joinToken');
   const advertise = config.advertiseAddr ?? config.listenAddr ?? '';
+  const advertisedHost = hostOf(advertise);
   const rootPem = await fetchTrustedRoot(joinAddr, joinToken);
   const keyPem = await generateNodeKey();
   const issued = await requestNodeCertificate(joinAddr, rootPem, {
@@ -211,13 +247,34 @@ async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTun
     keyPem,
     certChainPem: issued.certificateChain,
   });
-  await writeWorkerState(config.dataDir, { format: 1, nodeId: issued.nodeId, managers: [joinAddr] });
+  await writeWorkerState(config.dataDir, {
+    format: 1,
+    nodeId: issued.nodeId,
+    managers: [joinAddr],
+    // An unspecified address (0.0.0.0) is no address: the dispatcher then records the peer's.
+    ...(advertisedHost !== '' && !isUnspecified(advertisedHost) ? { addr: advertisedHost } : {}),
+    ...(config.listenAddr !== undefined ? { listenHost: hostOf(config.listenAddr) } : {}),
+  });
   return runWorker({ ...config, mode: 'worker-start' }, logger);
 }
 
+function isUnspecified(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** `10.0.0.1:2377` → `10.0.0.1`, `[::1]:2377` → `::1`; a bare host is returned as it is. */
 function hostOf(address: string): string {
+  const bracketed = /^\[([^\]]+)\](:\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
   const colon = address.lastIndexOf(':');
-  return colon > 0 ? address.slice(0, colon) : address;
+  // A bare IPv6 address has several colons and no port.
+  return colon > 0 && address.indexOf(':') === colon ? address.slice(0, colon) : address;
+}
+
+/** The host a manager advertises, unless it is unspecified (then the dispatcher sees the peer's). */
+function advertisedHostOf(manager: Manager): string | undefined {
+  const host = hostOf(manager.address);
+  return isUnspecified(host) ? undefined : host;
 }
 
 /** Starts the node the config describes and returns it running. */
@@ -255,23 +312,36 @@ export async function runNode(config: DaemonConfig, hooks: RunHooks): Promise<Ru
 
 /** A manager is a worker too (its availability decides whether tasks land here). */
 function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): RunningNode {
-  const agent = config.executor
+  const executor = config.executor ? executorFor(config, logger) : null;
+  const agent = executor
     ? Agent.embedded({
         dataDir: config.dataDir,
-        executor: executorFor(config, logger),
+        executor,
         logger,
         hostname: config.hostname,
         retryMs: config.retryMs,
         nodeId: manager.id,
         tls: manager.tls,
         managers: () => manager.managerAddresses(),
+        advertiseHost: advertisedHostOf(manager),
       })
     : null;
+  const mesh = executor
+    ? meshFor(config, {
+        nodeId: manager.id,
+        listenHost: hostOf(manager.listenAddress),
+        tls: manager.tls,
+        executor,
+        logger,
+      })
+    : null;
+  if (agent && mesh) agent.onEndpoints((update) => mesh.handle(update));
   agent?.start();
   let stopping = false;
   const stop = stopOnce(async () => {
     stopping = true;
     await agent?.stop();
+    await mesh?.stop();
     await manager.stop();
   });
   // Demoted (or a join that never caught up): the node ends once the manager has stepped down.
@@ -281,6 +351,7 @@ function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): Runn
       stopping = true;
       const done = async (): Promise<void> => {
         await agent?.stop();
+        await mesh?.stop();
         await stopped;
       };
       done().then(

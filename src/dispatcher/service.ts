@@ -4,7 +4,8 @@
 // not-leader and the leader's address, so a node that reached a follower moves on.
 
 import * as grpc from '@grpc/grpc-js';
-import { validateNodeDescription, validateTaskStatus } from '../api/index.js';
+import { isIP } from 'node:net';
+import { validateNodeDescription, validateTaskStatus, ValidationError } from '../api/index.js';
 import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
 import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
 import type { SessionMessage } from '../generated/flotilla/dispatcher/v1/SessionMessage.js';
@@ -46,6 +47,22 @@ export function peerHost(peer: string): string {
   return colon > 0 ? bare.slice(0, colon) : bare;
 }
 
+/**
+ * The host a node advertises in its session request (what other nodes dial: the mesh's tunnels),
+ * or undefined when it names none. An IP address or a DNS name; anything else is refused, naming
+ * the field, so a table never carries an address no node could dial.
+ */
+export function advertisedHost(addr: string): string | undefined {
+  if (addr === '') return undefined;
+  if (isIP(addr) !== 0) return addr;
+  if (
+    addr.length <= 253 &&
+    /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(addr)
+  )
+    return addr;
+  throw new ValidationError('addr', 'must be an IP address or a host name, without a port');
+}
+
 export function registerDispatcherService(server: grpc.Server, options: DispatcherServiceOptions): void {
   const log = options.logger.child({ component: 'dispatcher-service' });
   const { dispatcher } = options;
@@ -81,7 +98,8 @@ export function registerDispatcherService(server: grpc.Server, options: Dispatch
       requireLeader();
       const description = validateNodeDescription(parseJsonField(call.request.description, 'description'));
       const peer = call.getPeer();
-      const opened: NodeSession = await dispatcher.register(nodeId, description, peerHost(peer));
+      const addr = advertisedHost(call.request.addr) ?? peerHost(peer);
+      const opened: NodeSession = await dispatcher.register(nodeId, description, addr);
       // Only a TCP peer (address:port) names one connection.
       if (/:\d+$/.test(peer)) {
         provenByPeer.set(peer, { nodeId, sessionId: opened.id });

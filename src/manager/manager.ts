@@ -122,6 +122,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this.parts.identity.advertiseAddr;
   }
 
+  /** Where this manager listens (host:port; `0.0.0.0` for every interface). */
+  get listenAddress(): string {
+    return this.parts.identity.listenAddr;
+  }
+
   get dataDir(): string {
     return this.parts.dataDir;
   }

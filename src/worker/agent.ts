@@ -36,6 +36,12 @@ export interface AgentOptions {
   hostname?: string;
   /** Backoff between failed session attempts: from `initial`, doubling, up to `max` (ms). */
   retryMs?: { initial: number; max: number };
+  /**
+   * The host other nodes reach this node at (the mesh's tunnels dial it); default: the address
+   * the dispatcher sees the session come from. A worker opened from its data directory takes the
+   * one it joined with.
+   */
+  advertiseHost?: string;
   /** Status batching window (ms). */
   reportBatchMs?: number;
   /**
@@ -50,6 +56,8 @@ export interface JoinAgentOptions extends AgentOptions {
   joinToken: string;
   /** The address the managers should record for this node (host). */
   advertiseAddr?: string;
+  /** Where the node's routing mesh listens (host), kept in the worker state for restarts. */
+  listenHost?: string;
 }
 
 /** A manager's own agent: it uses the manager's certificate and talks to the managers it knows. */
@@ -76,11 +84,13 @@ export class Agent {
   private description: NodeDescription | null = null;
   /** Sessions opened so far (tests, status). */
   sessions = 0;
+  private endpoints: ((update: EndpointUpdate) => boolean) | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
     readonly nodeId: string,
-    private readonly tls: ReloadableTlsIdentity,
+    /** The node's certificate, kept current by renewal and root rotation. */
+    readonly tls: ReloadableTlsIdentity,
     private managers: () => string[],
     private readonly renewer: CertificateRenewer | null,
     private readonly onManagers: (addrs: string[]) => void,
@@ -88,6 +98,12 @@ export class Agent {
     this.log = (options.logger ?? silentLogger).child({ component: 'agent', node: nodeId });
     this.reporter = new StatusReporter({ logger: this.log, batchMs: options.reportBatchMs });
     this.publisher = new LogPublisher((taskId, o) => this.taskLogs(taskId, o), this.log);
+    this.endpoints = options.endpoints;
+  }
+
+  /** Takes the routing mesh's endpoint table stream from the next session on (see AgentOptions). */
+  onEndpoints(handler: (update: EndpointUpdate) => boolean): void {
+    this.endpoints = handler;
   }
 
   /** Joins a cluster as a worker: a certificate from the CA for the worker token, then the state file. */
@@ -113,6 +129,8 @@ export class Agent {
       format: 1,
       nodeId: issued.nodeId,
       managers: [options.joinAddr],
+      ...(options.advertiseAddr ? { addr: options.advertiseAddr } : {}),
+      ...(options.listenHost ? { listenHost: options.listenHost } : {}),
     });
     return Agent.open(options);
   }
@@ -141,7 +159,15 @@ export class Agent {
         }),
       );
     };
-    return new Agent(options, state.nodeId, tls, () => known, renewer, persist);
+    const advertiseHost = options.advertiseHost ?? state.addr;
+    return new Agent(
+      advertiseHost !== undefined ? { ...options, advertiseHost } : options,
+      state.nodeId,
+      tls,
+      () => known,
+      renewer,
+      persist,
+    );
   }
 
   /** The agent a manager runs beside itself. */
@@ -241,12 +267,12 @@ export class Agent {
           );
         },
         logs: (subscription, open) => this.publisher.serve(subscription, open),
-        ...(this.options.endpoints ? { endpoints: this.options.endpoints } : {}),
+        ...(this.endpoints ? { endpoints: this.endpoints } : {}),
       },
       this.log,
     );
     try {
-      await session.open(description);
+      await session.open(description, this.options.advertiseHost);
       this.session = session;
       this.sessions++;
       this.failures = 0;

@@ -97,9 +97,11 @@ export class DispatcherSession {
     });
   }
 
-  /** Registers; resolves once the dispatcher has answered with the session's first message. */
-  async open(description: NodeDescription): Promise<void> {
-    const call = this.client.session({ description: Buffer.from(JSON.stringify(description)) });
+  /**
+   * Registers (with the host this node advertises, '' for the address the call comes from);
+   * resolves once the dispatcher has answered with the session's first message. */
+  async open(description: NodeDescription, addr = ''): Promise<void> {
+    const call = this.client.session({ description: Buffer.from(JSON.stringify(description)), addr });
     this.calls.push(call);
     const first = await new Promise<SessionMessage__Output>((resolve, reject) => {
       const timer = setTimeout(() => {

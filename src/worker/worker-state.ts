@@ -1,5 +1,6 @@
 // A worker's record of itself in its data directory (DATA_DIR/worker.json): its node id and the
-// managers it last knew of, so a restarted worker reconnects as the same node without a token.
+// managers it last knew of, so a restarted worker reconnects as the same node without a token,
+// and the addresses it was given (advertised, listened on), so it comes back where it was.
 // Written atomically; the certificates beside it (certs/) are src/ca's.
 
 import { readFile } from 'node:fs/promises';
@@ -12,6 +13,10 @@ export interface WorkerState {
   nodeId: string;
   /** host:port of every manager, the last known leader first. */
   managers: string[];
+  /** The host other nodes reach this node at (its advertise address), when it was given one. */
+  addr?: string;
+  /** Where the node's routing mesh listens (the host of its listen address), when given. */
+  listenHost?: string;
 }
 
 export const WORKER_STATE_FILE = 'worker.json';
@@ -44,7 +49,16 @@ export async function readWorkerState(dataDir: string): Promise<WorkerState | nu
   if (!isId(o.nodeId)) throw new WorkerStateError(`${path}: field nodeId is missing or invalid`);
   if (!Array.isArray(o.managers) || !o.managers.every((m) => typeof m === 'string' && m !== ''))
     throw new WorkerStateError(`${path}: field managers must be a list of host:port`);
-  return { format: 1, nodeId: o.nodeId, managers: o.managers as string[] };
+  for (const field of ['addr', 'listenHost'] as const)
+    if (o[field] !== undefined && (typeof o[field] !== 'string' || o[field] === ''))
+      throw new WorkerStateError(`${path}: field ${field} must be a host when present`);
+  return {
+    format: 1,
+    nodeId: o.nodeId,
+    managers: o.managers as string[],
+    ...(o.addr !== undefined ? { addr: o.addr as string } : {}),
+    ...(o.listenHost !== undefined ? { listenHost: o.listenHost as string } : {}),
+  };
 }
 
 export async function writeWorkerState(dataDir: string, state: WorkerState): Promise<void> {

@@ -621,6 +621,8 @@ describe('the daemon commands', () => {
       dirs.w1,
       '--advertise-addr',
       '127.0.0.124',
+      '--listen-addr',
+      '127.0.0.124:2377',
       '--hostname',
       'cli-w1',
       joinAddr!,

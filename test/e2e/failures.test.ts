@@ -15,7 +15,7 @@ import { waitUntil } from '../support/manager-cluster.js';
 let cluster: DockerCluster;
 
 beforeAll(async () => {
-  cluster = await DockerCluster.start({ managers: 3, workers: 2, hostBase: 190 });
+  cluster = await DockerCluster.start({ managers: 3, workers: 2, hostBase: 185 });
 }, 120_000);
 
 afterAll(async () => {

@@ -67,6 +67,8 @@ export class DockerCluster {
         await procs.spawn(name, {
           mode: 'worker-join',
           advertiseAddr: `127.0.0.${options.hostBase + 50 + i}`,
+          // The routing mesh binds here (every node of the machine on its own address).
+          listenAddr: `127.0.0.${options.hostBase + 50 + i}:0`,
           joinAddr: addr(1),
           joinToken: tokens.worker,
           ...common(name),

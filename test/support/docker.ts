@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
 
 /** Built by scripts/docker-engine.sh: static busybox, every applet, root and nobody users. */
-export const TEST_IMAGE = 'flotilla-test/busybox:1';
+export const TEST_IMAGE = 'flotilla-test/busybox:2';
 
 /** The label that marks a container as created by a test run: `com.flotilla.test=<run id>`. */
 export const TEST_RUN_LABEL = 'com.flotilla.test';

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function managerAndWorker(
-  extra: Pick<AgentOptions, 'endpoints'> = {},
+  extra: Pick<AgentOptions, 'endpoints'> & { advertiseAddr?: string } = {},
 ): Promise<{ manager: Manager; agent: Agent; executor: FakeExecutor }> {
   const manager = await Manager.init({
     dataDir: dirs.dir('m'),
@@ -120,6 +120,26 @@ describe('Agent', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('is recorded at the address it advertises (where the mesh’s tunnels dial), also after a restart', async () => {
+    const { manager, agent } = await managerAndWorker({ advertiseAddr: '127.0.0.95' });
+    expect(manager.store.get('node', agent.nodeId)?.status.addr).toBe('127.0.0.95');
+    // Restarted from its data directory, without being told again.
+    await agent.stop();
+    const reopened = await Agent.open({
+      dataDir: dirs.dir('w'),
+      executor: new FakeExecutor(systemClock),
+      retryMs: { initial: 20, max: 200 },
+    });
+    stops.push(() => reopened.stop());
+    const before = manager.store.get('node', agent.nodeId)!.meta.version.index;
+    reopened.start();
+    await waitUntil(
+      'the restarted worker registered again',
+      () => reopened.connected && manager.store.get('node', agent.nodeId)!.meta.version.index > before,
+    );
+    expect(manager.store.get('node', agent.nodeId)?.status.addr).toBe('127.0.0.95');
   });
 
   it('follows a root CA rotation: renews for a certificate of the new root and ends up trusting it only', async () => {
