@@ -87,6 +87,11 @@ export interface Task {
   /** The manager's instruction; `status.state` is what happened. */
   desiredState: TaskState;
   networksAttachments?: NetworkAttachment[];
+  /**
+   * The service's allocated endpoint when the task was handed to the scheduler (SwarmKit copies
+   * it too): the ports the worker publishes in host mode. Absent for a service without ports.
+   */
+  endpoint?: Endpoint;
   jobIteration?: Version;
 }
 

@@ -89,7 +89,8 @@ async function startUnlocking(
   return Manager.start({ ...common, forceNewCluster: config.forceNewCluster, unlockKey });
 }
 
-function executorFor(config: DaemonConfig, logger: Logger): Executor {
+/** The node's executor; `listenHost` is where it publishes host-mode ports (0.0.0.0: everywhere). */
+function executorFor(config: DaemonConfig, logger: Logger, listenHost: string): Executor {
   const dataDir = join(config.dataDir, 'worker');
   const e = config.executor!;
   if (e.kind === 'docker')
@@ -98,6 +99,7 @@ function executorFor(config: DaemonConfig, logger: Logger): Executor {
       socketPath: e.socketPath,
       extraLabels: e.extraLabels,
       hostname: config.hostname,
+      publishHost: listenHost,
       logger,
     });
   return new ProcessExecutor({ dataDir, clock: systemClock, logger, hostname: config.hostname });
@@ -154,7 +156,10 @@ function stopOnce(stop: () => Promise<void>): () => Promise<void> {
 
 async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningNode> {
   if (!config.executor) throw new Error('daemon config: a worker needs an executor');
-  const executor = executorFor(config, logger);
+  const listenHost = config.listenAddr !== undefined ? hostOf(config.listenAddr) : undefined;
+  // The node listens where it was told to, this run or when it joined; else everywhere.
+  const nodeHost = listenHost ?? (await readWorkerState(config.dataDir))?.listenHost ?? '0.0.0.0';
+  const executor = executorFor(config, logger, nodeHost);
   const options: AgentOptions = {
     dataDir: config.dataDir,
     executor,
@@ -162,7 +167,6 @@ async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningN
     hostname: config.hostname,
     retryMs: config.retryMs,
   };
-  const listenHost = config.listenAddr !== undefined ? hostOf(config.listenAddr) : undefined;
   const agent =
     config.mode === 'worker-join'
       ? await Agent.join({
@@ -312,7 +316,8 @@ export async function runNode(config: DaemonConfig, hooks: RunHooks): Promise<Ru
 
 /** A manager is a worker too (its availability decides whether tasks land here). */
 function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): RunningNode {
-  const executor = config.executor ? executorFor(config, logger) : null;
+  const listenHost = hostOf(manager.listenAddress);
+  const executor = config.executor ? executorFor(config, logger, listenHost) : null;
   const agent = executor
     ? Agent.embedded({
         dataDir: config.dataDir,
@@ -329,7 +334,7 @@ function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): Runn
   const mesh = executor
     ? meshFor(config, {
         nodeId: manager.id,
-        listenHost: hostOf(manager.listenAddress),
+        listenHost,
         tls: manager.tls,
         executor,
         logger,

@@ -7,7 +7,7 @@
 // The shape follows SwarmKit's exec.Controller (prepare, start, wait, shutdown, terminate,
 // remove), with inspection for adoption after a restart and logs for `service logs`.
 
-import type { NodeDescription, Task } from '../api/index.js';
+import type { NodeDescription, PortConfig, Task } from '../api/index.js';
 
 /** What a task runs with besides its own object: everything a template may name. */
 export interface TaskContext {
@@ -39,6 +39,8 @@ export interface RunnerStatus {
   /** Meaningful when exited. */
   exitCode: number;
   health: HealthState;
+  /** Host-mode ports as published (the engine's pick filled in), when the task has any. */
+  ports?: PortConfig[];
 }
 
 /** A task the executor found already present on this node (a container labelled with a task id). */

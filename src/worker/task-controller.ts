@@ -2,7 +2,7 @@
 // through a TaskRunner and reports every move (SwarmKit's agent/exec controller, `Do`: one step
 // per state). `nextStep` decides from a snapshot; TaskController performs the steps one at a time.
 
-import type { ContainerStatus, Task, TaskState, TaskStatus } from '../api/index.js';
+import type { ContainerStatus, PortConfig, Task, TaskState, TaskStatus } from '../api/index.js';
 import { isTerminal, taskStateRank } from '../api/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -138,6 +138,8 @@ export class TaskController {
   private prepared = false;
   private removedContainer = false;
   private containerStatus: ContainerStatus | undefined;
+  /** Host-mode ports as the executor published them (reported as the status's portStatus). */
+  private ports: PortConfig[] | undefined;
   /** A start or wait that a shutdown interrupted; it settles once the process is stopped. */
   private inFlight: Promise<void> | undefined;
   private mode: 'driving' | 'removing' | 'stopped' = 'driving';
@@ -476,6 +478,7 @@ export class TaskController {
 
   private noteContainer(found: RunnerStatus): void {
     this.containerStatus = { containerId: found.containerId, pid: found.pid, exitCode: found.exitCode };
+    if (found.ports !== undefined) this.ports = found.ports;
   }
 
   private noteExitCode(exitCode: number): void {
@@ -521,6 +524,7 @@ export class TaskController {
       message,
       ...(err === undefined ? {} : { err }),
       ...(this.containerStatus ? { containerStatus: { ...this.containerStatus } } : {}),
+      ...(this.ports ? { portStatus: { ports: this.ports.map((p) => ({ ...p })) } } : {}),
     };
     this.current = status;
     this.lastReported = status;

@@ -244,6 +244,46 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
     await client.removeService(id);
   }, 120_000);
 
+  it('publishes host-mode ports only on the node that runs the task, at the given port or one the engine picks', async () => {
+    const fixed = 20_000 + Math.floor(Math.random() * 9_000);
+    const { id } = await client.createService(
+      web('mesh-host', 1, {
+        taskTemplate: {
+          ...web('', 1).taskTemplate,
+          containerSpec: {
+            ...web('', 1).taskTemplate.containerSpec,
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && exec httpd -f -p 80 -h /www',
+            ],
+          },
+        },
+        endpointSpec: {
+          ports: [
+            { protocol: 'tcp', targetPort: 80, publishedPort: fixed, publishMode: 'host' },
+            { protocol: 'tcp', targetPort: 8080, publishMode: 'host' },
+          ],
+        },
+      }),
+    );
+    await waitUntil('1 running task', async () => (await runningTasks(id)) === 1, 60_000);
+    const [task] = (await client.listTasks({ services: [id] })).filter((t) => t.status.state === 'running');
+    const ports = task!.status.portStatus?.ports ?? [];
+    expect(ports[0]).toEqual({ protocol: 'tcp', targetPort: 80, publishedPort: fixed, publishMode: 'host' });
+    const picked = ports[1]?.publishedPort ?? 0;
+    expect(picked).toBeGreaterThan(0);
+    const hostname = [...(await servingHostnames(id))][0]!;
+    const nodes = await client.listNodes();
+    const where = nodes.find((n) => n.id === task!.nodeId)!.status.addr;
+    expect(await get(where, fixed)).toBe(hostname);
+    expect(await get(where, picked)).toBe(hostname);
+    // Nowhere else: not through the mesh, not on the other nodes' addresses.
+    for (const other of nodes.filter((n) => n.id !== task!.nodeId))
+      await expect(get(other.status.addr, fixed)).rejects.toThrow(/ECONNREFUSED/);
+    await client.removeService(id);
+  }, 120_000);
+
   it('keeps answering once the endpoint tables drop the tasks of a worker killed with SIGKILL', async () => {
     const { id } = await client.createService(web('mesh-failover', 4));
     await waitUntil('4 running tasks', async () => (await runningTasks(id)) === 4, 60_000);

@@ -3,9 +3,11 @@
 // PENDING, where the scheduler takes over. Same lifecycle as the Scheduler: full read on
 // start, watch-driven passes coalesced on the clock, periodic resync; level-triggered.
 
+import type { Endpoint } from '../../api/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { ApiStore, Stored } from '../control/context.js';
+import type { DeepReadonly } from '../store/index.js';
 import {
   commitInChunks,
   DEFAULT_BATCH_DELAY_MS,
@@ -106,7 +108,12 @@ export class Allocator {
     const plan = allocateEndpoints(this.store.list('service'));
     this.reportFailures(plan.failures);
 
-    const allocated = new Set(plan.allocated);
+    // Each allocated service's endpoint as it is after this pass (tasks take a copy).
+    const allocated = new Map<string, DeepReadonly<Endpoint> | undefined>(
+      [...plan.allocated].map((id) => [id, this.store.get('service', id)?.endpoint]),
+    );
+    for (const { service, endpoint } of plan.updates)
+      if (allocated.has(service.id)) allocated.set(service.id, endpoint);
     if (plan.updates.length > 0) {
       const result = await commitInChunks(
         this.store,

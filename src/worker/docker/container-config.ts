@@ -12,6 +12,8 @@ import {
   type HealthConfig,
   type Labels,
   type Mount,
+  type PortConfig,
+  type Task,
   type TemplateContext,
 } from '../../api/index.js';
 import type { TaskContext } from '../executor.js';
@@ -75,6 +77,8 @@ export interface HostConfigBody {
   DnsSearch?: string[];
   DnsOptions?: string[];
   LogConfig?: { Type: string; Config: Record<string, string> };
+  /** Host-mode ports: `80/tcp` → the host address and port (an empty port: the engine picks). */
+  PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
 }
 
 export interface ContainerCreateBody {
@@ -93,6 +97,7 @@ export interface ContainerCreateBody {
   /** Seconds. */
   StopTimeout: number;
   Healthcheck?: HealthcheckBody;
+  ExposedPorts?: Record<string, Record<string, never>>;
   HostConfig: HostConfigBody;
 }
 
@@ -118,6 +123,7 @@ export function containerCreateBody(
   context: TaskContext,
   fileMounts: readonly FileMount[],
   extraLabels: Readonly<Labels>,
+  publishHost = '',
 ): ContainerCreateBody {
   const { task, service, node } = context;
   const spec = task.spec.containerSpec;
@@ -155,6 +161,7 @@ export function containerCreateBody(
       task.spec.logDriver === undefined
         ? undefined
         : { Type: task.spec.logDriver.name, Config: task.spec.logDriver.options ?? {} },
+    PortBindings: portBindings(task, publishHost),
   };
   const body: ContainerCreateBody = {
     name: containerName(context),
@@ -180,9 +187,66 @@ export function containerCreateBody(
     StopSignal: spec.stopSignal,
     StopTimeout: stopTimeoutSeconds(spec),
     Healthcheck: spec.healthcheck === undefined ? undefined : healthcheckBody(spec.healthcheck),
+    ExposedPorts: exposedPorts(task),
     HostConfig: dropUndefined(hostConfig),
   };
   return dropUndefined(body);
+}
+
+/** The task's host-mode ports (`publishMode: host`), from the endpoint it was allocated with. */
+export function hostModePorts(task: Task): PortConfig[] {
+  return (task.endpoint?.ports ?? []).filter((p) => p.publishMode === 'host');
+}
+
+/** `80/tcp`: the engine's name of a container port. */
+function enginePortKey(port: PortConfig): string {
+  return `${port.targetPort}/${port.protocol ?? 'tcp'}`;
+}
+
+function exposedPorts(task: Task): ContainerCreateBody['ExposedPorts'] {
+  const ports = hostModePorts(task);
+  if (ports.length === 0) return undefined;
+  return Object.fromEntries(ports.map((p) => [enginePortKey(p), {}]));
+}
+
+/**
+ * Host mode as Swarm does it: the container's own port binding on the node, at the published
+ * port or, without one, a port the engine picks. Bound on `publishHost` (the node's listen
+ * address; '' for every interface), so nodes that share a machine each publish on their own.
+ */
+function portBindings(task: Task, publishHost: string): HostConfigBody['PortBindings'] {
+  const ports = hostModePorts(task);
+  if (ports.length === 0) return undefined;
+  const bindings: NonNullable<HostConfigBody['PortBindings']> = {};
+  for (const port of ports)
+    (bindings[enginePortKey(port)] ??= []).push({
+      HostIp: publishHost,
+      HostPort: port.publishedPort === undefined ? '' : String(port.publishedPort),
+    });
+  return bindings;
+}
+
+/**
+ * The host-mode ports as the engine published them (the host port it picked filled in), for
+ * the task's status: what `docker service ps` shows and the scheduler counts as taken.
+ */
+export function publishedHostPorts(
+  task: Task,
+  engine: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined,
+): PortConfig[] {
+  const out: PortConfig[] = [];
+  // One container port may be published more than once: its host ports come in the spec's
+  // order, each listed once per address family the engine bound (0.0.0.0 and ::).
+  const used = new Map<string, number>();
+  for (const port of hostModePorts(task)) {
+    const key = enginePortKey(port);
+    const nth = used.get(key) ?? 0;
+    used.set(key, nth + 1);
+    const hostPorts = [...new Set((engine?.[key] ?? []).map((b) => b.HostPort))];
+    const hostPort = Number(hostPorts[nth] ?? port.publishedPort ?? 0);
+    out.push({ ...port, ...(hostPort > 0 ? { publishedPort: hostPort } : {}) });
+  }
+  return out;
 }
 
 /**

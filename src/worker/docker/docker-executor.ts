@@ -30,6 +30,11 @@ export interface DockerExecutorOptions {
    * engine without seeing each other's containers.
    */
   extraLabels?: Record<string, string>;
+  /**
+   * The address host-mode ports are bound on: the node's listen address (default: every
+   * interface, as Swarm does). Nodes that share one machine and engine each give their own.
+   */
+  publishHost?: string;
   logger?: Logger;
   /** Runs `mount`/`umount` for the secrets tmpfs (injected in tests). */
   runCommand?: RunCommand;
@@ -70,6 +75,7 @@ export class DockerExecutor implements Executor {
       events: this.events,
       secretFiles: this.secretFiles,
       extraLabels: this.extraLabels,
+      publishHost: options.publishHost === '0.0.0.0' ? '' : (options.publishHost ?? ''),
       logger: this.logger,
     };
   }

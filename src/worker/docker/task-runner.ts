@@ -20,7 +20,9 @@ import {
   containerCreateBody,
   containerName,
   hasHealthcheck,
+  hostModePorts,
   isActiveHealthTest,
+  publishedHostPorts,
   stopTimeoutSeconds,
   TASK_LABELS,
   type ContainerCreateBody,
@@ -37,6 +39,8 @@ export interface RunnerDeps {
   events: ContainerEvents;
   secretFiles: SecretFiles;
   extraLabels: Readonly<Record<string, string>>;
+  /** Where host-mode ports are bound ('' for every interface). */
+  publishHost: string;
   logger: Logger;
 }
 
@@ -68,7 +72,7 @@ export class DockerTaskRunner implements TaskRunner {
     const fileMounts = await this.deps.secretFiles.writeTask(this.context);
     let body: ContainerCreateBody;
     try {
-      body = containerCreateBody(this.context, fileMounts, this.deps.extraLabels);
+      body = containerCreateBody(this.context, fileMounts, this.deps.extraLabels, this.deps.publishHost);
     } catch (error) {
       if (error instanceof TemplateError) throw new TaskFailure(error.message, true);
       throw error;
@@ -186,7 +190,9 @@ export class DockerTaskRunner implements TaskRunner {
     const info = await this.inspectRaw(this.container?.id ?? containerName(this.context));
     if (info === null || info.Config.Labels?.[TASK_LABELS.taskId] !== this.context.task.id) return null;
     this.remember(info);
-    return runnerStatus(info);
+    const status = runnerStatus(info);
+    if (hostModePorts(this.context.task).length === 0) return status;
+    return { ...status, ports: publishedHostPorts(this.context.task, info.NetworkSettings.Ports) };
   }
 
   logs(options: LogOptions): AsyncIterable<LogLine> {

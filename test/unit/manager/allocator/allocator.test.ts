@@ -95,6 +95,8 @@ describe('the Allocator', () => {
       message: 'pending task scheduling',
       timestamp: task.status.timestamp,
     });
+    // The task carries the endpoint it was allocated with (the worker publishes host-mode ports).
+    expect(task.endpoint).toEqual(web.endpoint);
     expect(h.allocator.stats).toMatchObject({ endpoints: 1, pending: 3, transactions: 2 });
     // Endpoint before tasks: the service's version is older than its tasks' new ones.
     expect(web.meta.version.index).toBeLessThan(task.meta.version.index);
@@ -155,6 +157,15 @@ describe('the Allocator', () => {
       () => h.store.get('service', 'a')!.endpoint!.ports[0]!.publishedPort === 9000,
     );
     expect(h.store.get('service', 'b')!.meta.version.index).toBe(b.meta.version.index);
+  });
+
+  it('gives the tasks of a service without ports no endpoint', async () => {
+    const h = harness();
+    await createService(h.store, 'quiet');
+    await createTasks(h.store, 'quiet', 1);
+    start(h);
+    await until(h, 'a pending task', () => states(h.store, 'quiet')[0] === 'pending');
+    expect(h.store.get('task', 'quiet-1')!.endpoint).toBeUndefined();
   });
 
   it('leaves tasks no longer meant to run NEW', async () => {

@@ -6,6 +6,7 @@ import type { ContainerSpec, Task, TaskSpec } from '../../../../src/api/index.js
 import {
   containerCreateBody,
   hasHealthcheck,
+  publishedHostPorts,
   TASK_LABELS,
 } from '../../../../src/worker/docker/container-config.js';
 import type { TaskContext } from '../../../../src/worker/executor.js';
@@ -184,6 +185,55 @@ describe('containerCreateBody', () => {
       },
       { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 65536, Mode: 0o1777 } },
     ]);
+  });
+});
+
+describe('host-mode ports', () => {
+  const ports = [
+    { protocol: 'tcp' as const, targetPort: 80, publishedPort: 8080, publishMode: 'host' as const },
+    { protocol: 'udp' as const, targetPort: 53, publishMode: 'host' as const },
+    { protocol: 'tcp' as const, targetPort: 80, publishMode: 'host' as const },
+    { protocol: 'tcp' as const, targetPort: 443, publishedPort: 30443, publishMode: 'ingress' as const },
+  ];
+  function withEndpoint(): TaskContext {
+    const c = context({});
+    c.task.endpoint = { spec: { ports }, ports, virtualIps: [] };
+    return c;
+  }
+
+  it('binds only the host-mode ports, on the node’s address, at the published port or one the engine picks', () => {
+    const body = containerCreateBody(withEndpoint(), [], {}, '127.0.0.7');
+    expect(body.ExposedPorts).toEqual({ '80/tcp': {}, '53/udp': {} });
+    expect(body.HostConfig.PortBindings).toEqual({
+      '80/tcp': [
+        { HostIp: '127.0.0.7', HostPort: '8080' },
+        { HostIp: '127.0.0.7', HostPort: '' },
+      ],
+      '53/udp': [{ HostIp: '127.0.0.7', HostPort: '' }],
+    });
+    const none = containerCreateBody(context({}), [], {});
+    expect(none.ExposedPorts).toBeUndefined();
+    expect(none.HostConfig.PortBindings).toBeUndefined();
+  });
+
+  it('reports the ports as the engine published them, once per port whatever the address families', () => {
+    const engine = {
+      '80/tcp': [
+        { HostIp: '0.0.0.0', HostPort: '8080' },
+        { HostIp: '::', HostPort: '8080' },
+        { HostIp: '0.0.0.0', HostPort: '32768' },
+        { HostIp: '::', HostPort: '32768' },
+      ],
+      '53/udp': [{ HostIp: '0.0.0.0', HostPort: '32769' }],
+    };
+    expect(publishedHostPorts(withEndpoint().task, engine)).toEqual([
+      { protocol: 'tcp', targetPort: 80, publishedPort: 8080, publishMode: 'host' },
+      { protocol: 'udp', targetPort: 53, publishedPort: 32769, publishMode: 'host' },
+      { protocol: 'tcp', targetPort: 80, publishedPort: 32768, publishMode: 'host' },
+    ]);
+    // Not published (yet): the spec's port when it names one.
+    expect(publishedHostPorts(withEndpoint().task, {})[0]?.publishedPort).toBe(8080);
+    expect(publishedHostPorts(withEndpoint().task, {})[1]?.publishedPort).toBeUndefined();
   });
 });
 
