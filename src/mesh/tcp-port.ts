@@ -9,7 +9,7 @@ import type { BackendConnection, BackendSet, BackendState } from './backend-set.
 import { resolveTask, type MeshContext, type PortStatus } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { resetSocket } from './socket-reset.js';
-import { connectTask, writeProxyHeader } from './task-connect.js';
+import { connectTask, ReadForwarder, writeProxyHeader } from './task-connect.js';
 import type { TunnelStream } from './tunnel/session.js';
 
 export class TcpPort {
@@ -207,8 +207,9 @@ class TcpForward implements BackendConnection {
         this.retry(state, new MeshError('TASK_UNKNOWN', `no address for task ${state.taskId} on this node`));
         return;
       }
-      connectTask(address, this.ctx.settings).then(
-        (backend) => this.wireLocal(state, backend),
+      const forwarder = new ReadForwarder();
+      connectTask(address, this.ctx.settings, forwarder).then(
+        (backend) => this.wireLocal(state, backend, forwarder),
         (err: unknown) => this.retry(state, err),
       );
     };
@@ -216,7 +217,7 @@ class TcpForward implements BackendConnection {
     else withAddress(resolved);
   }
 
-  private wireLocal(state: BackendState, backend: Socket): void {
+  private wireLocal(state: BackendState, backend: Socket, forwarder: ReadForwarder): void {
     const { client } = this;
     if (this.clientGone) {
       backend.destroy();
@@ -231,9 +232,10 @@ class TcpForward implements BackendConnection {
       destinationPort: client.localPort ?? 0,
     });
     // Ends are forwarded by hand rather than by pipe(): a task that closes before anything was
-    // exchanged is retried on another, so its FIN must not reach the client.
+    // exchanged is retried on another, so its FIN must not reach the client. The task's bytes
+    // reach the client through the forwarder (reused read buffers; see ReadForwarder).
     client.pipe(backend, { end: false });
-    backend.pipe(client, { end: false });
+    forwarder.start(backend, client);
     const early = (): boolean =>
       !this.closing &&
       backend.bytesRead === 0 &&
@@ -246,7 +248,7 @@ class TcpForward implements BackendConnection {
     const giveBack = (err: unknown): boolean => {
       if (!early() || this.clientGone) return false;
       client.unpipe(backend);
-      backend.unpipe(client);
+      forwarder.stop();
       backend.destroy();
       client.pause();
       this.backend = null;

@@ -517,6 +517,64 @@ describe('mesh over TCP', () => {
     expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
   });
 
+  it('carries a large download to a slow client intact on the local path (read buffers reused only when free)', async () => {
+    const w = await world();
+    const size = 12 * 1024 * 1024;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) payload.writeUInt32LE(i, i);
+    // The task sends in uneven pieces, so reads come in every size the buffer sizing sees.
+    const source: Server = createServer((s: Socket) => {
+      s.on('error', () => {});
+      let at = 0;
+      const pump = (): void => {
+        while (at < size) {
+          const piece = payload.subarray(at, Math.min(size, at + 1000 + ((at / 7) % 300_000)));
+          at += piece.length;
+          if (!s.write(piece)) return void s.once('drain', pump);
+        }
+        s.end();
+      };
+      s.once('data', pump);
+    });
+    await new Promise<void>((r) => source.listen(0, BACKENDS, () => r()));
+    cleanups.push(() => new Promise<void>((r) => source.close(() => r())));
+    w.backends.set('source', {
+      name: 'source',
+      host: BACKENDS,
+      port: (source.address() as { port: number }).port,
+      accepted: 0,
+      proxyHeaders: [],
+      sockets: new Set(),
+      close: async () => {},
+    });
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18094 }]));
+    w.tasks.push(makeTask('source', 's1', 'nodeA'));
+    await w.publish();
+    const socket = connect({ host: A, port: 18094, localAddress: CLIENT });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let nextPause = 256 * 1024;
+    const done = new Promise<void>((resolve, reject) => {
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+        // A slow reader: the mesh's writes to it queue, and its reads of the task pause.
+        if (received >= nextPause) {
+          nextPause += 256 * 1024;
+          socket.pause();
+          setTimeout(() => socket.resume(), 40);
+        }
+      });
+      socket.on('end', () => resolve());
+      socket.on('error', reject);
+    });
+    socket.write('go');
+    await done;
+    socket.destroy();
+    expect(received).toBe(size);
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+
   it('carries a large transfer through the tunnel intact, in both directions', async () => {
     const w = await world();
     const sink: Server = createServer({ allowHalfOpen: true }, (s: Socket) => {
