@@ -437,7 +437,7 @@ async function main(): Promise<void> {
         processes: 'each backend, each mesh node and haproxy (nbthread 1) in its own process',
         cpus: 2,
         load_average_at_start: load,
-        note: 'measured on a 2-core machine shared with other running sessions: noisy',
+        note: 'wrk, the backends, the meshes and HAProxy share the 2 cores: a path is as fast as the CPU the others leave it',
       },
       runs,
       bulk_runs_bytes_per_s: bulkRuns,
