@@ -1,7 +1,7 @@
 // `npm run demo`: a local Flotilla cluster driven by the `flotilla` command, as an operator would
 // drive one on VMs. Three managers and two workers run as separate processes on 127.0.0.211-215
 // (data in a temporary directory); a web service is deployed from a compose file with the
-// convergence view; then the leader is killed with SIGKILL and another manager takes over, and a
+// convergence view and answers on port 8080 of every node (the routing mesh); then the leader is killed with SIGKILL and another manager takes over, and a
 // worker is killed and its tasks are rescheduled on the nodes left. Everything it started is
 // stopped and its containers removed at the end, unless --keep (then it says how to use the CLI
 // on the cluster it leaves running).
@@ -12,6 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +102,39 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
   }
 }
 
+/** One request to port 8080 of `host` on a connection of its own (so the mesh balances it). */
+function get(host: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = request({ host, port: 8080, path: '/', agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+/** Requests to port 8080 of every node: the routing mesh answers on each from any replica. */
+async function showMesh(nodes: DemoNode[]): Promise<void> {
+  say('$ curl http://<every node>:8080/   (the routing mesh balances each request over the replicas)');
+  for (const node of nodes) {
+    const deadline = Date.now() + 30_000;
+    let answers: Array<string | null> = [];
+    do {
+      answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await get(node.addr));
+      if (answers.every((a) => a !== null)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (Date.now() < deadline);
+    if (answers.some((a) => a === null))
+      throw new Error(`port 8080 of ${node.name} (${node.addr}) does not answer`);
+    say(`    ${node.name} ${node.addr}:8080 → ${answers.join(' | ')}`);
+  }
+}
+
 function readyNodes(via: DemoNode): number {
   return flotilla(via, ['node', 'ls', '--format', '{{.Status}}'], { quiet: true })
     .split('\n')
@@ -179,6 +213,11 @@ async function main(): Promise<void> {
     say();
     say(`$ flotilla service ps ${SERVICE}`);
     flotilla(m1, ['service', 'ps', SERVICE]);
+    // Plain processes share the host's network and serve no page (compose.process.yml).
+    if (executor === 'docker') {
+      say();
+      await showMesh(nodes);
+    }
 
     const oldLeader = byName.get(leaderName(m1))!;
     const survivor = [m1, m2, m3].find((m) => m !== oldLeader)!;
@@ -217,6 +256,10 @@ async function main(): Promise<void> {
     );
     say(`$ flotilla service ps ${SERVICE}`);
     flotilla(survivor, ['service', 'ps', SERVICE]);
+    if (executor === 'docker') {
+      say();
+      await showMesh(nodes.filter((n) => n.process !== null));
+    }
   } catch (err) {
     failed = true;
     console.error(`demo: ${err instanceof Error ? err.message : String(err)} (node logs in ${dir})`);
