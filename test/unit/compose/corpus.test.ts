@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { errorLines } from './helpers.js';
 import type { ServiceSpec } from '../../../src/api/index.js';
 import { loadProject, planStack, type StackPlan } from './imports.js';
+import { composeCorpus } from '../../support/corpus.js';
 
-const CORPUS = '/work/shared/compose-corpus';
+const CORPUS = composeCorpus() ?? '';
 const NS = 'com.docker.stack.namespace';
 const SECOND = 1e9;
 
@@ -23,7 +24,7 @@ function filesWith(extra: Record<string, string>) {
     extra[path] !== undefined ? Buffer.from(extra[path]) : readFile(path);
 }
 
-describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
+describe.skipIf(CORPUS === '')('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
   it('maps to the six services docker stack deploy creates, field by field', async () => {
     const project = await loadProject([join(CORPUS, 'voting-app-stack.yml')], { environment: {} });
     const plan = await planStack(project, 'vote');
@@ -141,7 +142,7 @@ describe('voting-app-stack.yml (dockersamples/example-voting-app)', () => {
   });
 });
 
-describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
+describe.skipIf(CORPUS === '')('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
   it('fails with the config files it names but the corpus does not ship', async () => {
     const path = join(CORPUS, 'swarmprom-stack.yml');
     const lines = await errorLines(async () =>
@@ -324,7 +325,7 @@ describe('swarmprom-stack.yml (stefanprodan/swarmprom)', () => {
   });
 });
 
-describe('nginx-golang-postgres-compose.yaml (docker/awesome-compose)', () => {
+describe.skipIf(CORPUS === '')('nginx-golang-postgres-compose.yaml (docker/awesome-compose)', () => {
   const path = join(CORPUS, 'nginx-golang-postgres-compose.yaml');
 
   it('fails because Swarm cannot build the backend, naming the key (and the secret file it lacks)', async () => {
