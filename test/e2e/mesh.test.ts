@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceSpec } from '../../src/api/index.js';
+import type { ContainerSpec, ServiceSpec } from '../../src/api/index.js';
 import type { FlotillaClient } from '../../src/client/index.js';
 import { TEST_IMAGE } from '../support/docker.js';
 import { DockerCluster } from '../support/docker-cluster.js';
@@ -28,8 +28,16 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-/** busybox httpd on port 80 serving its container's hostname; healthy while /healthy exists. */
-function web(name: string, replicas: number, extra: Partial<ServiceSpec> = {}): ServiceSpec {
+/**
+ * busybox httpd on port 80 serving its container's hostname (/healthy exists for a healthcheck
+ * to test); `container` overrides fields of the container spec.
+ */
+function web(
+  name: string,
+  replicas: number,
+  extra: Partial<ServiceSpec> = {},
+  container: Partial<ContainerSpec> = {},
+): ServiceSpec {
   return {
     name,
     taskTemplate: {
@@ -41,6 +49,7 @@ function web(name: string, replicas: number, extra: Partial<ServiceSpec> = {}): 
           'mkdir -p /www && hostname > /www/index.html && touch /healthy && exec httpd -f -p 80 -h /www',
         ],
         stopGracePeriod: SECOND,
+        ...container,
       },
       restartPolicy: { condition: 'any', delay: SECOND / 10 },
       placement: { constraints: ['node.role==worker'] },
@@ -179,15 +188,14 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
 
   it('takes a task that turns unhealthy out of the rotation', async () => {
     const { id } = await client.createService(
-      web('mesh-health', 2, {
-        taskTemplate: {
-          ...web('', 2).taskTemplate,
-          containerSpec: {
-            ...web('', 2).taskTemplate.containerSpec,
-            healthcheck: { test: ['CMD', 'test', '-f', '/healthy'], interval: SECOND / 2, retries: 1 },
-          },
+      web(
+        'mesh-health',
+        2,
+        {},
+        {
+          healthcheck: { test: ['CMD', 'test', '-f', '/healthy'], interval: SECOND / 2, retries: 1 },
         },
-      }),
+      ),
     );
     await waitUntil('2 running (healthy) tasks', async () => (await runningTasks(id)) === 2, 60_000);
     const hosts = [...(await nodeAddresses()).values()];
@@ -247,25 +255,25 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
   it('publishes host-mode ports only on the node that runs the task, at the given port or one the engine picks', async () => {
     const fixed = 20_000 + Math.floor(Math.random() * 9_000);
     const { id } = await client.createService(
-      web('mesh-host', 1, {
-        taskTemplate: {
-          ...web('', 1).taskTemplate,
-          containerSpec: {
-            ...web('', 1).taskTemplate.containerSpec,
-            command: [
-              'sh',
-              '-c',
-              'mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && exec httpd -f -p 80 -h /www',
+      web(
+        'mesh-host',
+        1,
+        {
+          endpointSpec: {
+            ports: [
+              { protocol: 'tcp', targetPort: 80, publishedPort: fixed, publishMode: 'host' },
+              { protocol: 'tcp', targetPort: 8080, publishMode: 'host' },
             ],
           },
         },
-        endpointSpec: {
-          ports: [
-            { protocol: 'tcp', targetPort: 80, publishedPort: fixed, publishMode: 'host' },
-            { protocol: 'tcp', targetPort: 8080, publishMode: 'host' },
+        {
+          command: [
+            'sh',
+            '-c',
+            'mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && exec httpd -f -p 80 -h /www',
           ],
         },
-      }),
+      ),
     );
     await waitUntil('1 running task', async () => (await runningTasks(id)) === 1, 60_000);
     const [task] = (await client.listTasks({ services: [id] })).filter((t) => t.status.state === 'running');

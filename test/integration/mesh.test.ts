@@ -122,6 +122,21 @@ async function backend(
   return b;
 }
 
+/** A task served by a server of the test's own (a data source, an echo), listening on BACKENDS. */
+async function serverBackend(w: World, taskId: string, server: Server): Promise<void> {
+  await new Promise<void>((r) => server.listen(0, BACKENDS, () => r()));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  w.backends.set(taskId, {
+    name: taskId,
+    host: BACKENDS,
+    port: (server.address() as { port: number }).port,
+    accepted: 0,
+    proxyHeaders: [],
+    sockets: new Set(),
+    close: async () => {},
+  });
+}
+
 /** The backends `count` requests through `host:port` reached, in order. */
 async function reached(host: string, port: number, count: number): Promise<string[]> {
   const out: string[] = [];
@@ -536,17 +551,7 @@ describe('mesh over TCP', () => {
       };
       s.once('data', pump);
     });
-    await new Promise<void>((r) => source.listen(0, BACKENDS, () => r()));
-    cleanups.push(() => new Promise<void>((r) => source.close(() => r())));
-    w.backends.set('source', {
-      name: 'source',
-      host: BACKENDS,
-      port: (source.address() as { port: number }).port,
-      accepted: 0,
-      proxyHeaders: [],
-      sockets: new Set(),
-      close: async () => {},
-    });
+    await serverBackend(w, 'source', source);
     w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18094 }]));
     w.tasks.push(makeTask('source', 's1', 'nodeA'));
     await w.publish();
@@ -582,17 +587,7 @@ describe('mesh over TCP', () => {
       s.pipe(s);
       s.on('error', () => {});
     });
-    await new Promise<void>((r) => sink.listen(0, BACKENDS, () => r()));
-    cleanups.push(() => new Promise<void>((r) => sink.close(() => r())));
-    w.backends.set('echo', {
-      name: 'echo',
-      host: BACKENDS,
-      port: (sink.address() as { port: number }).port,
-      accepted: 0,
-      proxyHeaders: [],
-      sockets: new Set(),
-      close: async () => {},
-    });
+    await serverBackend(w, 'echo', sink);
     w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18093 }]));
     w.tasks.push(makeTask('echo', 's1', 'nodeB'));
     await w.publish();
