@@ -342,6 +342,10 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
     // One line of the task, stdout or stderr (the engine orders lines of the same instant), stamped.
     expect((r.stdout + r.stderr).split('\n').filter((l) => l !== '')).toHaveLength(1);
     expect(r.stdout + r.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z talker\.1\.\S+\s+\| (second|oops)\n$/);
+    // --tail 0: none of the past lines (with -f, only what comes next), as docker does.
+    const none = await cli('service', 'logs', '--tail', '0', 'talker');
+    expect(none.code).toBe(0);
+    expect(none.stdout + none.stderr).toBe('');
     // Following: lines as they come, until interrupted (exit 0, as docker's logs -f on Ctrl-C).
     const follow = spawn(process.execPath, [bin, 'service', 'logs', '-f', 'talker'], {
       env: { ...process.env, ...env },

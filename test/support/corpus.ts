@@ -1,5 +1,6 @@
-// Where the real-world compose files are: ../shared/compose-corpus beside the project's checkout
-// (the workplace's shared folder), wherever the checkout is.
+// Where the real-world compose files are: the workplace's shared folder, ../shared/compose-corpus
+// beside the checkout (/work/shared beside /work/main), or at /work/shared for a checkout made
+// elsewhere on such a machine (a CI clone in a scratch directory).
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,8 +9,9 @@ const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** The corpus folder, or null (with a warning) where this machine has none. */
 export function composeCorpus(): string | null {
-  const dir = join(PROJECT_ROOT, '..', 'shared', 'compose-corpus');
-  if (existsSync(dir)) return dir;
-  console.warn(`compose corpus tests skipped: ${dir} does not exist on this machine`);
+  const places = [join(PROJECT_ROOT, '..', 'shared', 'compose-corpus'), '/work/shared/compose-corpus'];
+  const found = places.find((dir) => existsSync(dir));
+  if (found !== undefined) return found;
+  console.warn(`compose corpus tests skipped: no corpus at ${places.join(' or ')}`);
   return null;
 }

@@ -405,11 +405,12 @@ const logs: Command = {
   },
 };
 
-function parseTail(text: string | undefined): number | undefined {
+/** docker's --tail: a number of lines (0: none, so `-f` shows only what comes next) or "all". */
+export function parseTail(text: string | undefined): number | undefined {
   if (text === undefined || text === 'all') return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1)
+  if (!/^\d+$/.test(text))
     throw new UsageError(
-      `invalid argument "${text}" for "--tail" flag: a positive number of lines or "all"`,
+      `invalid argument "${text}" for "--tail" flag: a number of lines or "all"`,
       'service logs',
     );
   return Number(text);

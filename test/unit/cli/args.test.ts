@@ -7,6 +7,7 @@ import {
   parseDuration,
   type CommandDef,
 } from '../../../src/cli/args.js';
+import { parseSince, parseTail } from '../../../src/cli/commands/service.js';
 import { UsageError } from '../../../src/cli/errors.js';
 
 const create: CommandDef = {
@@ -175,5 +176,28 @@ describe('docker value syntaxes', () => {
     expect(parseCpus('.25')).toBe(2.5e8);
     expect(parseCpus('-1')).toBeNull();
     expect(parseCpus('two')).toBeNull();
+  });
+});
+
+describe('service logs values', () => {
+  it('takes --tail as a number of lines, 0 included, or all; anything else is a usage error', () => {
+    expect(parseTail(undefined)).toBeUndefined();
+    expect(parseTail('all')).toBeUndefined();
+    expect(parseTail('0')).toBe(0);
+    expect(parseTail('25')).toBe(25);
+    for (const bad of ['-1', 'ten', '1.5', ''])
+      expect(() => parseTail(bad), bad).toThrow(
+        new UsageError(
+          `invalid argument "${bad}" for "--tail" flag: a number of lines or "all"`,
+          'service logs',
+        ),
+      );
+  });
+
+  it('takes --since as a duration back from now, a unix time or an RFC 3339 time', () => {
+    const now = Date.parse('2026-12-07T08:00:00Z');
+    expect(parseSince('10m', now)).toBe(now - 600_000);
+    expect(parseSince('2026-12-07T07:00:00Z', now)).toBe(Date.parse('2026-12-07T07:00:00Z'));
+    expect(parseSince(undefined, now)).toBeUndefined();
   });
 });
