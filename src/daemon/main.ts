@@ -13,6 +13,7 @@ import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
 import { createCsr, generateNodeKey, writeNodeCertificates } from '../ca/index.js';
 import { createJsonLogger, type Logger, type LogLevel } from '../util/logger.js';
 import { systemClock } from '../util/clock.js';
+import { hostOf } from '../util/host.js';
 import { KeyError } from '../manager/keys/index.js';
 import { waitForUnlock } from '../manager/locked-service.js';
 import { CONTROL_SOCKET, KEYS_DIR, Manager, type ManagerTuning } from '../manager/manager.js';
@@ -177,11 +178,9 @@ async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningN
           listenHost,
         })
       : await Agent.open(options);
-  // The mesh listens where the node was told to, this run or when it joined; else everywhere.
-  const meshHost = listenHost ?? (await readWorkerState(config.dataDir))?.listenHost ?? '0.0.0.0';
   const mesh = meshFor(config, {
     nodeId: agent.nodeId,
-    listenHost: meshHost,
+    listenHost: nodeHost,
     tls: agent.tls,
     executor,
     logger,
@@ -264,15 +263,6 @@ async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTun
 
 function isUnspecified(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
-}
-
-/** `10.0.0.1:2377` → `10.0.0.1`, `[::1]:2377` → `::1`; a bare host is returned as it is. */
-function hostOf(address: string): string {
-  const bracketed = /^\[([^\]]+)\](:\d+)?$/.exec(address);
-  if (bracketed) return bracketed[1]!;
-  const colon = address.lastIndexOf(':');
-  // A bare IPv6 address has several colons and no port.
-  return colon > 0 && address.indexOf(':') === colon ? address.slice(0, colon) : address;
 }
 
 /** The host a manager advertises, unless it is unspecified (then the dispatcher sees the peer's). */

@@ -5,6 +5,7 @@
 // executor. The mesh is made when the first table arrives, since only the table says which
 // tunnel port the cluster uses, and made again should the cluster change that port.
 
+import { DEFAULT_DATA_PATH_PORT } from '../api/index.js';
 import type { ReloadableTlsIdentity } from '../ca/index.js';
 import {
   applyEndpointDelta,
@@ -17,8 +18,6 @@ import type { Logger } from '../util/logger.js';
 import type { Executor } from '../worker/executor.js';
 import type { EndpointUpdate } from '../worker/session.js';
 
-/** Swarm's data path port, used until a table names the cluster's. */
-const DEFAULT_TUNNEL_PORT = 4789;
 /** A tunnel port that could not be bound (another process has it) is tried again this often. */
 const START_RETRY_MS = 5000;
 
@@ -69,11 +68,6 @@ export class NodeMesh {
     else this.table = applyEndpointDelta(this.table, update.delta);
     this.kick();
     return true;
-  }
-
-  /** The running mesh (null before the first table, or while its tunnel port cannot be bound). */
-  get current(): Mesh | null {
-    return this.mesh;
   }
 
   async stop(): Promise<void> {
@@ -152,5 +146,5 @@ export class NodeMesh {
 
 /** The cluster's tunnel port as the table gives it (every node's entry carries the same one). */
 function tunnelPortOf(table: EndpointTable, nodeId: string): number {
-  return (table.nodes[nodeId] ?? Object.values(table.nodes)[0])?.port ?? DEFAULT_TUNNEL_PORT;
+  return (table.nodes[nodeId] ?? Object.values(table.nodes)[0])?.port ?? DEFAULT_DATA_PATH_PORT;
 }

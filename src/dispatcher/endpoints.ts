@@ -5,7 +5,7 @@
 // complete table first, then deltas, each from the version the previous message made. A node
 // whose stream is full is skipped and, once drained, sent one delta from what it last got.
 
-import type { Node, Service, Task } from '../api/index.js';
+import { DEFAULT_DATA_PATH_PORT, type Node, type Service, type Task } from '../api/index.js';
 import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
 import type { ApiObjectTypes, ApiStore, Stored } from '../manager/control/index.js';
 import type { TypedStoreEvent, Watch } from '../manager/store/index.js';
@@ -20,7 +20,7 @@ import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 /** Swarm's data path port: what the cluster object says when it says nothing else. */
-export const DEFAULT_TUNNEL_PORT = 4789;
+export const DEFAULT_TUNNEL_PORT = DEFAULT_DATA_PATH_PORT;
 
 export interface EndpointSink {
   write(message: EndpointsMessage): boolean;

@@ -5,6 +5,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { isIP } from 'node:net';
+import { hostOf } from '../util/host.js';
 import { validateNodeDescription, validateTaskStatus, ValidationError } from '../api/index.js';
 import type { AssignmentsMessage } from '../generated/flotilla/dispatcher/v1/AssignmentsMessage.js';
 import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
@@ -40,11 +41,7 @@ export interface DispatcherServiceOptions {
 
 /** The host a call came from (`ipv4:127.0.0.3:50512` → `127.0.0.3`). */
 export function peerHost(peer: string): string {
-  const bare = peer.replace(/^ipv[46]:/, '');
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(bare);
-  if (bracketed) return bracketed[1]!;
-  const colon = bare.lastIndexOf(':');
-  return colon > 0 ? bare.slice(0, colon) : bare;
+  return hostOf(peer.replace(/^ipv[46]:/, ''));
 }
 
 /**

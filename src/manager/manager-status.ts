@@ -6,8 +6,15 @@
 // the node state the dispatcher's).
 // Deciding is pure (planManagerNodes); the ManagerStatusLoop class only samples and writes.
 
-import { withClusterDefaults, type Node } from '../api/index.js';
+import {
+  DEFAULT_ADDR_POOL,
+  DEFAULT_DATA_PATH_PORT,
+  DEFAULT_SUBNET_SIZE,
+  withClusterDefaults,
+  type Node,
+} from '../api/index.js';
 import type { ConfState, RaftNode, RaftStatus } from '../raft/index.js';
+import { hostOf } from '../util/host.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiStore } from './control/index.js';
 import { newJoinToken, rootCADigest, type SigningCA } from '../ca/index.js';
@@ -20,11 +27,6 @@ type Op = StoreOperation<ApiObjectTypes>;
 
 /** A learner within this many entries of the leader's last index has caught up. */
 export const CATCH_UP_SLACK = 5;
-
-function nodeHost(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon > 0 ? address.slice(0, colon) : address;
-}
 
 export interface ManagerPlanInput {
   nodes: ReadonlyArray<DeepReadonly<Node>>;
@@ -56,7 +58,7 @@ export function planManagerNodes(input: ManagerPlanInput): Op[] {
         meta: { version: { index: 0 }, createdAt: '', updatedAt: '' },
         spec: { role: 'manager', availability: 'active' },
         // Up or down is the dispatcher's call (its heartbeats), as for every node.
-        status: { state: 'unknown', addr: nodeHost(addr) },
+        status: { state: 'unknown', addr: hostOf(addr) },
         managerStatus,
       };
       ops.push({ op: 'create', kind: 'node', object });
@@ -315,9 +317,9 @@ export class ManagerStatusLoop {
           rootCA,
           removedNodes: [],
           rootRotationInProgress: false,
-          defaultAddrPool: ['10.0.0.0/8'],
-          subnetSize: 24,
-          dataPathPort: 4789,
+          defaultAddrPool: [...DEFAULT_ADDR_POOL],
+          subnetSize: DEFAULT_SUBNET_SIZE,
+          dataPathPort: DEFAULT_DATA_PATH_PORT,
         },
       },
     ]);

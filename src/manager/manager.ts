@@ -13,6 +13,7 @@ import { join as joinPath } from 'node:path';
 import { newId } from '../api/index.js';
 import { FlotillaClient } from '../client/index.js';
 import { RaftNode } from '../raft/index.js';
+import { hostOf } from '../util/host.js';
 import { type Logger } from '../util/logger.js';
 import { FailedPreconditionError, type ApiObjectTypes } from './control/index.js';
 import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
@@ -368,11 +369,6 @@ async function abandon(dataDir: string): Promise<void> {
   await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
   await rm(joinPath(dataDir, KEYS_DIR), { recursive: true, force: true });
   await rm(joinPath(dataDir, CERTS_DIR), { recursive: true, force: true });
-}
-
-function hostOf(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon > 0 ? address.slice(0, colon) : address;
 }
 
 async function refuseExisting(dataDir: string): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '../support/run-command.js';
 import { waitUntil } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -32,14 +33,8 @@ afterAll(async () => {
 });
 
 /** Runs the executable in the scratch directory, with an environment that names no Node paths. */
-async function flotilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(binary, args, { cwd: scratch, env: { PATH: '/usr/bin:/bin' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function flotilla(...args: string[]): Promise<CommandResult> {
+  return runCommand(binary, args, { cwd: scratch, env: { PATH: '/usr/bin:/bin' } });
 }
 
 function daemon(...args: string[]): void {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '../support/run-command.js';
 import { waitUntil } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -50,14 +51,8 @@ afterAll(async () => {
   if (scratch !== '') await rm(scratch, { recursive: true, force: true });
 });
 
-async function flotilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(bin, args, { cwd: scratch });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function flotilla(...args: string[]): Promise<CommandResult> {
+  return runCommand(bin, args, { cwd: scratch });
 }
 
 describe('the npm package, installed globally from its tarball', () => {
@@ -69,7 +64,7 @@ describe('the npm package, installed globally from its tarball', () => {
       stdio: 'ignore',
     });
     // It answers at once; its manager status shows once the node's status pass has run.
-    let ls = { code: -1, stdout: '', stderr: '' };
+    let ls: CommandResult = { code: -1, stdout: '', stderr: '' };
     await waitUntil(
       'the installed manager to list itself as the leader',
       async () => {

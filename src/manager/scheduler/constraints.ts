@@ -4,6 +4,7 @@
 // CIDR network. Expressions are parsed once per task group with src/api's parseConstraint.
 
 import { BlockList, isIP } from 'node:net';
+import { hostOf } from '../../util/host.js';
 import { parseConstraint, ValidationError, type Constraint, type Node } from '../../api/index.js';
 import type { DeepReadonly } from '../store/index.js';
 
@@ -77,17 +78,9 @@ function compileIp(value: string, equal: boolean): NodePredicate {
   if (slash < 0) list.addAddress(base, family);
   else list.addSubnet(base, Number(value.slice(slash + 1)), family);
   return (node) => {
-    const addr = hostAddress(node.status.addr);
+    const addr = hostOf(node.status.addr);
     const addrFamily = isIP(addr);
     if (addrFamily === 0) return false;
     return list.check(addr, addrFamily === 6 ? 'ipv6' : 'ipv4') === equal;
   };
-}
-
-/** The address part of `10.0.0.5`, `10.0.0.5:2377`, `[fd00::5]:2377` or `fd00::5`. */
-function hostAddress(addr: string): string {
-  if (isIP(addr) !== 0) return addr;
-  if (addr.startsWith('[')) return addr.slice(1, addr.indexOf(']'));
-  const colon = addr.lastIndexOf(':');
-  return colon < 0 ? addr : addr.slice(0, colon);
 }

@@ -1,21 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '../../support/run-command.js';
 
 const bin = new URL('../../../dist/src/cli/main.js', import.meta.url);
-const exec = promisify(execFile);
 
-async function flotilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function flotilla(...args: string[]): Promise<CommandResult> {
   if (!existsSync(bin))
     throw new Error(`${bin.pathname} is missing: run 'npm run build' first (npm test does)`);
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin.pathname, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+  return runCommand(process.execPath, [bin.pathname, ...args]);
 }
 
 describe('the flotilla command', () => {
