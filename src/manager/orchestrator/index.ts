@@ -73,7 +73,8 @@ export {
   DEFAULT_RESYNC_INTERVAL_MS,
   DEFAULT_RETRY_DELAY_MS,
 } from './loop.js';
-export type { ApiStoreEvent, LoopBehaviour, LoopOptions } from './loop.js';
+export { serviceOfEvent } from './loop.js';
+export type { ApiStoreEvent, LoopBehaviour, LoopOptions, PassScope } from './loop.js';
 export { commitUnits, DEFAULT_MAX_OPS_PER_TRANSACTION } from './commit.js';
 export type { CommitOptions, CommitOutcome } from './commit.js';
 export { keptSlots, slotOccupancy, slotsToKeep } from './occupancy.js';

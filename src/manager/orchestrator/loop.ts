@@ -1,9 +1,13 @@
 // The driver every orchestration loop shares (DESIGN: level-triggered). Each pass reads the
-// whole store, decides with pure functions and commits; watch events only say *when* to pass
-// again, coalesced over a short delay, so a missed or duplicated event can never change an
-// outcome. A pass may also name a time to look again (a restart delay ending) and there is a
-// periodic pass as a safety net. stop() cancels every timer, closes the watch, aborts the
-// pass in flight between transactions, and waits for it.
+// store, decides with pure functions and commits; watch events only say *when* to pass again,
+// coalesced over a short delay, so a missed or duplicated event can never change an outcome.
+// Every orchestration decision is about one service (its slots, its nodes, its rollout), so a
+// pass woken by events about some services reads and decides over those services only, each
+// from its whole current state: one service created among 10,000 tasks costs a read of that
+// service, not of the store. Passes with no such scope (the first one, the periodic safety
+// net, a node or the cluster changed, a deadline, a retry after a failure) cover every service.
+// A pass may name a time to look again (a restart delay ending). stop() cancels every timer,
+// closes the watch, aborts the pass in flight between transactions, and waits for it.
 
 import { systemClock, type Clock, type ClockTimer } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
@@ -13,6 +17,19 @@ import { commitUnits, DEFAULT_MAX_OPS_PER_TRANSACTION } from './commit.js';
 import type { Plan } from './types.js';
 
 export type ApiStoreEvent = TypedStoreEvent<ApiObjectTypes>;
+
+/** The services a pass decides over: these ids (services or the serviceId of their tasks), or every one. */
+export type PassScope = ReadonlySet<string> | 'all';
+
+/**
+ * The one service whose decisions a change can alter: a service's own id, a task's service.
+ * Undefined for changes that can alter any service's (a node, the cluster, a task of none).
+ */
+export function serviceOfEvent(event: ApiStoreEvent): string | undefined {
+  if (event.kind === 'service') return event.object.id;
+  if (event.kind === 'task') return event.object.serviceId || undefined;
+  return undefined;
+}
 
 /** What every orchestrator driver takes. */
 export interface LoopOptions {
@@ -44,8 +61,8 @@ export interface LoopBehaviour {
    * delay (the task reaper batches task churn but acts on a deleted service at once).
    */
   batchDelayFor?(event: ApiStoreEvent): number | undefined;
-  /** Reads the store and decides, synchronously (one consistent read). */
-  plan(now: number): Plan;
+  /** Reads the store for the services in scope and decides, synchronously (one consistent read). */
+  plan(now: number, scope: PassScope): Plan;
   /**
    * The watch broke and was reopened: events in between were missed. For loops that remember
    * what they saw between passes (the rolling updater's task history).
@@ -95,6 +112,8 @@ export class ControlLoop {
   private inFlight: Promise<void> | null = null;
   private passAgain = false;
   private passCount = 0;
+  /** What the next pass covers: the services named by events since the last one began. */
+  private nextScope: Set<string> | 'all' = 'all';
 
   constructor(
     options: LoopOptions,
@@ -132,6 +151,7 @@ export class ControlLoop {
     this.openWatch();
     this.following = this.follow();
     this.armResync();
+    this.nextScope = 'all';
     this.runPass();
   }
 
@@ -151,9 +171,9 @@ export class ControlLoop {
 
   /**
    * Asks for a pass after `delayMs` (the batching delay by default); requests in between
-   * coalesce into the earliest one asked for.
+   * coalesce into the earliest one asked for. What it covers is kept apart (widenScope).
    */
-  requestPass(delayMs = this.batchDelayMs): void {
+  private requestPass(delayMs = this.batchDelayMs): void {
     if (!this.running) return;
     const dueAt = this.clock.now() + delayMs;
     if (this.passTimer) {
@@ -165,6 +185,13 @@ export class ControlLoop {
       this.passTimer = null;
       this.runPass();
     });
+  }
+
+  /** Adds a service (undefined: every service) to what the next pass covers. */
+  private widenScope(serviceId: string | undefined): void {
+    if (this.nextScope === 'all') return;
+    if (serviceId === undefined) this.nextScope = 'all';
+    else this.nextScope.add(serviceId);
   }
 
   private runPass(): void {
@@ -183,11 +210,16 @@ export class ControlLoop {
   }
 
   private async pass(): Promise<void> {
+    // Taken with the read below, synchronously: an event that arrives later names a change this
+    // read may not include, and widens the next pass's scope instead.
+    const scope = this.nextScope;
+    this.nextScope = new Set();
+    if (scope !== 'all' && scope.size === 0) return;
     this.passCount++;
     const signal = this.abort!.signal;
     try {
       const now = this.clock.now();
-      const plan = this.behaviour.plan(now);
+      const plan = this.behaviour.plan(now, scope);
       this.scheduleWake(plan.wakeAt);
       if (plan.units.length === 0) return;
       for (const unit of plan.units) this.log.debug(unit.reason, { ops: unit.ops.length });
@@ -199,11 +231,15 @@ export class ControlLoop {
       this.log.info('pass committed', { ...outcome, planned: plan.units.length });
       // Something changed under us: decide again from the newer state. Our own writes wake the
       // watch anyway; this covers a refusal that changed nothing we watch.
-      if (outcome.refused > 0) this.requestPass(this.retryDelayMs);
+      if (outcome.refused > 0) {
+        this.widenScope(undefined);
+        this.requestPass(this.retryDelayMs);
+      }
     } catch (err) {
       if (!this.running) return;
       // What was proposed may or may not have committed; the next pass reads what did.
       this.log.warn('pass failed; retrying', { err });
+      this.widenScope(undefined);
       this.requestPass(this.retryDelayMs);
     }
   }
@@ -217,6 +253,7 @@ export class ControlLoop {
     this.wakeTimer = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
       this.wakeTimer = null;
       this.wakeAt = null;
+      this.widenScope(undefined);
       this.runPass();
     });
   }
@@ -225,6 +262,7 @@ export class ControlLoop {
     this.resyncTimer = this.clock.setTimer(this.resyncIntervalMs, () => {
       this.resyncTimer = null;
       if (!this.running) return;
+      this.widenScope(undefined);
       this.runPass();
       this.armResync();
     });
@@ -241,8 +279,11 @@ export class ControlLoop {
     while (this.running) {
       const watch = this.watch!;
       try {
-        for await (const event of watch)
-          if (this.behaviour.wants(event)) this.requestPass(this.behaviour.batchDelayFor?.(event));
+        for await (const event of watch) {
+          if (!this.behaviour.wants(event)) continue;
+          this.widenScope(serviceOfEvent(event));
+          this.requestPass(this.behaviour.batchDelayFor?.(event));
+        }
       } catch (err) {
         // Fell behind (overflow) or history is gone (a snapshot was restored).
         if (this.running) this.log.warn('store watch ended; reading the store again', { err });
@@ -250,6 +291,7 @@ export class ControlLoop {
       if (!this.running) return;
       this.openWatch();
       this.behaviour.watchReset?.();
+      this.widenScope(undefined);
       this.requestPass();
     }
   }

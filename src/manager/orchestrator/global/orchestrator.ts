@@ -18,7 +18,7 @@ export class GlobalOrchestrator extends LoopDriver {
       name: 'orchestrator.global',
       watch: { kinds: ['service', 'task', 'node'] },
       wants: wantsGlobalPass,
-      plan: (now) => planGlobal(readSnapshot(store), now),
+      plan: (now, scope) => planGlobal(readSnapshot(store, scope), now),
     });
   }
 }

@@ -24,7 +24,7 @@ export class JobOrchestrator extends LoopDriver {
       name: 'orchestrator.jobs',
       watch: { kinds: ['service', 'task', 'node'] },
       wants: wantsJobPass,
-      plan: (now) => planJobs(readSnapshot(store), now, tuning),
+      plan: (now, scope) => planJobs(readSnapshot(store, scope), now, tuning),
     });
   }
 }

@@ -18,7 +18,7 @@ export class ReplicatedOrchestrator extends LoopDriver {
       name: 'orchestrator.replicated',
       watch: { kinds: ['service', 'task'] },
       wants: wantsReplicatedPass,
-      plan: (now) => planReplicated(readSnapshot(store), now),
+      plan: (now, scope) => planReplicated(readSnapshot(store, scope), now),
     });
   }
 }

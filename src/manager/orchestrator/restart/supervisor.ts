@@ -22,7 +22,7 @@ export class RestartSupervisor extends LoopDriver {
       name: 'orchestrator.restart',
       watch: { kinds: ['task', 'node', 'service'] },
       wants: wantsRestartPass,
-      plan: (now) => planRestarts(readSnapshot(store), now, tuning),
+      plan: (now, scope) => planRestarts(readSnapshot(store, scope), now, tuning),
     });
   }
 }

@@ -26,7 +26,7 @@ export class TaskReaper extends LoopDriver {
         // A deleted service's tasks are told to stop at once, as SwarmKit's orchestrator does on
         // the delete event: `service rm` should not wait out the reaper's batching.
         batchDelayFor: (event) => (event.kind === 'service' && event.type === 'delete' ? 0 : undefined),
-        plan: () => planReaping(readSnapshot(store)),
+        plan: (_now, scope) => planReaping(readSnapshot(store, scope)),
       },
       { batchDelayMs: DEFAULT_REAPER_BATCH_DELAY_MS },
     );

@@ -26,15 +26,13 @@ export class RollingUpdater extends LoopDriver {
         this.observations.observe(event);
         return wantsUpdatePass(event);
       },
-      plan: (now) => {
-        const snapshot = readSnapshot(store);
-        const exists = new Set<string>();
+      plan: (now, scope) => {
+        const snapshot = readSnapshot(store, scope);
         for (const tasks of snapshot.tasksByService.values())
-          for (const task of tasks) {
-            exists.add(task.id);
-            this.observations.noteRunning(task);
-          }
-        this.observations.retain((id) => exists.has(id));
+          for (const task of tasks) this.observations.noteRunning(task);
+        // Deletes the watch showed are forgotten as they come; a pass over everything also
+        // forgets what a broken watch missed.
+        if (scope === 'all') this.observations.retain((id) => store.get('task', id) !== undefined);
         return planUpdates(snapshot, now, this.observations);
       },
       watchReset: () => this.observations.watchReset(),
