@@ -121,8 +121,12 @@ export interface Executor {
   describe(): Promise<NodeDescription>;
   /** A runner for one task; cheap (no engine call until a method runs). */
   runner(context: TaskContext): TaskRunner;
-  /** Every task this executor finds on the node, running or not (adoption after a restart). */
-  list(): Promise<FoundTask[]>;
+  /**
+   * Every task of node `nodeId` this executor finds, running or not (adoption after a restart).
+   * Only that node's: an engine may be shared (nodes on one machine, an earlier identity), and
+   * another node's containers are never this node's orphans.
+   */
+  list(nodeId: string): Promise<FoundTask[]>;
   /**
    * Stops and removes everything of a task known only by its id: a container found on the node
    * whose task is no longer assigned here (an orphan). Idempotent.

@@ -148,7 +148,7 @@ export class TaskSet {
   private async removeOrphans(assigned: ReadonlyMap<string, AssignedTask>): Promise<void> {
     let found;
     try {
-      found = await this.executor.list();
+      found = await this.executor.list(this.options.node.id);
     } catch (error) {
       // Orphans then stay until the next start; the assigned tasks are adopted by their
       // controllers all the same (each inspects its own task).

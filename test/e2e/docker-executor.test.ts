@@ -402,7 +402,7 @@ describe.skipIf(!engine)('DockerExecutor on the real engine', () => {
     const created = await runner.inspect();
 
     const second = newExecutor();
-    const found = await second.list();
+    const found = await second.list(ctx.node.id);
     expect(found).toContainEqual({
       taskId: ctx.task.id,
       serviceId: ctx.service.id,
@@ -419,8 +419,24 @@ describe.skipIf(!engine)('DockerExecutor on the real engine', () => {
     // A forced removal kills the container first: the waiter sees it die.
     expect((await waiting).exitCode).toBe(137);
     expect(await listContainersByLabel(docker, TASK_LABELS.taskId, ctx.task.id)).toHaveLength(0);
-    expect((await second.list()).map((task) => task.taskId)).not.toContain(ctx.task.id);
+    expect((await second.list(ctx.node.id)).map((task) => task.taskId)).not.toContain(ctx.task.id);
     await second.removeTask(ctx.task.id); // idempotent
+  });
+
+  it("lists only the given node's containers: an engine shared by nodes holds others' too", async () => {
+    const executor = newExecutor();
+    const mine = context(sh('exec sleep 60'));
+    const theirs = context(sh('exec sleep 60'), { node: { ...mine.node, id: 'othernode0000000000000000' } });
+    for (const ctx of [mine, theirs]) {
+      const runner = executor.runner(ctx);
+      await runner.prepare();
+      await runner.start();
+    }
+    const listed = (await executor.list(mine.node.id)).map((task) => task.taskId);
+    expect(listed).toContain(mine.task.id);
+    expect(listed).not.toContain(theirs.task.id);
+    expect((await executor.list(theirs.node.id)).map((task) => task.taskId)).toEqual([theirs.task.id]);
+    for (const ctx of [mine, theirs]) await executor.removeTask(ctx.task.id);
   });
 
   it('gives the routing mesh a running task’s address on the engine’s network, where its port answers', async () => {

@@ -274,7 +274,7 @@ describe('ProcessExecutor', () => {
     await first.close(); // the worker goes away; the process does not
 
     const second = executor();
-    const found = await second.list();
+    const found = await second.list('node1');
     expect(found.map((f) => [f.taskId, f.serviceId, f.status.state, f.status.pid])).toEqual([
       [ctx.task.id, 'svc1', 'running', pid],
     ]);
@@ -344,7 +344,7 @@ describe('ProcessExecutor', () => {
     );
 
     const second = executor();
-    expect((await second.list())[0]?.status).toMatchObject({ state: 'exited', exitCode: 5 });
+    expect((await second.list('node1'))[0]?.status).toMatchObject({ state: 'exited', exitCode: 5 });
     const reports: TaskStatus[] = [];
     const controller = new TaskController({
       task: {
@@ -388,7 +388,7 @@ describe('ProcessExecutor', () => {
     expect(await runner.inspect()).toMatchObject({ state: 'running', health: 'healthy' });
 
     const waited = runner.wait();
-    const workDir = join(dataDir, 'tasks', (await executor().list())[0]?.taskId ?? '', 'work');
+    const workDir = join(dataDir, 'tasks', (await executor().list('node1'))[0]?.taskId ?? '', 'work');
     await rm(join(workDir, healthyFile));
     await expect(waited).rejects.toMatchObject({ message: 'unhealthy container', rejected: false });
     // The process is left for the controller to shut down.
@@ -468,7 +468,7 @@ describe('ProcessExecutor', () => {
     const pid = (await runner.inspect())?.pid ?? 0;
     await executor().removeTask(ctx.task.id);
     expect(await isSameProcessAlive(pid, undefined)).toBe(false);
-    expect(await executor().list()).toEqual([]);
+    expect(await executor().list('node1')).toEqual([]);
   });
 
   it('describes the node with Go platform names and the process engine', async () => {

@@ -186,7 +186,7 @@ export class FakeExecutor implements Executor {
     };
   }
 
-  async list(): Promise<FoundTask[]> {
+  async list(_nodeId: string): Promise<FoundTask[]> {
     if (this.listError) throw this.listError;
     return [...this.tasks].map(([taskId, t]) => ({
       taskId,

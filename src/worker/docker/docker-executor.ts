@@ -98,8 +98,11 @@ export class DockerExecutor implements Executor {
     return new DockerTaskRunner(this.deps, context);
   }
 
-  async list(): Promise<FoundTask[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: this.labelFilters } });
+  async list(nodeId: string): Promise<FoundTask[]> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [...this.labelFilters, `${TASK_LABELS.nodeId}=${nodeId}`] },
+    });
     const found = await Promise.all(
       containers.map(async (summary): Promise<FoundTask | null> => {
         // The list lacks pid and exit code: one inspect each (adoption is not a hot path).

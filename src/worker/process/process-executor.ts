@@ -80,7 +80,8 @@ export class ProcessExecutor implements Executor {
     return runner;
   }
 
-  async list(): Promise<FoundTask[]> {
+  /** The node's tasks: every one under this executor's data directory, which is the node's own. */
+  async list(_nodeId: string): Promise<FoundTask[]> {
     let ids: string[];
     try {
       ids = await readdir(tasksDir(this.options.dataDir));
