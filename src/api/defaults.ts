@@ -169,6 +169,8 @@ export const DEFAULT_ENCRYPTION: Readonly<Required<EncryptionConfig>> = { autoLo
 export const DEFAULT_ADDR_POOL: readonly string[] = ['10.0.0.0/8'];
 export const DEFAULT_SUBNET_SIZE = 24;
 export const DEFAULT_DATA_PATH_PORT = 4789;
+/** The port a manager serves on when its listen address names none (docker swarm's). */
+export const DEFAULT_MANAGER_PORT = 2377;
 
 export type ClusterSpecWithDefaults = ClusterSpec & {
   name: string;

@@ -8,7 +8,7 @@ import { writeTrustedRoots } from './cert-files.js';
 import type { CertificateRenewer } from './renewer.js';
 import type { ReloadableTlsIdentity } from './tls.js';
 import { verifyCertificate } from './verify.js';
-import { identityFromSubject, parseCertificates, subjectFields } from './x509.js';
+import { identityFromSubject, parseCertificates, subjectFields, type CertificateIdentity } from './x509.js';
 
 export interface ClusterTrust {
   /** PEM bundle of the roots to trust. */
@@ -45,10 +45,15 @@ export async function followTrust(
   }
 }
 
-/** The role (OU) the leaf of a PEM chain names, or null when it names none it may. */
-export function certificateRole(chainPem: string): string | null {
+/** The identity (node id, role, cluster) the leaf of a PEM chain names, or null when it names none. */
+export function certificateIdentity(chainPem: string): CertificateIdentity | null {
   const [leaf] = parseCertificates(chainPem, 'the node certificate');
   if (!leaf) return null;
   const identity = identityFromSubject(subjectFields(leaf), leaf.serialNumber, 'the node certificate');
-  return identity instanceof Error ? null : identity.role;
+  return identity instanceof Error ? null : identity;
+}
+
+/** The role (OU) the leaf of a PEM chain names, or null when it names none it may. */
+export function certificateRole(chainPem: string): string | null {
+  return certificateIdentity(chainPem)?.role ?? null;
 }

@@ -1,6 +1,6 @@
-// Running one node: runNode starts a Manager (which also runs tasks through its own agent when
-// given an executor) or a worker's Agent alone, from a DaemonConfig, and hands back the running
-// node; `flotilla init|join|start` call it in process. Run as a script, this file takes the
+// Running one node: runNode founds, joins or resumes a node from a DaemonConfig and hands it to a
+// NodeRunner (node-runner.ts), which runs it as a manager or a worker and switches in place when
+// the cluster promotes or demotes it; `flotilla init|join|start` call it in process. Run as a script, this file takes the
 // config as JSON in argv[2] (the tests' real-process clusters use it), reports readiness as
 // {ready, id, address} over the IPC channel when it has one (or as a JSON line on stdout), and
 // stops cleanly on SIGTERM. An autolocked manager reports {ready: false, locked: true}, serves
@@ -12,46 +12,29 @@ import { fileURLToPath } from 'node:url';
 import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
 import { createCsr, generateNodeKey, writeNodeCertificates } from '../ca/index.js';
 import { createJsonLogger, type Logger, type LogLevel } from '../util/logger.js';
-import { systemClock } from '../util/clock.js';
 import { hostOf } from '../util/host.js';
 import { KeyError } from '../manager/keys/index.js';
 import { waitForUnlock } from '../manager/locked-service.js';
+import { readIdentity } from '../manager/node-identity.js';
 import { CONTROL_SOCKET, KEYS_DIR, Manager, type ManagerTuning } from '../manager/manager.js';
-import { Agent, type AgentOptions } from '../worker/agent.js';
-import { DockerExecutor } from '../worker/docker/index.js';
-import type { Executor } from '../worker/executor.js';
-import { ProcessExecutor } from '../worker/process/index.js';
-import { readWorkerState, writeWorkerState } from '../worker/worker-state.js';
-import { NodeMesh, type NodeMeshOptions } from './node-mesh.js';
+import { readWorkerState, writeWorkerState, type WorkerState } from '../worker/worker-state.js';
+import { isUnspecified, NodeRunner, type NodeRunnerConfig, type RunningNode } from './node-runner.js';
 
-/** What runs a node's tasks; absent for a manager that runs none. */
-export type ExecutorConfig =
-  { kind: 'docker'; socketPath?: string; extraLabels?: Record<string, string> } | { kind: 'process' };
+export type { ExecutorConfig, RunningNode } from './node-runner.js';
 
-export interface DaemonConfig {
+export interface DaemonConfig extends NodeRunnerConfig {
   /**
-   * Manager modes, then the worker's: join with a worker token, or start from its data directory;
-   * `join-any` joins as the role the token grants (what `flotilla join` does).
+   * init and join found or enter a cluster as a manager, worker-join as a worker, join-any as the
+   * role the token grants (what `flotilla join` does); start and worker-start resume the node the
+   * data directory holds, in the role it has now (the cluster may have promoted or demoted it).
    */
   mode: 'init' | 'join' | 'start' | 'worker-join' | 'worker-start' | 'join-any';
-  dataDir: string;
   listenAddr?: string;
   advertiseAddr?: string;
   joinAddr?: string;
   joinToken?: string;
   forceNewCluster?: boolean;
-  tuning?: ManagerTuning;
   logLevel?: LogLevel;
-  executor?: ExecutorConfig;
-  /** The hostname the node reports (tests give each node on one machine its own). */
-  hostname?: string;
-  /** The agent's backoff between session attempts. */
-  retryMs?: { initial: number; max: number };
-  /**
-   * The routing mesh of a node that runs tasks: on unless `enabled: false`; its tunnels are TLS
-   * unless `encryption: false` (a trusted network).
-   */
-  mesh?: { enabled?: boolean; encryption?: boolean; tuning?: NodeMeshOptions['tuning'] };
 }
 
 export type DaemonReport =
@@ -90,22 +73,6 @@ async function startUnlocking(
   return Manager.start({ ...common, forceNewCluster: config.forceNewCluster, unlockKey });
 }
 
-/** The node's executor; `listenHost` is where it publishes host-mode ports (0.0.0.0: everywhere). */
-function executorFor(config: DaemonConfig, logger: Logger, listenHost: string): Executor {
-  const dataDir = join(config.dataDir, 'worker');
-  const e = config.executor!;
-  if (e.kind === 'docker')
-    return new DockerExecutor({
-      dataDir,
-      socketPath: e.socketPath,
-      extraLabels: e.extraLabels,
-      hostname: config.hostname,
-      publishHost: listenHost,
-      logger,
-    });
-  return new ProcessExecutor({ dataDir, clock: systemClock, logger, hostname: config.hostname });
-}
-
 /** SIGTERM, SIGINT or the parent going away run `stop` once, then exit. */
 function exitOnSignals(stop: () => Promise<void>, logger: Logger): { stopping: () => boolean } {
   let stopping = false;
@@ -127,119 +94,50 @@ function exitOnSignals(stop: () => Promise<void>, logger: Logger): { stopping: (
   return { stopping: () => stopping };
 }
 
-/** A node this process runs. */
-export interface RunningNode {
-  id: string;
-  /** The manager's advertised address; '' for a worker. */
-  address: string;
-  role: 'manager' | 'worker';
-  /** The manager, for a manager node (its client(), its join tokens …). */
-  manager?: Manager;
-  /** Stops the agent and the manager; idempotent. */
-  stop(): Promise<void>;
-  /**
-   * Resolves with the reason when the node stops on its own: the cluster removed this manager
-   * from its managers (demoted). This build has no worker role to fall back to yet.
-   */
-  ended: Promise<string>;
-}
-
 export interface RunHooks {
   logger: Logger;
   /** The manager is autolocked: it waits on its admin socket for `flotilla unlock`. */
   onLocked?: () => void;
 }
 
-function stopOnce(stop: () => Promise<void>): () => Promise<void> {
-  let stopping: Promise<void> | null = null;
-  return () => (stopping ??= stop());
+/** The port of a host:port address, when it names one other than 0 (any free port). */
+function portOf(address: string): number | undefined {
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
 }
 
-async function runWorker(config: DaemonConfig, logger: Logger): Promise<RunningNode> {
-  if (!config.executor) throw new Error('daemon config: a worker needs an executor');
-  const listenHost = config.listenAddr !== undefined ? hostOf(config.listenAddr) : undefined;
-  // The node listens where it was told to, this run or when it joined; else everywhere.
-  const nodeHost = listenHost ?? (await readWorkerState(config.dataDir))?.listenHost ?? '0.0.0.0';
-  const executor = executorFor(config, logger, nodeHost);
-  const options: AgentOptions = {
-    dataDir: config.dataDir,
-    executor,
-    logger,
-    hostname: config.hostname,
-    retryMs: config.retryMs,
-  };
-  const agent =
-    config.mode === 'worker-join'
-      ? await Agent.join({
-          ...options,
-          joinAddr: required(config.joinAddr, 'joinAddr'),
-          joinToken: required(config.joinToken, 'joinToken'),
-          advertiseAddr: config.advertiseAddr,
-          listenHost,
-        })
-      : await Agent.open(options);
-  const mesh = meshFor(config, {
-    nodeId: agent.nodeId,
-    listenHost: nodeHost,
-    tls: agent.tls,
-    executor,
-    logger,
-  });
-  if (mesh) agent.onEndpoints((update) => mesh.handle(update));
-  agent.start();
-  return {
-    id: agent.nodeId,
-    address: '',
-    role: 'worker',
-    stop: stopOnce(async () => {
-      await agent.stop();
-      await mesh?.stop();
-    }),
-    ended: new Promise<string>(() => {}),
-  };
-}
-
-/** The node's routing mesh, unless the config turns it off. */
-function meshFor(
-  config: DaemonConfig,
-  options: Omit<NodeMeshOptions, 'encryption' | 'tuning'>,
-): NodeMesh | null {
-  if (config.mesh?.enabled === false) return null;
-  return new NodeMesh({
-    ...options,
-    ...(config.mesh?.encryption !== undefined ? { encryption: config.mesh.encryption } : {}),
-    ...(config.mesh?.tuning !== undefined ? { tuning: config.mesh.tuning } : {}),
-  });
+/** The advertised host, unless none was given or it is unspecified (the dispatcher then records the peer's). */
+function advertisedHost(config: DaemonConfig): string | undefined {
+  const host = hostOf(config.advertiseAddr ?? config.listenAddr ?? '');
+  return host === '' || isUnspecified(host) ? undefined : host;
 }
 
 /**
  * Joins with whichever role the token grants: asks the CA for a certificate first, then enters as
  * a manager with it (Manager.join) or keeps it as a worker's (what Agent.join writes).
  */
-async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTuning): Promise<RunningNode> {
+async function joinAny(config: DaemonConfig, logger: Logger): Promise<RunningNode> {
   const joinAddr = required(config.joinAddr, 'joinAddr');
   const joinToken = required(config.joinToken, 'joinToken');
-  const advertise = config.advertiseAddr ?? config.listenAddr ?? '';
-  const advertisedHost = hostOf(advertise);
   const rootPem = await fetchTrustedRoot(joinAddr, joinToken);
   const keyPem = await generateNodeKey();
   const issued = await requestNodeCertificate(joinAddr, rootPem, {
     csr: await createCsr(keyPem),
     token: joinToken,
-    addr: hostOf(advertise),
+    addr: advertisedHost(config) ?? '',
   });
   if (issued.role === 'manager') {
     const manager = await Manager.join({
       dataDir: config.dataDir,
       logger,
-      tuning,
+      tuning: config.tuning,
       listenAddr: required(config.listenAddr, 'listenAddr'),
       advertiseAddr: config.advertiseAddr,
       joinAddr,
       joinToken,
       issued: { keyPem, ...issued },
     });
-    return withAgent(config, manager, logger);
+    return NodeRunner.manager(config, logger, manager);
   }
   if (!config.executor)
     throw new Error(
@@ -250,112 +148,83 @@ async function joinAny(config: DaemonConfig, logger: Logger, tuning?: ManagerTun
     keyPem,
     certChainPem: issued.certificateChain,
   });
-  await writeWorkerState(config.dataDir, {
+  await writeWorkerState(config.dataDir, workerState(config, issued.nodeId, joinAddr));
+  return NodeRunner.worker(config, logger, 'open');
+}
+
+/** What a worker that joins records: how to come back, and where to serve if promoted. */
+function workerState(config: DaemonConfig, nodeId: string, joinAddr: string): WorkerState {
+  const addr = advertisedHost(config);
+  const managerPort = config.listenAddr !== undefined ? portOf(config.listenAddr) : undefined;
+  return {
     format: 1,
-    nodeId: issued.nodeId,
+    nodeId,
     managers: [joinAddr],
-    // An unspecified address (0.0.0.0) is no address: the dispatcher then records the peer's.
-    ...(advertisedHost !== '' && !isUnspecified(advertisedHost) ? { addr: advertisedHost } : {}),
+    ...(addr !== undefined ? { addr } : {}),
     ...(config.listenAddr !== undefined ? { listenHost: hostOf(config.listenAddr) } : {}),
-  });
-  return runWorker({ ...config, mode: 'worker-start' }, logger);
+    ...(managerPort !== undefined ? { managerPort } : {}),
+  };
 }
 
-function isUnspecified(host: string): boolean {
-  return host === '0.0.0.0' || host === '::';
-}
-
-/** The host a manager advertises, unless it is unspecified (then the dispatcher sees the peer's). */
-function advertisedHostOf(manager: Manager): string | undefined {
-  const host = hostOf(manager.address);
-  return isUnspecified(host) ? undefined : host;
+/**
+ * Resumes the node the data directory holds, in the role it has now: a manager (node.json says
+ * so), else a worker (worker.json); a manager demoted by a version that kept no worker state
+ * gets Manager.start's explanation.
+ */
+async function resume(config: DaemonConfig, hooks: RunHooks): Promise<RunningNode> {
+  const identity = await readIdentity(config.dataDir);
+  const asManager =
+    identity?.role === 'manager' || (identity !== null && !(await readWorkerState(config.dataDir)));
+  if (!asManager) return NodeRunner.worker(config, hooks.logger, 'open');
+  const manager = await startUnlocking(
+    config,
+    { dataDir: config.dataDir, logger: hooks.logger, tuning: config.tuning },
+    hooks.onLocked ?? (() => {}),
+  );
+  return NodeRunner.manager(config, hooks.logger, manager);
 }
 
 /** Starts the node the config describes and returns it running. */
 export async function runNode(config: DaemonConfig, hooks: RunHooks): Promise<RunningNode> {
   const { logger } = hooks;
-  if (config.mode === 'worker-join' || config.mode === 'worker-start') return runWorker(config, logger);
-  if (config.mode === 'join-any') return joinAny(config, logger, config.tuning);
   const common = { dataDir: config.dataDir, logger, tuning: config.tuning };
-  let manager: Manager;
   switch (config.mode) {
-    case 'init':
-      manager = await Manager.init({
+    case 'init': {
+      const manager = await Manager.init({
         ...common,
         listenAddr: required(config.listenAddr, 'listenAddr'),
         advertiseAddr: config.advertiseAddr,
       });
-      break;
-    case 'join':
-      manager = await Manager.join({
+      return NodeRunner.manager(config, logger, manager);
+    }
+    case 'join': {
+      const manager = await Manager.join({
         ...common,
         listenAddr: required(config.listenAddr, 'listenAddr'),
         advertiseAddr: config.advertiseAddr,
         joinAddr: required(config.joinAddr, 'joinAddr'),
         joinToken: required(config.joinToken, 'joinToken'),
       });
-      break;
+      return NodeRunner.manager(config, logger, manager);
+    }
+    case 'join-any':
+      return joinAny(config, logger);
+    case 'worker-join': {
+      const { managerPort, listenHost, addr } = workerState(config, '', '');
+      const join = {
+        joinAddr: required(config.joinAddr, 'joinAddr'),
+        joinToken: required(config.joinToken, 'joinToken'),
+        ...(addr !== undefined ? { advertiseAddr: addr } : {}),
+        ...(managerPort !== undefined ? { managerPort } : {}),
+      };
+      return NodeRunner.worker(config, logger, { join }, listenHost);
+    }
     case 'start':
-      manager = await startUnlocking(config, common, hooks.onLocked ?? (() => {}));
-      break;
+    case 'worker-start':
+      return resume(config, hooks);
     default:
       throw new Error(`daemon config: unknown mode ${String(config.mode)}`);
   }
-  return withAgent(config, manager, logger);
-}
-
-/** A manager is a worker too (its availability decides whether tasks land here). */
-function withAgent(config: DaemonConfig, manager: Manager, logger: Logger): RunningNode {
-  const listenHost = hostOf(manager.listenAddress);
-  const executor = config.executor ? executorFor(config, logger, listenHost) : null;
-  const agent = executor
-    ? Agent.embedded({
-        dataDir: config.dataDir,
-        executor,
-        logger,
-        hostname: config.hostname,
-        retryMs: config.retryMs,
-        nodeId: manager.id,
-        tls: manager.tls,
-        managers: () => manager.managerAddresses(),
-        advertiseHost: advertisedHostOf(manager),
-      })
-    : null;
-  const mesh = executor
-    ? meshFor(config, {
-        nodeId: manager.id,
-        listenHost,
-        tls: manager.tls,
-        executor,
-        logger,
-      })
-    : null;
-  if (agent && mesh) agent.onEndpoints((update) => mesh.handle(update));
-  agent?.start();
-  let stopping = false;
-  const stop = stopOnce(async () => {
-    stopping = true;
-    await agent?.stop();
-    await mesh?.stop();
-    await manager.stop();
-  });
-  // Demoted (or a join that never caught up): the node ends once the manager has stepped down.
-  const ended = new Promise<string>((resolve, reject) => {
-    manager.on('removed', ({ stopped }) => {
-      if (stopping) return;
-      stopping = true;
-      const done = async (): Promise<void> => {
-        await agent?.stop();
-        await mesh?.stop();
-        await stopped;
-      };
-      done().then(
-        () => resolve('the cluster removed this node from its managers; it no longer runs the manager role'),
-        reject,
-      );
-    });
-  });
-  return { id: manager.id, address: manager.address, role: 'manager', manager, stop, ended };
 }
 
 async function main(): Promise<void> {

@@ -33,6 +33,7 @@ import {
 } from '../ca/index.js';
 import { AutolockKeeper } from './autolock.js';
 import { CertificateRenewer } from '../ca/renewer.js';
+import { certificateIdentity } from '../ca/trust.js';
 import { callJoin, callLeave } from './membership-service.js';
 import { readIdentity, writeIdentity, type NodeIdentity } from './node-identity.js';
 import { ReplicatedStore, type TransactionResult } from './store/index.js';
@@ -68,6 +69,12 @@ export interface JoinOptions extends InitOptions {
    * by asking the CA first, as `flotilla join` does): used instead of asking again.
    */
   issued?: { keyPem: string; rootCa: string; certificateChain: string; nodeId: string; role: string };
+}
+
+/** A worker the cluster promoted, taking up the manager role in place (see Manager.promoted). */
+export interface PromotedOptions extends InitOptions {
+  /** The managers the worker knew, tried in order for the Raft join. */
+  managers: readonly string[];
 }
 
 export interface StartOptions {
@@ -233,7 +240,6 @@ export class Manager extends EventEmitter<ManagerEvents> {
   static async join(options: JoinOptions): Promise<Manager> {
     await refuseExisting(options.dataDir);
     const advertiseAddr = options.advertiseAddr ?? options.listenAddr;
-    let parts: Parts | null = null;
     try {
       const { keyPem, ...issued } =
         options.issued ?? (await requestManagerCertificate(options, advertiseAddr));
@@ -247,17 +253,73 @@ export class Manager extends EventEmitter<ManagerEvents> {
         certChainPem: issued.certificateChain,
       };
       await writeNodeCertificates(options.dataDir, certs);
-      const identity: NodeIdentity = {
-        format: 1,
-        id: issued.nodeId,
-        role: 'manager',
-        listenAddr: options.listenAddr,
-        advertiseAddr,
-        clusterId: '',
-      };
+      return await Manager.enter(options, issued.nodeId, certs, [options.joinAddr]);
+    } catch (err) {
+      // Nothing of this attempt may remain: a retry must find an empty directory again. (If the
+      // cluster already added this node as a learner, the leader removes it when it never catches up.)
+      await abandon(options.dataDir);
+      throw err;
+    }
+  }
+
+  /**
+   * Takes up the manager role on a worker the cluster promoted (its Node's role is manager), in its
+   * data directory: with the manager certificate its renewal brought, it joins the Raft membership
+   * as a learner through any manager it knows, as a joining manager does, and keeps its node id.
+   * Its worker state and certificates stay; what a failed attempt made is removed again.
+   */
+  static async promoted(options: PromotedOptions): Promise<Manager> {
+    const current = await readIdentity(options.dataDir);
+    if (current?.role === 'manager')
+      throw new DataDirError(`${options.dataDir} already holds manager ${current.id}: start it instead`);
+    const certs = await readNodeCertificates(options.dataDir);
+    if (!certs) throw new DataDirError(`${joinPath(options.dataDir, CERTS_DIR)} holds no node certificate`);
+    const subject = certificateIdentity(certs.certChainPem);
+    if (!subject)
+      throw new DataDirError(
+        `${joinPath(options.dataDir, CERTS_DIR)}: the node certificate names no identity`,
+      );
+    if (subject.role !== 'manager')
+      throw new DataDirError(
+        `node ${subject.nodeId} holds a ${subject.role} certificate: the cluster has not promoted it`,
+      );
+    // What a manager role held before a demotion belongs to a membership this node left.
+    await removeManagerState(options.dataDir);
+    try {
+      return await Manager.enter(options, subject.nodeId, certs, options.managers);
+    } catch (err) {
+      await removeManagerState(options.dataDir);
+      throw err;
+    }
+  }
+
+  /**
+   * The common end of join and promoted: assembles the manager with its certificate, asks a
+   * manager (the first of `joinAddrs` that answers) to add it as a Raft learner, records its
+   * identity, and starts. Stops what it started when it fails; the callers clean the directory.
+   */
+  private static async enter(
+    options: InitOptions,
+    nodeId: string,
+    certs: NodeCertificates,
+    joinAddrs: readonly string[],
+  ): Promise<Manager> {
+    const advertiseAddr = options.advertiseAddr ?? options.listenAddr;
+    const identity: NodeIdentity = {
+      format: 1,
+      id: nodeId,
+      role: 'manager',
+      listenAddr: options.listenAddr,
+      advertiseAddr,
+      clusterId: '',
+    };
+    let parts: Parts | null = null;
+    try {
       parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning);
       // The server is up before the cluster knows us, so the leader's first appends get through.
-      const reply = await callJoin(options.joinAddr, channelCredentials(certs), { address: advertiseAddr });
+      const reply = await firstAnswer(joinAddrs, (address) =>
+        callJoin(address, channelCredentials(certs), { address: advertiseAddr }),
+      );
       for (const m of reply.members)
         if (m.id !== identity.id && m.address !== '') parts.transport.setPeer(m.id, m.address);
       identity.clusterId = reply.clusterId;
@@ -269,9 +331,6 @@ export class Manager extends EventEmitter<ManagerEvents> {
       startLoops(parts);
     } catch (err) {
       if (parts) await shutdown(parts);
-      // Nothing of this attempt may remain: a retry must find an empty directory again. (If the
-      // cluster already added this node as a learner, the leader removes it when it never catches up.)
-      await abandon(options.dataDir);
       throw err;
     }
     parts.log.info('joined the cluster as a learner', { cluster: parts.identity.clusterId });
@@ -365,10 +424,31 @@ async function requestManagerCertificate(
 
 /** Removes a node's state from the data directory (a failed init or join, or a leave). */
 async function abandon(dataDir: string): Promise<void> {
+  await removeManagerState(dataDir);
+  await rm(joinPath(dataDir, CERTS_DIR), { recursive: true, force: true });
+}
+
+/** Removes what only the manager role keeps (identity, Raft log, data keys); the certificates stay. */
+async function removeManagerState(dataDir: string): Promise<void> {
   await rm(joinPath(dataDir, 'node.json'), { force: true });
   await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
   await rm(joinPath(dataDir, KEYS_DIR), { recursive: true, force: true });
-  await rm(joinPath(dataDir, CERTS_DIR), { recursive: true, force: true });
+}
+
+/** Tries `call` on each address in turn; the first answer wins, else the last error is thrown. */
+async function firstAnswer<T>(
+  addresses: readonly string[],
+  call: (address: string) => Promise<T>,
+): Promise<T> {
+  let lastError: unknown = new Error('no manager address to join through');
+  for (const address of addresses) {
+    try {
+      return await call(address);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 async function refuseExisting(dataDir: string): Promise<void> {

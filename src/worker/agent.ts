@@ -58,6 +58,8 @@ export interface JoinAgentOptions extends AgentOptions {
   advertiseAddr?: string;
   /** Where the node's routing mesh listens (host), kept in the worker state for restarts. */
   listenHost?: string;
+  /** The port the node would serve the manager role on if promoted, kept in the worker state. */
+  managerPort?: number;
 }
 
 /** A manager's own agent: it uses the manager's certificate and talks to the managers it knows. */
@@ -85,6 +87,7 @@ export class Agent {
   /** Sessions opened so far (tests, status). */
   sessions = 0;
   private endpoints: ((update: EndpointUpdate) => boolean) | undefined;
+  private roleHandler: ((role: string) => void) | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -104,6 +107,15 @@ export class Agent {
   /** Takes the routing mesh's endpoint table stream from the next session on (see AgentOptions). */
   onEndpoints(handler: (update: EndpointUpdate) => boolean): void {
     this.endpoints = handler;
+  }
+
+  /**
+   * Told, after each session update, the role the cluster gives this node once its certificate
+   * carries that role: 'manager' after a promotion (the node then takes up the manager role).
+   * Only a worker's own agent follows its role; a manager's leaves it to the manager.
+   */
+  onClusterRole(handler: (role: string) => void): void {
+    this.roleHandler = handler;
   }
 
   /** Joins a cluster as a worker: a certificate from the CA for the worker token, then the state file. */
@@ -131,6 +143,7 @@ export class Agent {
       managers: [options.joinAddr],
       ...(options.advertiseAddr ? { addr: options.advertiseAddr } : {}),
       ...(options.listenHost ? { listenHost: options.listenHost } : {}),
+      ...(options.managerPort ? { managerPort: options.managerPort } : {}),
     });
     return Agent.open(options);
   }
@@ -261,6 +274,8 @@ export class Agent {
               this.log.info("the cluster changed this node's role: renewing its certificate", { role });
               await renewer.renewNow();
             }
+            if (role !== '' && certificateRole(this.tls.current.certChainPem) === role)
+              this.roleHandler?.(role);
           };
           follow().catch((err: unknown) =>
             this.log.warn('could not follow the cluster root CA or role', { error: (err as Error).message }),

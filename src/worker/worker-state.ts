@@ -17,6 +17,11 @@ export interface WorkerState {
   addr?: string;
   /** Where the node's routing mesh listens (the host of its listen address), when given. */
   listenHost?: string;
+  /**
+   * The port of its listen address, when given: where the node serves the manager role if the
+   * cluster promotes it (on `listenHost`, advertised at `addr`).
+   */
+  managerPort?: number;
 }
 
 export const WORKER_STATE_FILE = 'worker.json';
@@ -52,12 +57,18 @@ export async function readWorkerState(dataDir: string): Promise<WorkerState | nu
   for (const field of ['addr', 'listenHost'] as const)
     if (o[field] !== undefined && (typeof o[field] !== 'string' || o[field] === ''))
       throw new WorkerStateError(`${path}: field ${field} must be a host when present`);
+  if (
+    o.managerPort !== undefined &&
+    (!Number.isInteger(o.managerPort) || (o.managerPort as number) < 1 || (o.managerPort as number) > 65535)
+  )
+    throw new WorkerStateError(`${path}: field managerPort must be a port (1-65535) when present`);
   return {
     format: 1,
     nodeId: o.nodeId,
     managers: o.managers as string[],
     ...(o.addr !== undefined ? { addr: o.addr as string } : {}),
     ...(o.listenHost !== undefined ? { listenHost: o.listenHost as string } : {}),
+    ...(o.managerPort !== undefined ? { managerPort: o.managerPort as number } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import Dockerode from 'dockerode';
 import { join } from 'node:path';
+import { DEFAULT_MANAGER_PORT } from '../../api/index.js';
 import { readNodeCertificates, channelCredentials } from '../../ca/index.js';
 import { runNode, type DaemonConfig, type ExecutorConfig, type RunningNode } from '../../daemon/main.js';
 import { callLeave } from '../../manager/membership-service.js';
@@ -19,8 +20,6 @@ import { CliError, UsageError } from '../errors.js';
 import { joinCommand } from './cluster.js';
 
 export const PID_FILE = 'flotilla.pid';
-/** docker swarm's default port. */
-export const DEFAULT_PORT = 2377;
 
 const nodeFlags: FlagDef[] = [
   {
@@ -31,7 +30,7 @@ const nodeFlags: FlagDef[] = [
   {
     name: 'listen-addr',
     kind: 'string',
-    help: `Listen address (format: <ip|interface>[:port]) (default 0.0.0.0:${DEFAULT_PORT})`,
+    help: `Listen address (format: <ip|interface>[:port]) (default 0.0.0.0:${DEFAULT_MANAGER_PORT})`,
   },
   {
     name: 'advertise-addr',
@@ -81,7 +80,7 @@ export function nodeOnDisk(dataDir: string): NodeIdentityOnDisk | null {
 }
 
 function withPort(address: string): string {
-  return /:\d+$/.test(address) ? address : `${address}:${DEFAULT_PORT}`;
+  return /:\d+$/.test(address) ? address : `${address}:${DEFAULT_MANAGER_PORT}`;
 }
 
 /** The first external IPv4 address of this host, as docker picks one when it must. */
@@ -92,7 +91,7 @@ function externalAddress(): string | undefined {
 }
 
 function addresses(flags: ParsedFlags): { listenAddr: string; advertiseAddr: string } {
-  const listenAddr = withPort(flags.str('listen-addr') ?? `0.0.0.0:${DEFAULT_PORT}`);
+  const listenAddr = withPort(flags.str('listen-addr') ?? `0.0.0.0:${DEFAULT_MANAGER_PORT}`);
   const port = listenAddr.slice(listenAddr.lastIndexOf(':') + 1);
   let advertise = flags.str('advertise-addr');
   if (advertise === undefined) {
@@ -144,6 +143,13 @@ async function runForeground(
   });
   const pidFile = join(config.dataDir, PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`);
+  node.onRoleChange((changed) =>
+    io.out(
+      changed.role === 'manager'
+        ? `The cluster promoted node ${changed.id}: it now runs as a manager at ${changed.address}.\n`
+        : `The cluster demoted node ${changed.id}: it now runs as a worker.\n`,
+    ),
+  );
   try {
     await announce(node);
     const interrupted = new Promise<string>((resolve) => {
@@ -166,13 +172,14 @@ async function runForeground(
 function resumeConfig(io: Io, dataDir: string, flags: ParsedFlags, ignored: string): DaemonConfig | null {
   const existing = nodeOnDisk(dataDir);
   if (!existing) return null;
-  if (existsSync(join(dataDir, 'node.json')) && existing.role === 'worker')
+  if (existing.role === 'worker' && !existsSync(join(dataDir, 'worker.json')))
     throw new CliError(
-      `${dataDir} holds node ${existing.id}, which the cluster demoted to worker; this version cannot run a demoted manager as a worker: remove the directory and join again`,
+      `${dataDir} holds node ${existing.id}, which the cluster demoted to worker, but no worker state (worker.json): remove the directory and join again`,
     );
   io.out(`${dataDir} already holds node ${existing.id} (${existing.role}): resuming it${ignored}.\n`);
   return {
-    mode: existing.role === 'manager' ? 'start' : 'worker-start',
+    // Either resumes the node in the role the data directory says it has now.
+    mode: 'start',
     dataDir,
     executor: executorOf(flags),
     ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
