@@ -6,6 +6,7 @@
 
 import {
   AlreadyExistsError,
+  CONTROLLER_OPS_PER_TRANSACTION,
   InvalidTransactionError,
   NotFoundError,
   VersionConflictError,
@@ -14,7 +15,7 @@ import type { ApiStore } from '../control/index.js';
 import type { Logger } from '../../util/logger.js';
 import type { WriteUnit } from './types.js';
 
-export const DEFAULT_MAX_OPS_PER_TRANSACTION = 200;
+export const DEFAULT_MAX_OPS_PER_TRANSACTION = CONTROLLER_OPS_PER_TRANSACTION;
 
 export interface CommitOptions {
   maxOps?: number;

@@ -42,7 +42,7 @@ export interface LoopOptions {
   resyncIntervalMs?: number;
   /** After a failed pass (no leader, a timeout) or refused writes, the next one runs after this long (default 1 s). */
   retryDelayMs?: number;
-  /** Operations per transaction (default 200). */
+  /** Operations per transaction (default CONTROLLER_OPS_PER_TRANSACTION, 1000). */
   maxOpsPerTransaction?: number;
 }
 

@@ -6,6 +6,9 @@ import type { StoredService } from './types.js';
 
 export type ModeName = 'replicated' | 'global' | 'replicatedJob' | 'globalJob';
 
+/** The long-running modes (not jobs): what the rolling updater and the restart supervisor handle. */
+export const SERVICE_MODES: ReadonlySet<ModeName> = new Set(['replicated', 'global']);
+
 export function modeOf(service: StoredService): ModeName {
   const mode = service.spec.mode;
   if (mode === undefined || 'replicated' in mode) return 'replicated';

@@ -6,6 +6,7 @@
 import { DEFAULT_ORCHESTRATION } from '../../api/index.js';
 import type { ApiStore } from '../control/index.js';
 import type { PassScope } from './loop.js';
+import { modeOf, type ModeName } from './service-mode.js';
 import type { StoredNode, StoredService, StoredTask } from './types.js';
 
 export interface ClusterSnapshot {
@@ -19,19 +20,30 @@ export interface ClusterSnapshot {
   taskHistoryRetentionLimit: number;
 }
 
-/** Reads the services in `scope` (every one by default) with their tasks, and every node. */
-export function readSnapshot(store: ApiStore, scope: PassScope = 'all'): ClusterSnapshot {
-  const inScope = scope === 'all' ? undefined : [...scope];
+/**
+ * Reads the services in `scope` (every one by default) with their tasks, and every node. Given
+ * `modes`, only services of those modes are read, and no tasks of services that no longer exist:
+ * what a loop that decides for some modes only needs (a 10,000-task replicated service is not the
+ * global orchestrator's to read on every change).
+ */
+export function readSnapshot(
+  store: ApiStore,
+  scope: PassScope = 'all',
+  modes?: ReadonlySet<ModeName>,
+): ClusterSnapshot {
   const services = new Map<string, StoredService>();
-  if (inScope === undefined) for (const service of store.list('service')) services.set(service.id, service);
-  else
-    for (const id of inScope) {
-      const service = store.get('service', id);
-      if (service) services.set(id, service);
-    }
+  const candidates =
+    scope === 'all' ? store.list('service') : [...scope].flatMap((id) => store.get('service', id) ?? []);
+  for (const service of candidates)
+    if (!modes || modes.has(modeOf(service))) services.set(service.id, service);
   const nodes = new Map(store.list('node').map((n) => [n.id, n] as const));
   const tasksByService = new Map<string, StoredTask[]>();
-  for (const task of store.list('task', inScope === undefined ? {} : { serviceId: inScope })) {
+  // Those of the services read; unfiltered, also those of services in scope that no longer exist.
+  let ofServices: string[] | undefined;
+  if (modes) ofServices = [...services.keys()];
+  else if (scope !== 'all') ofServices = [...scope];
+  const taskFilter = ofServices === undefined ? {} : { serviceId: ofServices };
+  for (const task of store.list('task', taskFilter)) {
     // Tasks without a service are not the orchestrators' (SwarmKit: network attachment tasks).
     if (!task.serviceId) continue;
     let tasks = tasksByService.get(task.serviceId);

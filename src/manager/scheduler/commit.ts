@@ -1,13 +1,19 @@
-// Writing a controller's decisions in few Raft entries: updates are sent in chunks of a few
-// hundred operations, each naming the version it read. A transaction is all-or-nothing, so an
+// Writing a controller's decisions in few Raft entries: updates are sent in chunks of up to a
+// thousand operations, each naming the version it read. A transaction is all-or-nothing, so an
 // operation the store refuses (the object changed or is gone) is taken out and the rest of its
 // chunk sent again; the caller retries the refused ones on a later pass. A chunk too large for
 // one Raft entry is split in halves.
 
 import type { ApiObjectTypes, ApiOperation, ApiStore } from '../control/context.js';
-import { NotFoundError, VersionConflictError, type DeepReadonly, type Kind } from '../store/index.js';
+import {
+  CONTROLLER_OPS_PER_TRANSACTION,
+  NotFoundError,
+  VersionConflictError,
+  type DeepReadonly,
+  type Kind,
+} from '../store/index.js';
 
-export const DEFAULT_MAX_OPS_PER_TRANSACTION = 250;
+export const DEFAULT_MAX_OPS_PER_TRANSACTION = CONTROLLER_OPS_PER_TRANSACTION;
 
 export interface CommitResult<I> {
   /** The objects as written, with the item each came from. */

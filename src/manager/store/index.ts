@@ -14,7 +14,7 @@ export type {
 } from './store.js';
 export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
-export { decodeTransaction, encodeTransaction } from './transaction.js';
+export { CONTROLLER_OPS_PER_TRANSACTION, decodeTransaction, encodeTransaction } from './transaction.js';
 export type { Operation, Transaction, TransactionResult, WireObject } from './transaction.js';
 export { decodeStoreSnapshot, encodeStoreSnapshot, SNAPSHOT_FORMAT } from './snapshot.js';
 export type { StoreSnapshot } from './snapshot.js';

@@ -4,9 +4,12 @@
 import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
+import type { ModeName } from '../service-mode.js';
 import { planGlobal } from './reconcile.js';
 
 export type GlobalOrchestratorOptions = LoopOptions;
+
+const GLOBAL: ReadonlySet<ModeName> = new Set(['global']);
 
 export class GlobalOrchestrator extends LoopDriver {
   protected readonly loop: ControlLoop;
@@ -18,7 +21,7 @@ export class GlobalOrchestrator extends LoopDriver {
       name: 'orchestrator.global',
       watch: { kinds: ['service', 'task', 'node'] },
       wants: wantsGlobalPass,
-      plan: (now, scope) => planGlobal(readSnapshot(store, scope), now),
+      plan: (now, scope) => planGlobal(readSnapshot(store, scope, GLOBAL), now),
     });
   }
 }

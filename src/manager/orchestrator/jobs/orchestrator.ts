@@ -6,7 +6,10 @@ import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { DEFAULT_RESTART_TUNING, type RestartTuning } from '../restart-policy.js';
 import { readSnapshot } from '../snapshot.js';
+import type { ModeName } from '../service-mode.js';
 import { planJobs } from './plan.js';
+
+const JOBS: ReadonlySet<ModeName> = new Set(['replicatedJob', 'globalJob']);
 
 export interface JobOrchestratorOptions extends LoopOptions {
   /** The restart backoff, as the restart supervisor's. */
@@ -24,7 +27,7 @@ export class JobOrchestrator extends LoopDriver {
       name: 'orchestrator.jobs',
       watch: { kinds: ['service', 'task', 'node'] },
       wants: wantsJobPass,
-      plan: (now, scope) => planJobs(readSnapshot(store, scope), now, tuning),
+      plan: (now, scope) => planJobs(readSnapshot(store, scope, JOBS), now, tuning),
     });
   }
 }

@@ -4,9 +4,12 @@
 import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
+import type { ModeName } from '../service-mode.js';
 import { planReplicated } from './reconcile.js';
 
 export type ReplicatedOrchestratorOptions = LoopOptions;
+
+const REPLICATED: ReadonlySet<ModeName> = new Set(['replicated']);
 
 export class ReplicatedOrchestrator extends LoopDriver {
   protected readonly loop: ControlLoop;
@@ -18,7 +21,7 @@ export class ReplicatedOrchestrator extends LoopDriver {
       name: 'orchestrator.replicated',
       watch: { kinds: ['service', 'task'] },
       wants: wantsReplicatedPass,
-      plan: (now, scope) => planReplicated(readSnapshot(store, scope), now),
+      plan: (now, scope) => planReplicated(readSnapshot(store, scope, REPLICATED), now),
     });
   }
 }

@@ -1,11 +1,12 @@
-// The rolling updater's driver: passes when services, nodes or tasks change (a task created,
-// gone, reaching RUNNING or ending, or its desired state changing), and when a delay between
+// The rolling updater's driver: passes when services, nodes or tasks change (a task gone,
+// reaching RUNNING or ending, or its desired state changing), and when a delay between
 // slots or the final monitor period runs out. It remembers what its watch showed about when
 // tasks reached RUNNING (the monitor window needs it; the store keeps only the latest status).
 
 import { isTerminal } from '../../../api/index.js';
 import { ControlLoop, LoopDriver, type ApiStoreEvent, type LoopOptions } from '../loop.js';
 import { readSnapshot } from '../snapshot.js';
+import { SERVICE_MODES } from '../service-mode.js';
 import { TaskObservations } from './history.js';
 import { planUpdates } from './plan.js';
 
@@ -27,7 +28,7 @@ export class RollingUpdater extends LoopDriver {
         return wantsUpdatePass(event);
       },
       plan: (now, scope) => {
-        const snapshot = readSnapshot(store, scope);
+        const snapshot = readSnapshot(store, scope, SERVICE_MODES);
         for (const tasks of snapshot.tasksByService.values())
           for (const task of tasks) this.observations.noteRunning(task);
         // Deletes the watch showed are forgotten as they come; a pass over everything also
@@ -46,6 +47,9 @@ function wantsUpdatePass(event: ApiStoreEvent): boolean {
     case 'node':
       return true;
     case 'task': {
+      // A new task only adds to a slot's progress (its running or ending is what moves a
+      // rollout on): a service of 10,000 replicas being created wakes no rollout pass.
+      if (event.type === 'create') return false;
       if (event.type !== 'update' || !event.previous) return true;
       const { object, previous } = event;
       return (

@@ -148,4 +148,38 @@ describe('orchestration pass scope', () => {
     await world.advance(10_000);
     expect(recording.scopes.slice(passes)).toEqual(['all']);
   });
+
+  it('reads only the services of the modes a loop decides for, and no tasks of others', async () => {
+    world = new World();
+    await world.addNode('n1');
+    const replicated = await world.addService('r', { replicas: 1 });
+    const global = await world.addService('g', { global: true });
+    for (const [id, slot] of [
+      [replicated, 1],
+      [global, undefined],
+    ] as const)
+      await world.store.update([
+        {
+          op: 'create',
+          kind: 'task',
+          object: {
+            serviceId: id,
+            slot,
+            desiredState: 'running',
+            spec: {},
+            status: { state: 'new' },
+          } as never,
+        },
+      ]);
+    const onlyGlobal = readSnapshot(world.store, 'all', new Set(['global']));
+    expect([...onlyGlobal.services.keys()]).toEqual([global]);
+    expect([...onlyGlobal.tasksByService.keys()]).toEqual([global]);
+    const scoped = readSnapshot(world.store, new Set([replicated, global]), new Set(['replicated']));
+    expect([...scoped.tasksByService.keys()]).toEqual([replicated]);
+    // Unfiltered, a scope also reads the tasks of a service that no longer exists (the reaper's).
+    await world.removeService(replicated);
+    const reaper = readSnapshot(world.store, new Set([replicated]));
+    expect(reaper.services.size).toBe(0);
+    expect([...reaper.tasksByService.keys()]).toEqual([replicated]);
+  });
 });

@@ -14,6 +14,7 @@ import {
   commitUnits,
   deepEqual,
   historyToDelete,
+  isCurrent,
   mayRestart,
   planRestarts,
   restartDelayMs,
@@ -249,5 +250,28 @@ describe('commitUnits', () => {
     const outcome = await commitUnits(store, [{ reason: 'x', ops: [op] }], { signal: controller.signal });
     expect(outcome.transactions).toBe(0);
     expect(store.list('service')).toEqual([]);
+  });
+});
+
+describe('isCurrent', () => {
+  const template = (image: string) => ({ containerSpec: { image } });
+  const service = (taskTemplate: object) => ({ spec: { taskTemplate } }) as unknown as StoredService;
+  const task = (spec: object) => ({ spec }) as unknown as StoredTask;
+
+  it('follows the template a frozen task spec is compared with, whatever it answered before', () => {
+    const spec = Object.freeze(template('a:1'));
+    const same = Object.freeze(template('a:1'));
+    const other = Object.freeze(template('a:2'));
+    expect(isCurrent(task(spec), service(same))).toBe(true);
+    expect(isCurrent(task(spec), service(other))).toBe(false);
+    expect(isCurrent(task(spec), service(same))).toBe(true);
+  });
+
+  it('compares a spec that is not frozen afresh each time (it may change)', () => {
+    const spec = template('a:1');
+    const fixed = Object.freeze(template('a:1'));
+    expect(isCurrent(task(spec), service(fixed))).toBe(true);
+    spec.containerSpec.image = 'a:2';
+    expect(isCurrent(task(spec), service(fixed))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node, Task } from '../../../../src/api/index.js';
 import type { ApiStore } from '../../../../src/manager/control/index.js';
+import { CONTROLLER_OPS_PER_TRANSACTION } from '../../../../src/manager/store/index.js';
 import { Scheduler, type SchedulerOptions } from '../../../../src/manager/scheduler/index.js';
 import { ManualClock } from '../../../../src/util/clock.js';
 import { localStore, type LocalStore } from '../../../support/local-consensus.js';
@@ -83,22 +84,22 @@ const byState = (store: ApiStore, state: string): Array<Readonly<Task>> =>
   store.list('task').filter((t) => t.status.state === state) as Array<Readonly<Task>>;
 
 describe('the Scheduler', () => {
-  it('assigns every pending task at start, in transactions of at most 250 updates', async () => {
+  it(`assigns every pending task at start, in transactions of at most ${CONTROLLER_OPS_PER_TRANSACTION} updates`, async () => {
     const h = harness();
     await addNodes(h.store, nodes(20));
-    await addTasks(h.store, tasks('web', 600));
+    await addTasks(h.store, tasks('web', 2_400));
     const before = h.local.proposals;
     start(h);
-    await until(h, 'all 600 tasks assigned', () => byState(h.store, 'assigned').length === 600);
+    await until(h, 'all 2,400 tasks assigned', () => byState(h.store, 'assigned').length === 2_400);
 
     expect(h.local.proposals - before).toBe(3);
-    expect(h.scheduler.stats).toMatchObject({ transactions: 3, assigned: 600, conflicts: 0 });
+    expect(h.scheduler.stats).toMatchObject({ transactions: 3, assigned: 2_400, conflicts: 0 });
     const perNode = new Map<string, number>();
     for (const t of h.store.list('task')) {
       expect(t.status.message).toBe('scheduler assigned task to node');
       perNode.set(t.nodeId!, (perNode.get(t.nodeId!) ?? 0) + 1);
     }
-    expect([...perNode.values()]).toEqual(Array(20).fill(30));
+    expect([...perNode.values()]).toEqual(Array(20).fill(120));
   });
 
   it('coalesces tasks that become pending within the batching delay into one transaction', async () => {
