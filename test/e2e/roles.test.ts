@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, NodeRole } from '../../src/api/index.js';
+import { certificateRole } from '../../src/ca/trust.js';
 import { FlotillaClient, VersionConflictError } from '../../src/client/index.js';
 import { DockerCluster, sleeper } from '../support/docker-cluster.js';
 import { waitUntil } from '../support/manager-cluster.js';
@@ -95,6 +96,7 @@ describe('a node whose role the cluster changes', () => {
     );
     const m1 = cluster.procs.get('m1');
     expect(cluster.procs.get('w1').child).not.toBeNull();
+    expect(certificateRole((await cluster.procs.certificates('w1')).certChainPem)).toBe('manager');
     // Its own agent took the containers over: the same ones, still running, still reported.
     expect(await containersOnW1(serviceId)).toEqual(onW1);
     expect((await node(w1)).status.state).toBe('ready');
@@ -143,6 +145,12 @@ describe('a node whose role the cluster changes', () => {
     );
     await waitUntil('w1 ready as a worker', async () => (await node(w1)).status.state === 'ready', 30_000);
     expect(cluster.procs.get('w1').child).not.toBeNull();
+    // Its agent renews for a certificate of its new role, as Swarm's does.
+    await waitUntil(
+      "w1's certificate a worker's",
+      async () => certificateRole((await cluster.procs.certificates('w1')).certChainPem) === 'worker',
+      30_000,
+    );
     const managers = (await cluster.client('m1').listNodes()).filter((n) => n.managerStatus !== undefined);
     expect(managers.map((n) => n.id)).toEqual([cluster.nodeId('m1')]);
     expect(await containersOnW1(serviceId)).toEqual(onW1);
