@@ -9,15 +9,20 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Node, ServiceSpec, Task } from '../src/api/index.js';
-import type { ApiObjectTypes, ApiOperation, ApiStore } from '../src/manager/control/context.js';
+import type { ApiOperation } from '../src/manager/control/context.js';
+import { FlotillaClient } from '../src/client/index.js';
 import { Manager } from '../src/manager/index.js';
+import { CONTROL_SOCKET } from '../src/manager/manager.js';
 import { placeBatch, SchedulerState, taskRequirements } from '../src/manager/scheduler/index.js';
-import type { DeepReadonly, TypedStoreEvent, Watch } from '../src/manager/store/index.js';
+import type { DeepReadonly } from '../src/manager/store/index.js';
 import { addresses, TestDirs, waitUntil } from '../test/support/manager-cluster.js';
-import { findProjectRoot, percentile, sleep } from './support.js';
+import { epochMs, findProjectRoot, percentile, sleep } from './support.js';
+import { TaskStages } from './support/task-stages.js';
+import { MemberProcess, memberScript, startMemberCluster } from './support/member-process.js';
 
 const TARGETS = { perS1k: 20_000, perS5k: 5_000, e2ePerS: 3_000 };
 const ZONES = 5;
@@ -192,9 +197,30 @@ const E2E = {
   seedBatch: 500,
   pollMs: 50,
   timeoutMs: 5 * 60_000,
+  /** Within the bench's bound on one IPC request (30 s). */
+  processTimeoutMs: 25_000,
+  serviceName: 'e2e-web',
   constraint: 'node.role==worker',
   spread: 'node.labels.rack',
 };
+
+const PROCESSES = 'one process each';
+const ONE_THREAD = 'all in this process, on one thread';
+
+function e2eSpec(): ServiceSpec {
+  return {
+    name: E2E.serviceName,
+    taskTemplate: {
+      containerSpec: { image: 'nginx:1.27' },
+      resources: { reservations: { nanoCpus: 1e8, memoryBytes: 64 * 1024 ** 2 } },
+      placement: {
+        constraints: [E2E.constraint],
+        preferences: [{ spread: { spreadDescriptor: E2E.spread } }],
+      },
+    },
+    mode: { replicated: { replicas: E2E.replicas } },
+  };
+}
 
 interface EndToEndResult {
   completed: boolean;
@@ -259,64 +285,6 @@ async function managerJoinToken(m: Manager): Promise<string> {
   }
 }
 
-/**
- * Follows one manager's store (a watch on tasks; the service's are the only tasks in this
- * cluster) and notes when the first task appeared and when `expected` of them existed, were
- * PENDING or later, and were ASSIGNED to a node (performance.now()).
- */
-class TaskStages {
-  readonly at = {
-    first: null as number | null,
-    allCreated: null as number | null,
-    allPending: null as number | null,
-    allAssigned: null as number | null,
-  };
-  private readonly seen = new Map<string, { pending: boolean; assigned: boolean }>();
-  private pending = 0;
-  private assigned = 0;
-  private readonly watch: Watch<TypedStoreEvent<ApiObjectTypes>>;
-  private readonly following: Promise<void>;
-
-  constructor(
-    store: ApiStore,
-    private readonly expected: number,
-  ) {
-    this.watch = store.watch({ kinds: ['task'] }, { fromVersion: store.version });
-    this.following = this.follow();
-  }
-
-  private async follow(): Promise<void> {
-    for await (const event of this.watch) {
-      if (event.kind !== 'task') continue;
-      const was = this.seen.get(event.object.id);
-      if (was) {
-        if (was.pending) this.pending--;
-        if (was.assigned) this.assigned--;
-      }
-      if (event.type === 'delete') {
-        this.seen.delete(event.object.id);
-        continue;
-      }
-      const { state } = event.object.status;
-      const now = { pending: state !== 'new', assigned: state === 'assigned' && !!event.object.nodeId };
-      this.seen.set(event.object.id, now);
-      if (now.pending) this.pending++;
-      if (now.assigned) this.assigned++;
-      const at = performance.now();
-      this.at.first ??= at;
-      if (this.seen.size >= this.expected) this.at.allCreated ??= at;
-      if (this.pending >= this.expected) this.at.allPending ??= at;
-      if (this.assigned >= this.expected) this.at.allAssigned ??= at;
-    }
-  }
-
-  /** Ends the watch; a watch that broke (overflow) shows as stages never reached. */
-  async close(): Promise<void> {
-    this.watch.close();
-    await this.following.catch((err: unknown) => console.error('a task watch failed:', err));
-  }
-}
-
 /** V8's profile clock (CLOCK_MONOTONIC µs), to window a `--cpu-prof` profile on the timed part. */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
@@ -378,18 +346,7 @@ async function runEndToEnd(): Promise<EndToEndResult> {
     );
 
     // ---- the timed part ----
-    const spec: ServiceSpec = {
-      name: 'e2e-web',
-      taskTemplate: {
-        containerSpec: { image: 'nginx:1.27' },
-        resources: { reservations: { nanoCpus: 1e8, memoryBytes: 64 * 1024 ** 2 } },
-        placement: {
-          constraints: [E2E.constraint],
-          preferences: [{ spread: { spreadDescriptor: E2E.spread } }],
-        },
-      },
-      mode: { replicated: { replicas: E2E.replicas } },
-    };
+    const spec = e2eSpec();
     const before = leader.raft.status();
     // Stages come from each store's watch (exact, and O(1) per change), not from re-listing the
     // 10,000 tasks every 50 ms: on this one thread, shared with the three managers, such reads
@@ -467,6 +424,87 @@ async function runEndToEnd(): Promise<EndToEndResult> {
   }
 }
 
+/**
+ * The same run with each manager its own process (bench/support/store-member.ts), as managers run
+ * in a cluster: the leader's loops and every manager's Raft and store work no longer share one
+ * thread. This process only seeds (the leader's store.update over IPC), creates the service
+ * through the follower's admin socket, and collects the stages each store's watch saw.
+ */
+async function runEndToEndProcesses(): Promise<EndToEndResult> {
+  if (!existsSync(memberScript))
+    throw new Error(
+      `${memberScript} is missing: run 'npx tsc -p tsconfig.json' first (npm run bench:scheduler does)`,
+    );
+  const dirs = await TestDirs.create('flotilla-sched-bench-');
+  const members: MemberProcess[] = [];
+  try {
+    const clusterStart = performance.now();
+    const { leader, follower } = await startMemberCluster(dirs, 95, members);
+    const clusterMs = performance.now() - clusterStart;
+    const seedStart = performance.now();
+    for (let from = 0; from < E2E.nodes; from += E2E.seedBatch)
+      await leader.request('update', { ops: seedNodeOps(from, Math.min(E2E.nodes, from + E2E.seedBatch)) });
+    await waitUntil(
+      `every manager's store to hold the ${E2E.nodes} workers`,
+      async () =>
+        (await Promise.all(members.map((m) => m.request('count', {})))).every((c) => c.nodes >= E2E.nodes),
+      60_000,
+    );
+    const seedMs = performance.now() - seedStart;
+    console.log(
+      `  3 manager processes up in ${fmt(clusterMs / 1000, 1)} s, ${E2E.nodes} workers seeded in ${fmt(seedMs)} ms`,
+    );
+
+    const before = await leader.request('status', {});
+    await Promise.all([leader, follower].map((m) => m.request('watchTasks', { expected: E2E.replicas })));
+    const client = new FlotillaClient({ address: `unix:${join(dirs.dir(follower.name), CONTROL_SOCKET)}` });
+    const t0 = epochMs();
+    let createCallMs: number;
+    try {
+      await client.createService(e2eSpec());
+      createCallMs = epochMs() - t0;
+    } finally {
+      client.close();
+    }
+    const [onLeader, onFollower] = await Promise.all(
+      [leader, follower].map((m) => m.request('taskStages', { timeoutMs: E2E.processTimeoutMs })),
+    );
+    const after = await leader.request('status', {});
+    const [placed, placedOnFollower] = await Promise.all(
+      [leader, follower].map((m) => m.request('placement', { serviceName: E2E.serviceName, label: 'rack' })),
+    );
+    const since = (at: number | null | undefined): number | null => (at == null ? null : at - t0);
+    const allAssignedMs = since(onLeader!.allAssignedAtMs);
+    if (allAssignedMs !== null && placed!.assigned !== E2E.replicas)
+      throw new Error(`the watch saw all tasks ASSIGNED but the leader's store holds ${placed!.assigned}`);
+    return {
+      completed: allAssignedMs !== null,
+      tasksPerS: allAssignedMs === null ? null : Math.round(E2E.replicas / (allAssignedMs / 1000)),
+      createCallMs,
+      firstTaskMs: since(onLeader!.firstAtMs),
+      allNewMs: since(onLeader!.allCreatedAtMs),
+      allPendingMs: since(onLeader!.allPendingAtMs),
+      allAssignedMs,
+      followerAllAssignedMs: since(onFollower!.allAssignedAtMs),
+      assigned: placed!.assigned,
+      assignedOnFollower: placedOnFollower!.assigned,
+      raft: {
+        appliedBefore: before.appliedIndex,
+        lastIndexBefore: before.lastIndex,
+        appliedAfter: after.appliedIndex,
+        lastIndexAfter: after.lastIndex,
+        entries: after.lastIndex - before.lastIndex,
+      },
+      perRack: placed!.perLabel,
+      onNonWorkers: placed!.onNonWorkers,
+      setupMs: { cluster: clusterMs, seedNodes: seedMs },
+    };
+  } finally {
+    await Promise.all(members.map((m) => m.stop()));
+    await dirs.remove();
+  }
+}
+
 // ---- report ---------------------------------------------------------------------------------
 
 function printRows(header: string[], rows: string[][]): void {
@@ -481,9 +519,11 @@ function printRows(header: string[], rows: string[][]): void {
 const fmt = (v: number, digits = 0): string =>
   v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function printEndToEnd(e: EndToEndResult): void {
+function printEndToEnd(e: EndToEndResult, managers: string): void {
   const ms = (v: number | null): string => (v === null ? '-' : fmt(v));
-  console.log(`\n== end to end: ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers ==`);
+  console.log(
+    `\n== end to end: ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers (${managers}) ==`,
+  );
   printRows(
     ['stage (ms after the create call was sent)', 'ms'],
     [
@@ -506,7 +546,8 @@ function printEndToEnd(e: EndToEndResult): void {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--e2e-only')) {
-    printEndToEnd(await runEndToEnd());
+    printEndToEnd(await runEndToEndProcesses(), PROCESSES);
+    printEndToEnd(await runEndToEnd(), ONE_THREAD);
     return;
   }
   const startedAt = new Date();
@@ -520,7 +561,8 @@ async function main(): Promise<void> {
   const r1k = headline(1_000);
   const r5k = headline(5_000);
   console.log(`running: end to end, ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers`);
-  const e2e = await runEndToEnd();
+  const e2e = await runEndToEndProcesses();
+  const e2eOneThread = await runEndToEnd();
 
   console.log(`\n== scheduler decisions (${cpus().length} CPUs, ${process.version}) ==`);
   printRows(
@@ -534,7 +576,8 @@ async function main(): Promise<void> {
       fmt(r.stateBuildMs, 1),
     ]),
   );
-  printEndToEnd(e2e);
+  printEndToEnd(e2e, PROCESSES);
+  printEndToEnd(e2eOneThread, ONE_THREAD);
   const met = {
     placements_per_s_1k_nodes: r1k.placementsPerS >= TARGETS.perS1k,
     placements_per_s_5k_nodes: r5k.placementsPerS >= TARGETS.perS5k,
@@ -561,6 +604,12 @@ async function main(): Promise<void> {
         e2e.tasksPerS === null ? `timed out (${fmt(e2e.assigned)} assigned)` : fmt(e2e.tasksPerS),
         `>= ${fmt(TARGETS.e2ePerS)}`,
         met.e2e_tasks_per_s ? 'yes' : 'NO',
+      ],
+      [
+        'e2e, the managers on one thread',
+        e2eOneThread.tasksPerS === null ? 'timed out' : fmt(e2eOneThread.tasksPerS),
+        '(for comparison)',
+        '',
       ],
     ],
   );
@@ -589,6 +638,22 @@ async function main(): Promise<void> {
     e2e_tasks_per_s: e2e.tasksPerS,
     e2e: {
       how:
+        `three manager processes (bench/support/store-member.ts forked from dist/: Manager.init, then two ` +
+        `Manager.join with the manager join token), gRPC with mutual TLS on 127.0.0.x, default Raft timing, Raft ` +
+        `logs on the local disk; ${E2E.nodes} ready, active workers (4 CPUs, 8 GB, labels rack=r0..r${E2E.racks - 1}) ` +
+        `written with the leader's store.update over IPC in transactions of ${E2E.seedBatch}, no agents. One ` +
+        `service of ${E2E.replicas} replicas (reservation 0.1 CPU and 64 MB, constraint ${E2E.constraint}, ` +
+        `preference spread ${E2E.spread}) created through the follower's admin socket (its control API forwards ` +
+        `the write to the leader); the leader's control loops (orchestrator, allocator, scheduler) do the rest. ` +
+        `Timed on the wall clock from sending the create call until every task is ASSIGNED with a node in the ` +
+        `leader's store (every write committed by a majority of the three), as a task watch inside the leader's ` +
+        `and the follower's process saw it, the end checked against a list of each store; bounded at ` +
+        `${E2E.processTimeoutMs / 1000} s; tasks_per_s = ${E2E.replicas} / that time. One run, no warm-up; the ` +
+        `three processes share the machine's CPUs.`,
+      ...e2e,
+    },
+    e2e_one_thread: {
+      how:
         `three Managers in this process (Manager.init, then two Manager.join with the manager join token), gRPC ` +
         `with mutual TLS on 127.0.0.x, default Raft timing, Raft logs on the local disk; ${E2E.nodes} ready, active ` +
         `workers (4 CPUs, 8 GB, labels rack=r0..r${E2E.racks - 1}) written with the leader's store.update in ` +
@@ -601,7 +666,7 @@ async function main(): Promise<void> {
         `~20 ms a read on the managers' thread and slowed the run it measured), the end checked against a list of ` +
         `each store; waits bounded at ${E2E.timeoutMs / 60_000} min; tasks_per_s = ${E2E.replicas} / that time. ` +
         `One run, no warm-up; all three managers share this process's one JavaScript thread.`,
-      ...e2e,
+      ...e2eOneThread,
     },
     targets: {
       placements_per_s_1k_nodes: `>= ${TARGETS.perS1k}`,

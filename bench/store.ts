@@ -21,10 +21,9 @@ import { channelCredentials, createCsr, generateNodeKey } from '../src/ca/index.
 import { CONTROL_SOCKET } from '../src/manager/manager.js';
 import type { ServiceSpec } from '../src/api/index.js';
 import type { ApiOperation } from '../src/manager/control/context.js';
-import { addresses, TestDirs, waitUntil } from '../test/support/manager-cluster.js';
-import { findProjectRoot, percentile, raceTimeout, sleep } from './support.js';
-import { MemberProcess, memberScript } from './support/member-process.js';
-import type { MemberConfig } from './support/store-member.js';
+import { TestDirs, waitUntil } from '../test/support/manager-cluster.js';
+import { epochMs, findProjectRoot, percentile, raceTimeout, sleep } from './support.js';
+import { MemberProcess, memberScript, startMemberCluster } from './support/member-process.js';
 
 const NODES = 1_000;
 const SERVICES_SEEDED = 20;
@@ -44,8 +43,6 @@ const projectRoot = findProjectRoot();
 const resultsDir = join(projectRoot, 'bench', 'results');
 
 const MB = 1024 * 1024;
-/** Wall clock with sub-millisecond resolution, comparable with the members' (store-member.ts). */
-const epochMs = (): number => performance.timeOrigin + performance.now();
 
 /** Services created while measuring have no replicas: the store keeps its 10,000 tasks. */
 const serviceSpec = (name: string, replicas = 0): ServiceSpec => ({
@@ -82,7 +79,6 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   await mkdir(resultsDir, { recursive: true });
   const dirs = await TestDirs.create('flotilla-store-bench-');
-  const addr = addresses(70);
   const members: MemberProcess[] = [];
   const clients: FlotillaClient[] = [];
   // Set once the cluster is up: the bench is a remote client with an admin certificate (mutual
@@ -99,47 +95,9 @@ async function main(): Promise<void> {
   );
   try {
     // ---- cluster: a founds it, b and c join; each is its own process ----
-    const start = async (name: string, config: Omit<MemberConfig, 'dataDir'>): Promise<MemberProcess> => {
-      const m = new MemberProcess(name, { dataDir: dirs.dir(name), ...config });
-      members.push(m); // before awaiting, so `finally` stops it even if it never gets ready
-      await m.ready();
-      return m;
-    };
-    const a = await start('a', { mode: 'init', listenAddr: addr(1) });
+    const { leader, follower } = await startMemberCluster(dirs, 70, members);
     credentials = await adminCredentials(join(dirs.dir('a'), CONTROL_SOCKET));
-    const { secret } = await a.request('joinToken', {});
-    for (const [name, n] of [
-      ['b', 2],
-      ['c', 3],
-    ] as const) {
-      const m = await start(name, {
-        mode: 'join',
-        listenAddr: addr(n),
-        joinAddr: a.address,
-        joinToken: secret,
-      });
-      await waitUntil(
-        `${name} to be a voter in a's membership`,
-        async () => (await a.request('status', {})).voters.includes(m.id),
-        30_000,
-      );
-    }
-    const ids = members.map((m) => m.id);
-    await waitUntil(
-      'every manager to see all three as voters and agree on one leader',
-      async () => {
-        const all = await Promise.all(members.map((m) => m.request('status', {})));
-        return (
-          all.every((s) => ids.every((id) => s.voters.includes(id)) && s.leaderId === all[0]?.leaderId) &&
-          all.filter((s) => s.isLeader).length === 1
-        );
-      },
-      30_000,
-    );
     const statusAtStart = await Promise.all(members.map((m) => m.request('status', {})));
-    const leader = members[statusAtStart.findIndex((s) => s.isLeader)];
-    if (!leader) throw new Error('no leader among the three managers');
-    const follower = members.find((m) => m !== leader)!;
     const roleOf = (m: MemberProcess): string => (m === leader ? 'leader' : 'follower');
     console.log(
       `  3 manager processes up: leader ${leader.name} ${leader.address}, ` +

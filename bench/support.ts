@@ -1,5 +1,6 @@
 // Small helpers the benchmarks share: percentiles, sleeping, timeouts, locating the project.
 
+import { performance } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 export function percentile(sorted: Float64Array, fraction: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
   return sorted[index] ?? Number.NaN;
+}
+
+/**
+ * The wall clock with sub-millisecond resolution (performance.timeOrigin + performance.now()):
+ * comparable between processes on one host, so a member process's times line up with the bench's.
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -4,6 +4,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { addresses, waitUntil } from '../../test/support/manager-cluster.js';
 import { findProjectRoot, raceTimeout } from '../support.js';
 // Types only: importing the module itself would start a manager in this process.
 import type {
@@ -179,4 +180,69 @@ export class MemberProcess {
     if (reply.ok) p.resolve(reply.result);
     else p.reject(new Error(`manager ${this.name}: ${p.type} failed: ${reply.error}`));
   }
+}
+
+/** Three manager processes that agree on one leader (see startMemberCluster). */
+export interface MemberCluster {
+  /** a (which founded the cluster), b, c. */
+  members: MemberProcess[];
+  leader: MemberProcess;
+  /** One of the other two. */
+  follower: MemberProcess;
+}
+
+/**
+ * Starts a cluster of three store-member processes on 127.0.0.(hostBase+1..3): a founds it, b
+ * and c join with its manager token, each waited on until it is a voter; then until all three
+ * see three voters and one leader. Every process started is pushed onto `started` first, so the
+ * caller's cleanup stops them even when this fails half way.
+ */
+export async function startMemberCluster(
+  dirs: { dir(name: string): string },
+  hostBase: number,
+  started: MemberProcess[],
+): Promise<MemberCluster> {
+  const addr = addresses(hostBase);
+  const start = async (name: string, config: Omit<MemberConfig, 'dataDir'>): Promise<MemberProcess> => {
+    const m = new MemberProcess(name, { dataDir: dirs.dir(name), ...config });
+    started.push(m);
+    await m.ready();
+    return m;
+  };
+  const a = await start('a', { mode: 'init', listenAddr: addr(1) });
+  const { secret } = await a.request('joinToken', {});
+  const members = [a];
+  for (const [name, n] of [
+    ['b', 2],
+    ['c', 3],
+  ] as const) {
+    const m = await start(name, {
+      mode: 'join',
+      listenAddr: addr(n),
+      joinAddr: a.address,
+      joinToken: secret,
+    });
+    members.push(m);
+    await waitUntil(
+      `${name} to be a voter in a's membership`,
+      async () => (await a.request('status', {})).voters.includes(m.id),
+      30_000,
+    );
+  }
+  const ids = members.map((m) => m.id);
+  await waitUntil(
+    'every manager to see all three as voters and agree on one leader',
+    async () => {
+      const all = await Promise.all(members.map((m) => m.request('status', {})));
+      return (
+        all.every((s) => ids.every((id) => s.voters.includes(id)) && s.leaderId === all[0]?.leaderId) &&
+        all.filter((s) => s.isLeader).length === 1
+      );
+    },
+    30_000,
+  );
+  const status = await Promise.all(members.map((m) => m.request('status', {})));
+  const leader = members[status.findIndex((s) => s.isLeader)];
+  if (!leader) throw new Error('no leader among the three managers');
+  return { members, leader, follower: members.find((m) => m !== leader)! };
 }

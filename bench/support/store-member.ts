@@ -1,6 +1,7 @@
-// One manager of the store benchmark as its own process (bench/store.ts forks it from dist/):
-// runs a Manager (init or join, config as JSON in argv[2], like src/daemon/main.ts) and
-// answers the bench's IPC requests (status, seeding writes, snapshot and list timings, memory).
+// One manager of the store and scheduler benchmarks as its own process (bench/store.ts and
+// bench/scheduler.ts fork it from dist/): runs a Manager (init or join, config as JSON in
+// argv[2], like src/daemon/main.ts) and answers the bench's IPC requests (status, seeding writes,
+// snapshot and list timings, memory, the stages of a service's tasks and their placement).
 //
 // Protocol: once up it sends {ready: true, id, address} (or {ready: false, error}); then every
 // request {id, type, …} gets exactly one reply {id, ok: true, result} or {id, ok: false, error}.
@@ -11,6 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { Manager } from '../../src/manager/index.js';
 import type { ApiOperation } from '../../src/manager/control/context.js';
 import { createJsonLogger } from '../../src/util/logger.js';
+import { epochMs } from '../support.js';
+import { TaskStages } from './task-stages.js';
 
 export interface MemberConfig {
   mode: 'init' | 'join';
@@ -33,6 +36,7 @@ export interface MemberCalls {
       leaderId: string;
       term: number;
       appliedIndex: number;
+      lastIndex: number;
       voters: string[];
     };
   };
@@ -53,6 +57,26 @@ export interface MemberCalls {
   /** This process's wall clock, to estimate the offset between the bench's and this clock. */
   clock: { params: Record<string, never>; result: { nowMs: number } };
   memory: { params: Record<string, never>; result: NodeJS.MemoryUsage & { maxRss: number } };
+  /** Starts following this store's tasks (TaskStages) until `expected` of them are ASSIGNED. */
+  watchTasks: { params: { expected: number }; result: { version: number } };
+  /**
+   * Waits (up to `timeoutMs`) for the tasks watchTasks follows to be ASSIGNED, and says when each
+   * stage was reached, on the wall clock; the watch then ends.
+   */
+  taskStages: {
+    params: { timeoutMs: number };
+    result: {
+      firstAtMs: number | null;
+      allCreatedAtMs: number | null;
+      allPendingAtMs: number | null;
+      allAssignedAtMs: number | null;
+    };
+  };
+  /** Where the service's tasks are: ASSIGNED ones, per value of the nodes' `label`, on non-workers. */
+  placement: {
+    params: { serviceName: string; label: string };
+    result: { assigned: number; perLabel: Record<string, number>; onNonWorkers: number };
+  };
 }
 
 export type MemberRequestType = keyof MemberCalls;
@@ -71,6 +95,9 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set<MemberRequestType>([
   'listLocal',
   'clock',
   'memory',
+  'watchTasks',
+  'taskStages',
+  'placement',
 ]);
 
 /** The boundary where the parent's messages become typed requests. */
@@ -81,13 +108,17 @@ function parseRequest(message: unknown): MemberRequest {
   if (typeof m.type !== 'string' || !REQUEST_TYPES.has(m.type))
     throw new Error(`request: unknown type ${String(m.type)}`);
   if (m.type === 'update' && !Array.isArray(m.ops)) throw new Error('request: update needs an ops array');
+  if (m.type === 'watchTasks' && !(Number.isInteger(m.expected) && Number(m.expected) > 0))
+    throw new Error('request: watchTasks needs a positive integer expected');
+  if (m.type === 'taskStages' && !(typeof m.timeoutMs === 'number' && m.timeoutMs > 0))
+    throw new Error('request: taskStages needs a positive timeoutMs');
+  if (m.type === 'placement' && (typeof m.serviceName !== 'string' || typeof m.label !== 'string'))
+    throw new Error('request: placement needs a serviceName and a label');
   if ((m.type === 'snapshot' || m.type === 'listLocal') && !(Number.isInteger(m.runs) && Number(m.runs) > 0))
     throw new Error(`request: ${m.type} needs a positive integer runs`);
   // The ops themselves are validated by the store (encodeTransaction) like any write.
   return m as unknown as MemberRequest;
 }
-
-const epochMs = (): number => performance.timeOrigin + performance.now();
 
 function timed(runs: number, fn: () => void): number[] {
   const samples: number[] = [];
@@ -98,6 +129,9 @@ function timed(runs: number, fn: () => void): number[] {
   }
   return samples;
 }
+
+/** What watchTasks started, until taskStages ends it. */
+let stages: TaskStages | null = null;
 
 async function handle(manager: Manager, request: MemberRequest): Promise<unknown> {
   switch (request.type) {
@@ -110,6 +144,7 @@ async function handle(manager: Manager, request: MemberRequest): Promise<unknown
         leaderId: status.leader,
         term: status.term,
         appliedIndex: status.appliedIndex,
+        lastIndex: status.lastIndex,
         voters: [...manager.raft.membership().voters],
       } satisfies MemberCalls['status']['result'];
     }
@@ -155,6 +190,39 @@ async function handle(manager: Manager, request: MemberRequest): Promise<unknown
         ...process.memoryUsage(),
         maxRss: process.resourceUsage().maxRSS * 1024,
       } satisfies MemberCalls['memory']['result'];
+    case 'watchTasks':
+      if (stages) throw new Error('already following tasks');
+      stages = new TaskStages(manager.store, request.expected, epochMs);
+      return { version: manager.store.version } satisfies MemberCalls['watchTasks']['result'];
+    case 'taskStages': {
+      if (!stages) throw new Error('not following tasks: send watchTasks first');
+      const following = stages;
+      stages = null;
+      await following.allAssigned(request.timeoutMs);
+      await following.close();
+      const { first, allCreated, allPending, allAssigned } = following.at;
+      return {
+        firstAtMs: first,
+        allCreatedAtMs: allCreated,
+        allPendingAtMs: allPending,
+        allAssignedAtMs: allAssigned,
+      } satisfies MemberCalls['taskStages']['result'];
+    }
+    case 'placement': {
+      const service = manager.store.getByName('service', request.serviceName);
+      if (!service) throw new Error(`no service ${request.serviceName}`);
+      const nodes = new Map(manager.store.list('node').map((n) => [n.id, n]));
+      const result: MemberCalls['placement']['result'] = { assigned: 0, perLabel: {}, onNonWorkers: 0 };
+      for (const task of manager.store.list('task', { serviceId: service.id })) {
+        const node = task.nodeId === undefined ? undefined : nodes.get(task.nodeId);
+        if (task.status.state !== 'assigned' || !node) continue;
+        result.assigned++;
+        if (node.spec.role !== 'worker') result.onNonWorkers++;
+        const value = node.spec.labels?.[request.label] ?? '(none)';
+        result.perLabel[value] = (result.perLabel[value] ?? 0) + 1;
+      }
+      return result;
+    }
   }
 }
 

@@ -15,7 +15,7 @@
 import { taskStateRank } from '../../../api/index.js';
 import { currentIteration, iterationOf } from '../jobs/index.js';
 import { isJobMode, modeOf } from '../service-mode.js';
-import { groupIntoSlots, hasEnded, isLive } from '../slots.js';
+import { groupIntoSlots, hasEnded, isLive, slotKeyOf } from '../slots.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import { deleteTask, setDesiredState } from '../task-factory.js';
 import type { Plan, StoredNode, StoredService, StoredTask, WriteUnit } from '../types.js';
@@ -87,7 +87,21 @@ function reapService(
         units.push({ reason: `trim earlier runs of ${service.spec.name} ${key}`, ops: [deleteTask(task)] });
     return units;
   }
-  const { slots } = groupIntoSlots(kept, mode);
+  // Only slots holding more tasks than the limit can have history to trim (and, for a global
+  // service, slots whose node is gone): most slots of a large service hold one task, and
+  // grouping and sorting all of them on every pass would cost what the pass is for.
+  const perSlot = new Map<string, number>();
+  for (const task of kept) {
+    const key = slotKeyOf(task, mode);
+    if (key !== undefined) perSlot.set(key, (perSlot.get(key) ?? 0) + 1);
+  }
+  const mayTrim = (task: StoredTask): boolean => {
+    const key = slotKeyOf(task, mode);
+    if (key === undefined) return false;
+    if (mode === 'global' && !nodes.has(key.slice('node:'.length))) return true;
+    return limit >= 0 && perSlot.get(key)! > limit;
+  };
+  const { slots } = groupIntoSlots(kept.filter(mayTrim), mode);
   for (const [key, slotTasks] of slots) {
     const nodeGone = mode === 'global' && !nodes.has(key.slice('node:'.length));
     for (const task of historyToDelete(slotTasks, nodes, nodeGone ? 0 : limit, nodeGone))
