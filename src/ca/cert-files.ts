@@ -1,7 +1,8 @@
 // A node's certificates on disk, DATA_DIR/certs/: root-ca.crt (the trusted roots, a PEM bundle),
-// node.key (0600) and node.crt (the leaf and its chain); managers also hold the CA's signing key,
-// ca.key (0600). Writes are atomic per file (temp, fsync, rename, directory fsync); reads say
-// which file is wrong and why.
+// node.key (0600) and node.crt (the leaf and its chain); the founding manager also holds the CA's
+// signing key, ca.key (0600), until the cluster object in the (encrypted) Raft store holds it.
+// Writes are atomic per file (temp, fsync, rename, directory fsync); reads say which file is wrong
+// and why.
 
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -91,6 +92,16 @@ export async function writeCASigningKey(dataDir: string, keyPem: string): Promis
   await importPrivateKey(keyPem, 'the CA key');
   await mkdir(paths.dir, { recursive: true, mode: DIR_MODE });
   await publish(paths.caKey, keyPem, KEY_MODE);
+}
+
+/**
+ * Deletes ca.key (and the directory entry, fsynced): once the cluster object in the Raft store
+ * holds the CA key, under the Raft encryption at rest, a plain copy on disk is only a risk.
+ */
+export async function removeCASigningKey(dataDir: string): Promise<void> {
+  const paths = certFilePaths(dataDir);
+  await rm(paths.caKey, { force: true });
+  await fsyncDirectory(paths.dir);
 }
 
 /**

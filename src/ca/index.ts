@@ -39,6 +39,7 @@ export {
   NODE_KEY_FILE,
   readNodeCertificates,
   readSigningCA,
+  removeCASigningKey,
   ROOT_CA_FILE,
   writeCASigningKey,
   writeNodeCertificates,

@@ -34,6 +34,7 @@ import {
   reloadableChannelCredentials,
   reloadableServerCredentials,
   ReloadableTlsIdentity,
+  removeCASigningKey,
   type NodeCertificates,
   type SigningCA,
 } from '../ca/index.js';
@@ -189,6 +190,7 @@ export async function assemble(
     node,
     clusterId: identity.clusterId,
     signingCA: options.signingCA,
+    ...(options.signingCA ? { forgetSigningKey: () => removeCASigningKey(dataDir) } : {}),
     logger: log,
     intervalMs: tuning.statusIntervalMs,
     unreachableAfterMs: tuning.unreachableAfterMs,

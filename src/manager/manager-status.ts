@@ -132,6 +132,11 @@ export interface ManagerStatusLoopOptions {
   clusterId: string;
   /** The founding manager's CA, to create the cluster object with (it then lives in the store). */
   signingCA?: SigningCA;
+  /**
+   * Deletes the founding manager's copy of the CA key on disk, once its store holds the cluster
+   * object and the CA key in it (encrypted at rest with the rest of the Raft data, as Swarm keeps it).
+   */
+  forgetSigningKey?: () => Promise<void>;
   logger: Logger;
   /** Resync period; default 3 s. */
   intervalMs?: number;
@@ -151,6 +156,7 @@ export class ManagerStatusLoop {
   private ticks = 0;
   private stopped = false;
   private wasLeader = false;
+  private forgotSigningKey = false;
   private readonly lastActive = new Map<string, number>();
   /** When this leader first saw each learner (its catch-up clock). */
   private readonly learnerSince = new Map<string, number>();
@@ -211,6 +217,16 @@ export class ManagerStatusLoop {
 
   private async pass(full: boolean): Promise<void> {
     const { node, store } = this.options;
+    // Once the store holds the CA (the key this copy was for, or a newer root's), the copy on disk
+    // is only a risk; leader or not.
+    if (this.options.forgetSigningKey && !this.forgotSigningKey) {
+      const [cluster] = store.list('cluster');
+      if (cluster?.rootCA !== undefined) {
+        await this.options.forgetSigningKey();
+        this.forgotSigningKey = true;
+        this.log.info('the cluster object holds the CA key: removed the copy on disk');
+      }
+    }
     if (this.stopped || !node.isLeader()) {
       this.wasLeader = false;
       return;

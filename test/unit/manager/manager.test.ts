@@ -1,6 +1,7 @@
 // Managers in one process on 127.0.0.x: init, restart with identity, join (good and bad secret),
 // three managers whose stores agree after writes through followers, and leave.
 
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +106,9 @@ describe('Manager', () => {
     expect(node?.managerStatus).toEqual({ leader: true, reachability: 'reachable', addr: addr(1) });
     const identity = JSON.parse(await readFile(join(dirs.dir('a'), 'node.json'), 'utf8')) as { id: string };
     expect(identity.id).toBe(m.id);
+    // The CA key lives in the (encrypted) store; the plain copy init wrote to disk goes.
+    expect(rootCA?.caKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    await waitUntil('certs/ca.key removed', () => !existsSync(join(m.dataDir, 'certs', 'ca.key')));
   });
 
   it('restarts from its data directory with the same identity and state', async () => {
@@ -120,6 +124,16 @@ describe('Manager', () => {
     await again.raft.waitForLeader();
     await waitUntil('the service to be back', () => again.store.getByName('service', 'web') !== undefined);
     expect(again.raft.membership().voters).toEqual([id]);
+    // It signs from the CA key in its store: no copy of it is left on disk.
+    expect(existsSync(join(dirs.dir('a'), 'certs', 'ca.key'))).toBe(false);
+    const root = (await readNodeCertificates(again.dataDir))!.rootsPem;
+    const token = again.store.list('cluster')[0]!.joinTokens.worker;
+    const issued = await requestNodeCertificate(again.address, root, {
+      csr: await createCsr(await generateNodeKey()),
+      token,
+      addr: '127.0.0.1',
+    });
+    expect(issued.role).toBe('worker');
   });
 
   it('refuses a join with a rotated or malformed token and changes nothing', async () => {
