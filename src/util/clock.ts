@@ -74,3 +74,14 @@ export class ManualClock implements Clock {
     this.current = until;
   }
 }
+
+/** How far the control loops move each periodic resync: a tenth of the interval, early or late. */
+export const DEFAULT_RESYNC_JITTER = 0.1;
+
+/**
+ * `ms` moved by up to `fraction` of it, early or late, at random: periodic timers that many loops
+ * arm at one moment (a new leader starting them all) do not stay in step.
+ */
+export function jittered(ms: number, fraction: number, random: () => number = Math.random): number {
+  return ms + ms * Math.min(1, Math.max(0, fraction)) * (2 * random() - 1);
+}

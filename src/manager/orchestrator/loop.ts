@@ -9,7 +9,13 @@
 // A pass may name a time to look again (a restart delay ending). stop() cancels every timer,
 // closes the watch, aborts the pass in flight between transactions, and waits for it.
 
-import { systemClock, type Clock, type ClockTimer } from '../../util/clock.js';
+import {
+  DEFAULT_RESYNC_JITTER,
+  jittered,
+  systemClock,
+  type Clock,
+  type ClockTimer,
+} from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { ApiObjectTypes, ApiStore } from '../control/index.js';
 import type { TypedStoreEvent, Watch, WatchFilter } from '../store/index.js';
@@ -40,6 +46,14 @@ export interface LoopOptions {
   batchDelayMs?: number;
   /** A pass this often whatever happens (default 30 s). */
   resyncIntervalMs?: number;
+  /**
+   * Each resync comes up to this fraction of the interval early or late, at random (default 0.1),
+   * so the loops' passes over every service, the costly ones in a large cluster, do not all fall
+   * on one moment of the leader's thread.
+   */
+  resyncJitter?: number;
+  /** Source of that randomness, in [0, 1) (tests fix it). */
+  random?: () => number;
   /** After a failed pass (no leader, a timeout) or refused writes, the next one runs after this long (default 1 s). */
   retryDelayMs?: number;
   /** Operations per transaction (default CONTROLLER_OPS_PER_TRANSACTION, 1000). */
@@ -98,6 +112,8 @@ export class ControlLoop {
   private readonly clock: Clock;
   private readonly batchDelayMs: number;
   private readonly resyncIntervalMs: number;
+  private readonly resyncJitter: number;
+  private readonly random: () => number;
   private readonly retryDelayMs: number;
   private readonly maxOps: number;
   private running = false;
@@ -125,6 +141,8 @@ export class ControlLoop {
     this.log = (options.logger ?? silentLogger).child({ component: behaviour.name });
     this.batchDelayMs = options.batchDelayMs ?? defaults.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
     this.resyncIntervalMs = options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
+    this.resyncJitter = options.resyncJitter ?? DEFAULT_RESYNC_JITTER;
+    this.random = options.random ?? Math.random;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.maxOps = options.maxOpsPerTransaction ?? DEFAULT_MAX_OPS_PER_TRANSACTION;
   }
@@ -259,7 +277,8 @@ export class ControlLoop {
   }
 
   private armResync(): void {
-    this.resyncTimer = this.clock.setTimer(this.resyncIntervalMs, () => {
+    const delay = jittered(this.resyncIntervalMs, this.resyncJitter, this.random);
+    this.resyncTimer = this.clock.setTimer(delay, () => {
       this.resyncTimer = null;
       if (!this.running) return;
       this.widenScope(undefined);

@@ -4,7 +4,7 @@
 // resync from scratch periodically and whenever the watch breaks. The Scheduler and the
 // Allocator plug their state and their pass into it.
 
-import type { Clock, ClockTimer } from '../../util/clock.js';
+import { DEFAULT_RESYNC_JITTER, jittered, type Clock, type ClockTimer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { ApiObjectTypes, ApiStore } from '../control/context.js';
 import type { TypedStoreEvent, Watch, WatchFilter } from '../store/index.js';
@@ -18,7 +18,7 @@ export interface ReconcileLoopOptions {
   watch: WatchFilter;
   /** Events are coalesced for this long before a pass runs. */
   batchDelayMs: number;
-  /** A full resync (and pass) this often, as a safety net. */
+  /** A full resync (and pass) this often, as a safety net, moved by up to a tenth at random. */
   resyncIntervalMs: number;
   /** After a pass failed (no leader, a timeout), the next one runs after this long. */
   retryDelayMs: number;
@@ -121,7 +121,10 @@ export class ReconcileLoop {
   }
 
   private armResync(): void {
-    this.resyncTimer = this.options.clock.setTimer(this.options.resyncIntervalMs, () => {
+    // Jittered like the orchestrators': full reads of a large store by every loop at one moment
+    // would stall the leader's thread at once.
+    const delay = jittered(this.options.resyncIntervalMs, DEFAULT_RESYNC_JITTER);
+    this.resyncTimer = this.options.clock.setTimer(delay, () => {
       this.resyncTimer = null;
       if (!this.running) return;
       this.resyncAndWatch();

@@ -8,7 +8,10 @@ import { ControlLoop, readSnapshot, type PassScope } from '../../../../src/manag
 import { World } from './harness.js';
 
 /** A loop that decides nothing and records the scope of every pass and what it read. */
-function recordingLoop(world: World, extra: { resyncIntervalMs?: number } = {}) {
+function recordingLoop(
+  world: World,
+  extra: { resyncIntervalMs?: number; resyncJitter?: number; random?: () => number } = {},
+) {
   const scopes: Array<'all' | string[]> = [];
   const reads: Array<{ services: string[]; taskServices: string[] }> = [];
   let wakeAt: number | undefined;
@@ -181,5 +184,28 @@ describe('orchestration pass scope', () => {
     const reaper = readSnapshot(world.store, new Set([replicated]));
     expect(reaper.services.size).toBe(0);
     expect([...reaper.tasksByService.keys()]).toEqual([replicated]);
+  });
+
+  it('moves each periodic resync by up to its jitter, so the loops do not resync at one moment', async () => {
+    for (const [random, dueAt] of [
+      [0, 9_000],
+      [0.999_999, 11_000],
+    ] as const) {
+      world = new World();
+      const recording = recordingLoop(world, {
+        resyncIntervalMs: 10_000,
+        resyncJitter: 0.1,
+        random: () => random,
+      });
+      recording.loop.start();
+      await world.settle();
+      const started = world.clock.now();
+      await world.advance(dueAt - 200);
+      expect(recording.scopes).toEqual(['all']);
+      await world.advance(400);
+      expect(recording.scopes).toEqual(['all', 'all']);
+      expect(world.clock.now() - started).toBeGreaterThanOrEqual(dueAt);
+      await world.stopAll();
+    }
   });
 });
