@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchTrustedRoot, requestNodeCertificate } from '../ca/client.js';
 import { createCsr, generateNodeKey, writeNodeCertificates } from '../ca/index.js';
 import { createJsonLogger, type Logger, type LogLevel } from '../util/logger.js';
-import { hostOf } from '../util/host.js';
+import { hostOf, portOf } from '../util/host.js';
 import { KeyError } from '../manager/keys/index.js';
 import { waitForUnlock } from '../manager/locked-service.js';
 import { readIdentity } from '../manager/node-identity.js';
@@ -100,12 +100,6 @@ export interface RunHooks {
   onLocked?: () => void;
 }
 
-/** The port of a host:port address, when it names one other than 0 (any free port). */
-function portOf(address: string): number | undefined {
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
-}
-
 /** The advertised host, unless none was given or it is unspecified (the dispatcher then records the peer's). */
 function advertisedHost(config: DaemonConfig): string | undefined {
   const host = hostOf(config.advertiseAddr ?? config.listenAddr ?? '');
@@ -148,18 +142,20 @@ async function joinAny(config: DaemonConfig, logger: Logger): Promise<RunningNod
     keyPem,
     certChainPem: issued.certificateChain,
   });
-  await writeWorkerState(config.dataDir, workerState(config, issued.nodeId, joinAddr));
+  await writeWorkerState(config.dataDir, {
+    format: 1,
+    nodeId: issued.nodeId,
+    managers: [joinAddr],
+    ...workerAddresses(config),
+  });
   return NodeRunner.worker(config, logger, 'open');
 }
 
-/** What a worker that joins records: how to come back, and where to serve if promoted. */
-function workerState(config: DaemonConfig, nodeId: string, joinAddr: string): WorkerState {
+/** Where a joining worker is reached, listens, and would serve the manager role if promoted. */
+function workerAddresses(config: DaemonConfig): Pick<WorkerState, 'addr' | 'listenHost' | 'managerPort'> {
   const addr = advertisedHost(config);
   const managerPort = config.listenAddr !== undefined ? portOf(config.listenAddr) : undefined;
   return {
-    format: 1,
-    nodeId,
-    managers: [joinAddr],
     ...(addr !== undefined ? { addr } : {}),
     ...(config.listenAddr !== undefined ? { listenHost: hostOf(config.listenAddr) } : {}),
     ...(managerPort !== undefined ? { managerPort } : {}),
@@ -210,7 +206,7 @@ export async function runNode(config: DaemonConfig, hooks: RunHooks): Promise<Ru
     case 'join-any':
       return joinAny(config, logger);
     case 'worker-join': {
-      const { managerPort, listenHost, addr } = workerState(config, '', '');
+      const { managerPort, listenHost, addr } = workerAddresses(config);
       const join = {
         joinAddr: required(config.joinAddr, 'joinAddr'),
         joinToken: required(config.joinToken, 'joinToken'),

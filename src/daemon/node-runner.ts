@@ -11,7 +11,7 @@
 
 import { DEFAULT_MANAGER_PORT } from '../api/index.js';
 import { systemClock } from '../util/clock.js';
-import { hostOf } from '../util/host.js';
+import { hostOf, portOf } from '../util/host.js';
 import type { Logger } from '../util/logger.js';
 import { Manager, type ManagerTuning } from '../manager/manager.js';
 import { Agent, type AgentOptions, type JoinAgentOptions } from '../worker/agent.js';
@@ -208,7 +208,7 @@ export class NodeRunner implements RunningNode {
     if (this.held !== held) return;
     const { manager } = held;
     const advertised = hostOf(manager.address);
-    const port = Number(manager.listenAddress.slice(manager.listenAddress.lastIndexOf(':') + 1));
+    const port = portOf(manager.listenAddress);
     // Even when this process is stopping: a restart finds the node a worker, and where it was.
     await writeWorkerState(this.config.dataDir, {
       format: 1,
@@ -216,7 +216,7 @@ export class NodeRunner implements RunningNode {
       managers,
       ...(isUnspecified(advertised) ? {} : { addr: advertised }),
       listenHost: hostOf(manager.listenAddress),
-      ...(port > 0 ? { managerPort: port } : {}),
+      ...(port !== undefined ? { managerPort: port } : {}),
     });
     if (this.stopping) return;
     if (!this.config.executor) {

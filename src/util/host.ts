@@ -13,3 +13,10 @@ export function hostOf(address: string): string {
   const colon = address.lastIndexOf(':');
   return colon < 0 ? address : address.slice(0, colon);
 }
+
+/** The port of a host:port address, when it names one other than 0 (any free port). */
+export function portOf(address: string): number | undefined {
+  if (isIP(address) !== 0) return undefined;
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
+}
