@@ -13,7 +13,7 @@ import {
   type NodeState,
   type TaskStatus,
 } from '../api/index.js';
-import type { ApiOperation, ApiStore } from '../manager/control/index.js';
+import { changeOf, type ApiOperation, type ApiStore } from '../manager/control/index.js';
 import { commitInChunks } from '../manager/scheduler/commit.js';
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -175,12 +175,7 @@ export class StatusWriter {
       // A report resent after its answer was lost: nothing to write. A report in the same state
       // that carries something new (a later timestamp, a message) is still written.
       if (isDeepStrictEqual(task.status, item.pending.status)) return null;
-      return {
-        op: 'update',
-        kind: 'task',
-        object: { ...task, status: item.pending.status },
-        expectedVersion: task.meta.version.index,
-      };
+      return changeOf('task', task, { ...task, status: item.pending.status });
     }
     const node = store.get('node', item.id);
     if (!node) return null;
@@ -197,11 +192,6 @@ export class StatusWriter {
       (node.status.message ?? '') === (status.message ?? '') &&
       change.description === undefined;
     if (unchanged) return null;
-    return {
-      op: 'update',
-      kind: 'node',
-      object: { ...node, status, ...(description ? { description } : {}) },
-      expectedVersion: node.meta.version.index,
-    };
+    return changeOf('node', node, { ...node, status, ...(description ? { description } : {}) });
   }
 }

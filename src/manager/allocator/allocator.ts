@@ -6,7 +6,7 @@
 import type { Endpoint } from '../../api/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import type { ApiStore, Stored } from '../control/context.js';
+import { changeOf, type ApiStore, type Stored } from '../control/context.js';
 import type { DeepReadonly } from '../store/index.js';
 import {
   commitInChunks,
@@ -118,12 +118,7 @@ export class Allocator {
       const result = await commitInChunks(
         this.store,
         plan.updates,
-        ({ service, endpoint }) => ({
-          op: 'update',
-          kind: 'service',
-          object: { ...service, endpoint },
-          expectedVersion: service.meta.version.index,
-        }),
+        ({ service, endpoint }) => changeOf('service', service, { ...service, endpoint }),
         this.maxOps,
       );
       this.counters.transactions += result.transactions;
@@ -138,12 +133,7 @@ export class Allocator {
     const result = await commitInChunks(
       this.store,
       transitions,
-      ({ task, updated }) => ({
-        op: 'update',
-        kind: 'task',
-        object: updated,
-        expectedVersion: task.meta.version.index,
-      }),
+      ({ task, updated }) => changeOf('task', task, updated),
       this.maxOps,
     );
     this.counters.transactions += result.transactions;

@@ -8,9 +8,11 @@ import { ValidationError } from '../../api/index.js';
 import { TimeoutError } from '../../raft/index.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import {
+  changeOperation,
   NotFoundError,
   type DeepReadonly,
   type Kind,
+  type ObjectInput,
   type ReplicatedStore,
   type StoreOperation,
   type UpdateResult,
@@ -30,6 +32,15 @@ export interface ApiObjectTypes {
 export type ApiStore = ReplicatedStore<ApiObjectTypes>;
 export type ApiOperation = StoreOperation<ApiObjectTypes>;
 export type Stored<K extends Kind> = DeepReadonly<ApiObjectTypes[K]>;
+
+/** The write from `current` (as read) to `updated`, conditional on its version: see changeOperation. */
+export function changeOf<K extends Kind>(
+  kind: K,
+  current: Stored<K>,
+  updated: ObjectInput<ApiObjectTypes[K]>,
+): ApiOperation {
+  return changeOperation<ApiObjectTypes, K>(kind, current, updated);
+}
 
 /** What the control API needs of the Raft node: who leads, and waiting for an election. */
 export interface LeaderInfo {

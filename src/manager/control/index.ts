@@ -3,7 +3,7 @@
 
 export { registerControlService } from './server.js';
 export type { ControlService, ControlServiceOptions } from './server.js';
-export { DEFAULT_READ_TIMEOUT_MS, DEFAULT_WRITE_TIMEOUT_MS } from './context.js';
+export { changeOf, DEFAULT_READ_TIMEOUT_MS, DEFAULT_WRITE_TIMEOUT_MS } from './context.js';
 export type { ApiObjectTypes, ApiOperation, ApiStore, LeaderInfo, Stored } from './context.js';
 export { objectJson } from './json.js';
 export { FORWARDED_METADATA } from './logs.js';

@@ -7,6 +7,7 @@
 import type { Task, TaskState, Version } from '../../api/index.js';
 import type { NewObjectInput } from '../store/index.js';
 import type { ApiOperation, StoredService, StoredTask } from './types.js';
+import { changeOf } from '../control/context.js';
 
 /** Where the task belongs: a replica slot (replicated) or a node (global). */
 export type TaskPlacement = { slot: number } | { nodeId: string };
@@ -41,12 +42,7 @@ export function createTask(task: NewObjectInput<Task>): ApiOperation {
 
 /** Moves the task's desired state forward (never back: SwarmKit refuses "time travel"). */
 export function setDesiredState(task: StoredTask, desiredState: TaskState): ApiOperation {
-  return {
-    op: 'update',
-    kind: 'task',
-    object: { ...task, desiredState },
-    expectedVersion: task.meta.version.index,
-  };
+  return changeOf('task', task, { ...task, desiredState });
 }
 
 export function deleteTask(task: StoredTask): ApiOperation {
@@ -59,5 +55,5 @@ export function deleteTask(task: StoredTask): ApiOperation {
  * start-first replacement next to it), so two leaders racing make it once.
  */
 export function guardTask(task: StoredTask): ApiOperation {
-  return { op: 'update', kind: 'task', object: task, expectedVersion: task.meta.version.index };
+  return changeOf('task', task, task);
 }

@@ -6,7 +6,7 @@
 
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import type { ApiStore, Stored } from '../control/context.js';
+import { changeOf, type ApiStore, type Stored } from '../control/context.js';
 import { commitInChunks, DEFAULT_MAX_OPS_PER_TRANSACTION } from './commit.js';
 import type { SchedulingDecision } from './plan.js';
 import { ReconcileLoop, type ApiStoreEvent } from './reconcile-loop.js';
@@ -125,7 +125,7 @@ export class Scheduler {
     const result = await commitInChunks(
       this.store,
       current,
-      (d) => ({ op: 'update', kind: 'task', object: d.updated, expectedVersion: d.task.meta.version.index }),
+      (d) => changeOf('task', d.task, d.updated),
       this.maxOps,
     );
     let assigned = 0;

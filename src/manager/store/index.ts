@@ -1,11 +1,12 @@
 // The cluster store's public face: ReplicatedStore (the Raft state machine managers read and
 // write), the transaction format, typed errors and the watch stream.
 
-export { ReplicatedStore } from './store.js';
+export { changeOperation, ReplicatedStore } from './store.js';
 export type {
   LinearizableRead,
   NewObjectInput,
   ObjectInput,
+  PatchInput,
   ReplicatedStoreOptions,
   StoreConsensus,
   StoreOperation,
@@ -15,7 +16,7 @@ export type {
 export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { CONTROLLER_OPS_PER_TRANSACTION, decodeTransaction, encodeTransaction } from './transaction.js';
-export type { Operation, Transaction, TransactionResult, WireObject } from './transaction.js';
+export type { Operation, PatchFields, Transaction, TransactionResult, WireObject } from './transaction.js';
 export { decodeStoreSnapshot, encodeStoreSnapshot, SNAPSHOT_FORMAT } from './snapshot.js';
 export type { StoreSnapshot } from './snapshot.js';
 export { DEFAULT_MAX_EVENTS, EventLog, Watch } from './watch.js';

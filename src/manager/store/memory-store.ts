@@ -103,7 +103,7 @@ export class MemoryStore {
     const changes: Change[] = [];
     for (const [opIndex, op] of tx.ops.entries()) {
       const { kind } = op;
-      const id = op.op === 'delete' ? op.id : op.object.id;
+      const id = op.op === 'delete' || op.op === 'patch' ? op.id : op.object.id;
       const current = lookup(kind, id);
       if (op.op === 'create' && current) return { code: 'ALREADY_EXISTS', kind, id, opIndex };
       if (op.op !== 'create') {
@@ -119,14 +119,12 @@ export class MemoryStore {
             opIndex,
           };
       }
+      const meta = { version: { index }, createdAt: current?.meta.createdAt ?? tx.at, updatedAt: tx.at };
       const after =
         op.op === 'delete'
           ? undefined
-          : stamp(op.object, {
-              version: { index },
-              createdAt: current?.meta.createdAt ?? tx.at,
-              updatedAt: tx.at,
-            });
+          : // A patched object shares its unchanged fields with the one it replaces (frozen already).
+            stamp(op.op === 'patch' ? { ...current!, ...op.fields, id } : op.object, meta);
       const oldName = current && nameOf(current);
       const newName = after && nameOf(after);
       if (newName !== undefined && newName !== oldName) {
@@ -137,7 +135,7 @@ export class MemoryStore {
       if (oldName !== undefined && oldName !== newName) names.set(key(kind, oldName), null);
       if (newName !== undefined) names.set(key(kind, newName), id);
       objects.set(key(kind, id), after ?? null);
-      changes.push({ kind, type: op.op, before: current, after });
+      changes.push({ kind, type: op.op === 'patch' ? 'update' : op.op, before: current, after });
     }
     return changes;
   }

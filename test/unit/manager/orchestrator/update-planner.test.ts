@@ -158,10 +158,16 @@ describe('where a rollout stands', () => {
     expect(units).toHaveLength(1);
     const ops = units[0]!.ops;
     expect(ops.map((op) => [op.op, op.kind])).toEqual([
-      ['update', 'task'],
+      ['patch', 'task'],
       ['create', 'task'],
     ]);
-    expect(ops[0]).toMatchObject({ object: { id: tasks[0]!.id, desiredState: 'shutdown' } });
+    expect(ops[0]).toEqual({
+      op: 'patch',
+      kind: 'task',
+      id: tasks[0]!.id,
+      fields: { desiredState: 'shutdown' },
+      expectedVersion: tasks[0]!.meta.version.index,
+    });
     expect(ops[1]).toMatchObject({
       object: { slot: 1, desiredState: 'ready', labels: { [ROLLOUT_LABEL]: rollout } },
     });

@@ -215,7 +215,7 @@ describe('the Scheduler', () => {
     const update = h.store.update.bind(h.store);
     let interfered = false;
     h.store.update = async (ops, options) => {
-      if (!interfered && ops.some((op) => op.kind === 'task' && op.op === 'update')) {
+      if (!interfered && ops.some((op) => op.kind === 'task' && op.op === 'patch')) {
         interfered = true;
         const t2 = h.store.get('task', 't-0002')!;
         await update([{ op: 'update', kind: 'task', object: { ...t2, labels: { touched: 'yes' } } }]);

@@ -72,6 +72,32 @@ describe('transaction encoding', () => {
       pack({ at: T0, ops: [{ op: 'create', kind: 'task', object: { id: 'x', nodeId: 5 } }] }),
       /nodeId/,
     ],
+    [
+      'a patch without id',
+      pack({ at: T0, ops: [{ op: 'patch', kind: 'task', fields: { desiredState: 'running' } }] }),
+      /id must/,
+    ],
+    ['a patch without fields', pack({ at: T0, ops: [{ op: 'patch', kind: 'task', id: 'x' }] }), /fields/],
+    [
+      'a patch that sets meta',
+      pack({ at: T0, ops: [{ op: 'patch', kind: 'task', id: 'x', fields: { meta: {} } }] }),
+      /cannot set meta/,
+    ],
+    [
+      'a patch that sets the id',
+      pack({ at: T0, ops: [{ op: 'patch', kind: 'task', id: 'x', fields: { id: 'y' } }] }),
+      /cannot set id/,
+    ],
+    [
+      'a patch with a non-string task index field',
+      pack({ at: T0, ops: [{ op: 'patch', kind: 'task', id: 'x', fields: { nodeId: 5 } }] }),
+      /nodeId/,
+    ],
+    [
+      'a patch with a non-string name',
+      pack({ at: T0, ops: [{ op: 'patch', kind: 'service', id: 'x', fields: { spec: { name: 3 } } }] }),
+      /spec.name/,
+    ],
   ])('refuses %s with a typed error', (_what, bytes, message) => {
     let error: unknown;
     try {
@@ -87,6 +113,14 @@ describe('transaction encoding', () => {
   it('names the operation at fault', () => {
     const bytes = pack({ at: T0, ops: [remove('task', 'ok'), { op: 'delete', kind: 'task', id: '' }] });
     expect(() => decodeTransaction(bytes)).toThrow(expect.objectContaining({ opIndex: 1 }) as Error);
+  });
+
+  it('refuses a patch field left undefined: a patch cannot remove a field', () => {
+    const tx = {
+      at: T0,
+      ops: [{ op: 'patch', kind: 'task', id: 'x', fields: { nodeId: undefined } }],
+    } as unknown as Transaction;
+    expect(() => encodeTransaction(tx)).toThrow(/fields.nodeId is undefined/);
   });
 
   it('checks transactions before encoding them', () => {

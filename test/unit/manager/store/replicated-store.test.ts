@@ -10,7 +10,11 @@ import {
   NotFoundError,
   VersionConflictError,
 } from '../../../../src/manager/store/errors.js';
-import { ReplicatedStore, type StoreConsensus } from '../../../../src/manager/store/store.js';
+import {
+  changeOperation,
+  ReplicatedStore,
+  type StoreConsensus,
+} from '../../../../src/manager/store/store.js';
 import type { TransactionResult } from '../../../../src/manager/store/transaction.js';
 import type { DefaultObjectTypes, ObjectMeta } from '../../../../src/manager/store/types.js';
 import type { Applied, StateMachine } from '../../../../src/raft/index.js';
@@ -179,5 +183,48 @@ describe('ReplicatedStore', () => {
     const last = events[1]!;
     expect(last.kind === 'service' && last.object.spec.mode.replicated.replicas).toBe(3);
     watch.close();
+  });
+});
+
+describe('changeOperation', () => {
+  async function storedTask(store: ReplicatedStore) {
+    await store.update([
+      {
+        op: 'create',
+        kind: 'task',
+        object: { id: 't1', serviceId: 's', desiredState: 'running', spec: { labels: { tier: 'app' } } },
+      },
+    ]);
+    return store.get('task', 't1')!;
+  }
+
+  it('patches only the top-level fields the writer replaced, naming the version read', async () => {
+    const { store } = setup();
+    const task = await storedTask(store);
+    const op = changeOperation<DefaultObjectTypes, 'task'>('task', task, { ...task, nodeId: 'n1' });
+    expect(op).toEqual({ op: 'patch', kind: 'task', id: 't1', fields: { nodeId: 'n1' }, expectedVersion: 1 });
+    const { objects } = await store.update([op]);
+    const { meta, ...written } = objects[0]!;
+    expect(written).toEqual({ ...task, nodeId: 'n1', meta: undefined });
+    expect(meta.version.index).toBe(2);
+  });
+
+  it('writes the whole object when a field was dropped (a patch cannot remove one)', async () => {
+    const { store } = setup();
+    const task = await storedTask(store);
+    const { spec: _spec, ...withoutSpec } = task;
+    const op = changeOperation<DefaultObjectTypes, 'task'>('task', task, withoutSpec);
+    expect(op).toMatchObject({ op: 'update', kind: 'task', expectedVersion: 1 });
+    const { objects } = await store.update([op]);
+    expect(objects[0]).not.toHaveProperty('spec');
+  });
+
+  it('guards an unchanged object with an empty patch: it commits only if nobody wrote meanwhile', async () => {
+    const { store } = setup();
+    const task = await storedTask(store);
+    const op = changeOperation<DefaultObjectTypes, 'task'>('task', task, task);
+    expect(op).toEqual({ op: 'patch', kind: 'task', id: 't1', fields: {}, expectedVersion: 1 });
+    await store.update([{ op: 'patch', kind: 'task', id: 't1', fields: { nodeId: 'n2' } }]);
+    await expect(store.update([op])).rejects.toBeInstanceOf(VersionConflictError);
   });
 });

@@ -50,6 +50,87 @@ describe('applying transactions', () => {
     expect(d.store.get('service', 's1')?.spec?.labels).toEqual({ v: '2' });
   });
 
+  it('patches the given top-level fields, keeping the others and sharing them with the old object', () => {
+    const d = new Driver();
+    d.ok([
+      create('task', { ...task('t1', { serviceId: 's', desiredState: 'running' }), spec: { image: 'a' } }),
+    ]);
+    const before = d.store.get('task', 't1')!;
+    const result = d.ok(
+      [
+        {
+          op: 'patch',
+          kind: 'task',
+          id: 't1',
+          fields: { nodeId: 'n1', status: { state: 'assigned' } },
+          expectedVersion: 1,
+        },
+      ],
+      T1,
+    );
+    const after = d.store.get('task', 't1')!;
+    expect(after).toEqual({
+      ...before,
+      nodeId: 'n1',
+      status: { state: 'assigned' },
+      meta: { version: { index: 2 }, createdAt: T0, updatedAt: T1 },
+    });
+    expect(result.objects[0]).toBe(after);
+    expect(after.spec).toBe(before.spec);
+    expect(Object.isFrozen(after.status)).toBe(true);
+    // The index follows the patched field.
+    expect(d.store.list('task', { nodeId: 'n1' }).map((t) => t.id)).toEqual(['t1']);
+  });
+
+  it('reports a patch as an update event, with the object before it', async () => {
+    const d = new Driver();
+    d.ok([create('task', task('t1', { desiredState: 'running' }))]);
+    const watch = d.store.watch({ kinds: ['task'] }, { fromVersion: 1 });
+    d.ok([{ op: 'patch', kind: 'task', id: 't1', fields: { desiredState: 'shutdown' } }]);
+    const { value: event } = await watch.next();
+    watch.close();
+    expect(event).toMatchObject({
+      version: 2,
+      type: 'update',
+      object: { id: 't1', desiredState: 'shutdown' },
+      previous: { id: 't1', desiredState: 'running' },
+    });
+  });
+
+  it('refuses a patch of a stale version or of a missing object, and writes nothing', () => {
+    const d = new Driver();
+    d.ok([create('task', task('t1', { desiredState: 'running' }))]);
+    d.ok([update('task', task('t1', { desiredState: 'running', nodeId: 'n1' }), 1)]);
+    expect(
+      d.apply([
+        { op: 'patch', kind: 'task', id: 't1', fields: { desiredState: 'shutdown' }, expectedVersion: 1 },
+      ]),
+    ).toEqual({
+      ok: false,
+      error: { code: 'VERSION_CONFLICT', kind: 'task', id: 't1', expected: 1, current: 2, opIndex: 0 },
+    });
+    expect(
+      d.apply([{ op: 'patch', kind: 'task', id: 'gone', fields: { desiredState: 'shutdown' } }]),
+    ).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', kind: 'task', id: 'gone', opIndex: 0 },
+    });
+    expect(d.store.get('task', 't1')?.desiredState).toBe('running');
+  });
+
+  it('keeps names unique through a patch that renames', () => {
+    const d = new Driver();
+    d.ok([create('service', service('s1', 'web')), create('service', service('s2', 'api'))]);
+    const result = d.apply([{ op: 'patch', kind: 'service', id: 's2', fields: { spec: { name: 'web' } } }]);
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'ALREADY_EXISTS', name: 'web', existingId: 's1' },
+    });
+    d.ok([{ op: 'patch', kind: 'service', id: 's2', fields: { spec: { name: 'db' } } }]);
+    expect(d.store.getByName('service', 'db')?.id).toBe('s2');
+    expect(d.store.getByName('service', 'api')).toBeUndefined();
+  });
+
   it('applies an update without expectedVersion unconditionally', () => {
     const d = new Driver();
     d.ok([create('task', task('t1', { desiredState: 'RUNNING' }))]);
