@@ -37,12 +37,12 @@ export class SchedulerState {
   /**
    * Takes in a task as written. Returns true when a pass may now place something it could not
    * before: a task became pending, or a node's resources, ports or replica counts were freed.
-   * An older version than one already seen is ignored (the scheduler applies its own commits
-   * before their watch events arrive).
+   * An older version than one already seen is ignored, and so is the very object already taken
+   * in (the scheduler applies its own commits before their watch events arrive).
    */
   applyTask(task: StoredTask): boolean {
     const known = this.tasks.get(task.id);
-    if (known && known.meta.version.index > task.meta.version.index) return false;
+    if (known === task || (known && known.meta.version.index > task.meta.version.index)) return false;
     let freed = false;
     let becamePending = false;
     if (isSchedulable(task)) {

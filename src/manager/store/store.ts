@@ -73,11 +73,15 @@ export function changeOperation<T extends ObjectTypes, K extends Kind>(
   const after = updated as Readonly<Record<string, unknown>>;
   const expectedVersion = before.meta.version.index;
   const fields: Record<string, unknown> = {};
-  for (const field of Object.keys(before))
-    if (field !== 'meta' && after[field] === undefined)
+  // for-in rather than Object.entries: this runs for every task a controller moves, and builds
+  // no arrays (the objects are plain, so no inherited field is enumerated).
+  for (const field in before)
+    if (after[field] === undefined && before[field] !== undefined && field !== 'meta')
       return { op: 'update', kind, object: updated, expectedVersion };
-  for (const [field, value] of Object.entries(after))
-    if (field !== 'meta' && field !== 'id' && value !== before[field]) fields[field] = value;
+  for (const field in after) {
+    const value = after[field];
+    if (value !== before[field] && field !== 'meta' && field !== 'id') fields[field] = value;
+  }
   return { op: 'patch', kind, id: before.id, fields, expectedVersion } as StoreOperation<T>;
 }
 
