@@ -1,12 +1,14 @@
 // A node's certificates on disk, DATA_DIR/certs/: root-ca.crt (the trusted roots, a PEM bundle),
-// node.key (0600) and node.crt (the leaf and its chain); the founding manager also holds the CA's
-// signing key, ca.key (0600), until the cluster object in the (encrypted) Raft store holds it.
+// node.key (0600; wrapped by the unlock key on an autolocked manager, see node-key-wrap.ts) and
+// node.crt (the leaf and its chain); the founding manager also holds the CA's signing key, ca.key
+// (0600), until the cluster object in the (encrypted) Raft store holds it.
 // Writes are atomic per file (temp, fsync, rename, directory fsync); reads say which file is wrong
 // and why.
 
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CertificateError } from './errors.js';
+import { unwrapNodeKey, wrapNodeKey } from './node-key-wrap.js';
 import type { SigningCA } from './root-ca.js';
 import { certificatePem, certificateSpki, describe, importPrivateKey, parseCertificates } from './x509.js';
 import type { EcKeyPair, x509 } from './x509.js';
@@ -40,6 +42,15 @@ export function certFilePaths(dataDir: string): CertFilePaths {
   };
 }
 
+/** How node.key is kept on disk. */
+export interface NodeKeyOptions {
+  /**
+   * The key-encryption key node.key is wrapped by (an autolocked manager's unlock key, 32 bytes);
+   * null or absent: node.key is plain, as on every worker and on a manager without autolock.
+   */
+  kek?: Uint8Array | null;
+}
+
 /** What a node needs for mutual TLS; the same shape tls.ts's credentials take. */
 export interface NodeCertificates {
   /** The trusted roots (PEM bundle). */
@@ -51,12 +62,16 @@ export interface NodeCertificates {
 }
 
 /**
- * Writes the three node files after checking that they parse and that the key is the leaf's.
- * All three are staged and synced before the first rename, and the certificate is renamed last:
- * a crash between the key's rename and the certificate's leaves node.crt.tmp, which
- * readNodeCertificates then puts in place (see there).
+ * Writes the three node files after checking that they parse and that the key is the leaf's, the
+ * key wrapped by `options.kek` when given. All three are staged and synced before the first rename,
+ * and the certificate is renamed last: a crash between the key's rename and the certificate's
+ * leaves node.crt.tmp, which readNodeCertificates then puts in place (see there).
  */
-export async function writeNodeCertificates(dataDir: string, certs: NodeCertificates): Promise<void> {
+export async function writeNodeCertificates(
+  dataDir: string,
+  certs: NodeCertificates,
+  options: NodeKeyOptions = {},
+): Promise<void> {
   const paths = certFilePaths(dataDir);
   parseCertificates(certs.rootsPem, 'the trusted roots');
   const [leaf] = parseCertificates(certs.certChainPem, 'the node certificate');
@@ -66,7 +81,7 @@ export async function writeNodeCertificates(dataDir: string, certs: NodeCertific
   const staged: string[] = [];
   try {
     staged.push(await stage(paths.roots, certs.rootsPem, CERT_MODE));
-    staged.push(await stage(paths.nodeKey, certs.keyPem, KEY_MODE));
+    staged.push(await stage(paths.nodeKey, wrapNodeKey(certs.keyPem, keksOf(options)), KEY_MODE));
     staged.push(await stage(paths.nodeCert, certs.certChainPem, CERT_MODE));
   } catch (err) {
     await Promise.all(staged.map((temp) => rm(temp, { force: true })));
@@ -107,23 +122,29 @@ export async function removeCASigningKey(dataDir: string): Promise<void> {
 /**
  * The node's certificates, or null when none of the three files exists (a node that has not
  * joined yet). Some but not all present, or any that does not parse, or a key that is not the
- * leaf's: a CertificateError naming the file. Validity and chain are not checked here (an
- * expired certificate must still load so that the node can say why it cannot rejoin): use
- * verifyCertificate.
+ * leaf's: a CertificateError naming the file; so is a wrapped node.key without `options.kek`
+ * (CA_KEY_WRAPPED) or that does not open with it (CA_KEY_UNWRAP_FAILED). A plain node.key is read
+ * whatever `options.kek` says (a crash can leave one on an autolocked manager, see
+ * AutolockKeeper). Validity and chain are not checked here (an expired certificate must still
+ * load so that the node can say why it cannot rejoin): use verifyCertificate.
  */
-export async function readNodeCertificates(dataDir: string): Promise<NodeCertificates | null> {
+export async function readNodeCertificates(
+  dataDir: string,
+  options: NodeKeyOptions = {},
+): Promise<NodeCertificates | null> {
   const paths = certFilePaths(dataDir);
-  const [rootsPem, keyPem, certChainPem] = await Promise.all([
+  const [rootsPem, keyFile, certChainPem] = await Promise.all([
     readOptional(paths.roots),
     readOptional(paths.nodeKey),
     readOptional(paths.nodeCert),
   ]);
-  if (rootsPem === null && keyPem === null && certChainPem === null) return null;
+  if (rootsPem === null && keyFile === null && certChainPem === null) return null;
   if (rootsPem === null) throw missing(paths.roots);
-  if (keyPem === null) throw missing(paths.nodeKey);
+  if (keyFile === null) throw missing(paths.nodeKey);
   if (certChainPem === null) throw missing(paths.nodeCert);
 
   inFile(paths.roots, () => parseCertificates(rootsPem, 'the trusted roots'));
+  const { keyPem } = inFile(paths.nodeKey, () => unwrapNodeKey(keyFile, options.kek ?? null));
   const keys = await inFileAsync(paths.nodeKey, () => importPrivateKey(keyPem, 'the node key'));
   const [leaf] = inFile(paths.nodeCert, () => parseCertificates(certChainPem, 'the node certificate'));
   if (leaf === undefined || certificateSpki(leaf).equals(keys.spki))
@@ -136,6 +157,32 @@ export async function readNodeCertificates(dataDir: string): Promise<NodeCertifi
     `the node key (${NODE_KEY_FILE}) does not belong to this certificate (${leaf.subject}, serial ${leaf.serialNumber})`,
     { file: paths.nodeCert },
   );
+}
+
+/**
+ * Rewrites node.key wrapped by each of `wrapWith` (none: plain), reading it with `readWith` (the
+ * file may be plain, or wrapped by `readWith` among others). The key itself stays, so node.crt
+ * still belongs to it; the write is atomic, and nothing is written when the file already is as
+ * asked. Errors as readNodeCertificates's for node.key.
+ */
+export async function rewrapNodeKey(
+  dataDir: string,
+  readWith: Uint8Array | null,
+  wrapWith: readonly Uint8Array[],
+): Promise<void> {
+  const path = certFilePaths(dataDir).nodeKey;
+  const keyFile = await readOptional(path);
+  if (keyFile === null) throw new CertificateError('CA_FILE_MISSING', 'is missing', { file: path });
+  const { keyPem, wrappings } = inFile(path, () => unwrapNodeKey(keyFile, readWith));
+  // A file that opened with readWith and holds one wrapping is wrapped by readWith alone.
+  const alreadySo =
+    wrapWith.length === 0
+      ? wrappings === 0
+      : wrapWith.length === 1 &&
+        wrappings === 1 &&
+        readWith !== null &&
+        Buffer.from(readWith).equals(wrapWith[0]!);
+  if (!alreadySo) await publish(path, wrapNodeKey(keyPem, wrapWith), KEY_MODE);
 }
 
 /**
@@ -175,6 +222,10 @@ async function finishInterruptedWrite(paths: CertFilePaths, keys: EcKeyPair): Pr
   await rename(temp, paths.nodeCert);
   await fsyncDirectory(paths.dir);
   return staged;
+}
+
+function keksOf(options: NodeKeyOptions): Uint8Array[] {
+  return options.kek ? [options.kek] : [];
 }
 
 function checkKeyMatches(keys: EcKeyPair, cert: x509.X509Certificate, message: string): void {

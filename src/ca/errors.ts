@@ -10,6 +10,10 @@ export type CertificateErrorCode =
   | 'CA_UNSUPPORTED_KEY'
   | 'CA_MALFORMED_CERTIFICATE'
   | 'CA_MALFORMED_KEY'
+  /** node.key is wrapped by a key-encryption key (an autolocked manager's) and none was given. */
+  | 'CA_KEY_WRAPPED'
+  /** No wrapping in node.key opens with the key-encryption key given (another key, or altered bytes). */
+  | 'CA_KEY_UNWRAP_FAILED'
   | 'CA_EXPIRED'
   | 'CA_NOT_YET_VALID'
   /** No chain from the certificate to a trusted root verifies. */

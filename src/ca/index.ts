@@ -40,12 +40,13 @@ export {
   readNodeCertificates,
   readSigningCA,
   removeCASigningKey,
+  rewrapNodeKey,
   ROOT_CA_FILE,
   writeCASigningKey,
   writeNodeCertificates,
   writeTrustedRoots,
 } from './cert-files.js';
-export type { CertFilePaths, NodeCertificates } from './cert-files.js';
+export type { CertFilePaths, NodeCertificates, NodeKeyOptions } from './cert-files.js';
 export {
   channelCredentials,
   peerIdentity,

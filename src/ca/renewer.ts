@@ -14,12 +14,18 @@ import {
   generateNodeKey,
   renewalDelayMs,
   writeNodeCertificates,
+  type NodeCertificates,
   type ReloadableTlsIdentity,
 } from './index.js';
 
 export interface CertificateRenewerOptions {
   dataDir: string;
   tls: ReloadableTlsIdentity;
+  /**
+   * Stores the new certificate and key. Default: writeNodeCertificates into dataDir, node.key
+   * plain; an autolocked manager's wraps node.key as its key files are (AutolockKeeper).
+   */
+  write?: (certs: NodeCertificates) => Promise<void>;
   /** Managers to ask, in order of preference (a manager lists itself first). */
   managers: () => string[];
   clock?: Clock;
@@ -109,7 +115,7 @@ export class CertificateRenewer {
       try {
         const response = await renewNodeCertificate(address, tls.current, csr);
         const next = { rootsPem: response.rootCa, keyPem, certChainPem: response.certificateChain };
-        await writeNodeCertificates(dataDir, next);
+        await (this.options.write ?? ((certs) => writeNodeCertificates(dataDir, certs)))(next);
         tls.update(next);
         this.failures = 0;
         this.renewals++;

@@ -16,7 +16,7 @@ import { hostOf, portOf } from '../util/host.js';
 import { KeyError } from '../manager/keys/index.js';
 import { waitForUnlock } from '../manager/locked-service.js';
 import { readIdentity } from '../manager/node-identity.js';
-import { CONTROL_SOCKET, KEYS_DIR, Manager, type ManagerTuning } from '../manager/manager.js';
+import { CONTROL_SOCKET, Manager, type ManagerTuning } from '../manager/manager.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from '../worker/worker-state.js';
 import { isUnspecified, NodeRunner, type NodeRunnerConfig, type RunningNode } from './node-runner.js';
 
@@ -66,7 +66,7 @@ async function startUnlocking(
   }
   const unlockKey = await waitForUnlock(
     join(config.dataDir, CONTROL_SOCKET),
-    join(config.dataDir, KEYS_DIR),
+    config.dataDir,
     common.logger,
     onLocked,
   );

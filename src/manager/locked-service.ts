@@ -1,6 +1,7 @@
 // The locked state of an autolocked manager (proto/unlock.proto): on its admin socket it serves
-// only Unlock, which checks the key against the key files before anything else happens; the
-// daemon then starts the manager with it. Plus the client call `flotilla unlock` makes.
+// only Unlock, which checks the key against the key files and node.key (both wrapped by it) before
+// anything else happens; the daemon then starts the manager with it. Plus the client call
+// `flotilla unlock` makes.
 
 import { rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -8,8 +9,10 @@ import type { UnlockRequest__Output } from '../generated/flotilla/unlock/v1/Unlo
 import type { UnlockResponse } from '../generated/flotilla/unlock/v1/UnlockResponse.js';
 import type { ProtoGrpcType } from '../generated/unlock.js';
 import type { Logger } from '../util/logger.js';
+import { CertificateError } from '../ca/index.js';
 import { ControlError, toStatus } from './control/index.js';
-import { KeyError, openKeyFiles } from './keys/index.js';
+import { KeyError } from './keys/index.js';
+import { openKeysAndCertificates } from './manager-parts.js';
 import { loadProtoPackage } from '../util/proto-package.js';
 import { callUnary } from '../client/unary.js';
 
@@ -18,12 +21,13 @@ function lockedService(): ProtoGrpcType['flotilla']['unlock']['v1']['Locked'] {
 }
 
 /**
- * Serves Unlock on `socketPath` until a key opens the key files in `keysDir`; resolves with that
- * key once the socket is closed again (the manager binds it next).
+ * Serves Unlock on `socketPath` until a key opens what Manager.start opens with it in `dataDir`
+ * (the key files, then node.key); resolves with that key once the socket is closed again (the
+ * manager binds it next). A key that does not is answered with why, and nothing on disk changes.
  */
 export async function waitForUnlock(
   socketPath: string,
-  keysDir: string,
+  dataDir: string,
   log: Logger,
   onListening: () => void = () => {},
 ): Promise<string> {
@@ -36,7 +40,7 @@ export async function waitForUnlock(
       callback: grpc.sendUnaryData<UnlockResponse>,
     ) => {
       const key = call.request.unlockKey;
-      openKeyFiles(keysDir, { unlockKey: key }).then(
+      openKeysAndCertificates(dataDir, key).then(
         () => {
           callback(null, {});
           unlocked(key);
@@ -59,6 +63,8 @@ export async function waitForUnlock(
 }
 
 function asApiError(err: unknown): unknown {
+  // The key opened the key files, yet node.key is damaged or missing: the message names the file.
+  if (err instanceof CertificateError) return new ControlError('FAILED_PRECONDITION', err.message);
   if (!(err instanceof KeyError)) return err;
   if (err.code === 'KEYS_WRONG_UNLOCK_KEY') return new ControlError('PERMISSION_DENIED', err.message);
   if (err.code === 'KEYS_BAD_UNLOCK_KEY') return new ControlError('INVALID_ARGUMENT', err.message);

@@ -31,6 +31,7 @@ import { registerNodeCAService } from './ca-service.js';
 import {
   channelCredentials,
   PeerAuthError,
+  readNodeCertificates,
   reloadableChannelCredentials,
   reloadableServerCredentials,
   ReloadableTlsIdentity,
@@ -41,7 +42,14 @@ import {
 import { AutolockKeeper } from './autolock.js';
 import { TrustFollower } from './trust-follower.js';
 import { CertificateRenewer } from '../ca/renewer.js';
-import { createKeyFiles, DEK_FILE, openKeyFiles, storageCipherFor, type RaftKeys } from './keys/index.js';
+import {
+  createKeyFiles,
+  DEK_FILE,
+  openKeyFiles,
+  parseUnlockKey,
+  storageCipherFor,
+  type RaftKeys,
+} from './keys/index.js';
 import { LeaderLoops } from './leader-loops.js';
 import { signingRoot, trustBundle } from './root-rotation.js';
 import { ManagerStatusLoop } from './manager-status.js';
@@ -115,6 +123,23 @@ async function openOrCreateKeys(dir: string, unlockKey: string | undefined): Pro
   return openKeyFiles(dir, { unlockKey });
 }
 
+/**
+ * What a restarting manager reads first, in this order: its key files (KeyError KEYS_LOCKED when
+ * they are autolocked and no unlock key is given, KEYS_WRONG_UNLOCK_KEY for another key), then its
+ * certificates, whose node.key the same unlock key wraps when autolocked. So a locked manager reads
+ * nothing of node.key before it has the key, and the key is refused before anything else is read.
+ * Changes nothing on disk, except creating the key files of a data directory that has none.
+ */
+export async function openKeysAndCertificates(
+  dataDir: string,
+  unlockKey: string | undefined,
+): Promise<{ keys: RaftKeys; certs: NodeCertificates | null }> {
+  const keys = await openOrCreateKeys(joinPath(dataDir, KEYS_DIR), unlockKey);
+  // Opened autolocked keys mean the unlock key was given, and valid.
+  const kek = keys.autolocked && unlockKey !== undefined ? parseUnlockKey(unlockKey) : null;
+  return { keys, certs: await readNodeCertificates(dataDir, { kek }) };
+}
+
 /** One grpc server for the three services: each side's message limits, the larger of each. */
 function serverOptions(): grpc.ServerOptions {
   const raft = raftServerOptions();
@@ -129,6 +154,8 @@ function serverOptions(): grpc.ServerOptions {
 
 interface AssembleOptions {
   forceNewCluster?: boolean;
+  /** The key files as openKeysAndCertificates opened them (start); absent: created (init, join). */
+  keys?: RaftKeys;
   /** The cluster's unlock key, when this manager's key files are autolocked. */
   unlockKey?: string;
   /** Init's one-member cluster, used only when the storage is empty. */
@@ -165,7 +192,7 @@ export async function assemble(
   });
   // Encryption at rest: every entry and snapshot is sealed with this manager's data key, so the
   // Raft files never hold a secret in the clear (the key files are the owner's only).
-  const keys = await openOrCreateKeys(joinPath(dataDir, KEYS_DIR), options.unlockKey);
+  const keys = options.keys ?? (await openOrCreateKeys(joinPath(dataDir, KEYS_DIR), options.unlockKey));
   const storage = await openDiskStorage(joinPath(dataDir, 'raft'), {
     logger: log,
     cipher: storageCipherFor(keys),
@@ -204,9 +231,19 @@ export async function assemble(
     intervalMs: tuning.statusIntervalMs,
     logger: log,
   });
+  const autolock = new AutolockKeeper({
+    store,
+    keysDir: joinPath(dataDir, KEYS_DIR),
+    dataDir,
+    keys,
+    wrappedWith: keys.autolocked ? (options.unlockKey ?? null) : null,
+    logger: log,
+  });
   const renewer = new CertificateRenewer({
     dataDir,
     tls,
+    // Wrapped by the unlock key while autolocked, and never in the middle of a re-wrap.
+    write: (certs) => autolock.writeNodeCertificates(certs),
     // This manager first (it can sign), then the others.
     managers: () => {
       const conf = node.membership();
@@ -291,13 +328,6 @@ export async function assemble(
   }
   const leaderLoops = new LeaderLoops({ store, logger: log });
   const trust = new TrustFollower({ store, dataDir, tls, renewer, logger: log });
-  const autolock = new AutolockKeeper({
-    store,
-    keysDir: joinPath(dataDir, KEYS_DIR),
-    keys,
-    wrappedWith: keys.autolocked ? (options.unlockKey ?? null) : null,
-    logger: log,
-  });
   node.on('leader-change', ({ leader }) => {
     leaderLoops.setLeader(leader === identity.id);
     if (leader === identity.id) dispatcher.start();

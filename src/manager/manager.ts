@@ -42,6 +42,7 @@ import {
   CONTROL_SOCKET,
   exists,
   KEYS_DIR,
+  openKeysAndCertificates,
   shutdown,
   startLoops,
   type ManagerTuning,
@@ -348,13 +349,15 @@ export class Manager extends EventEmitter<ManagerEvents> {
       throw new DataDirError(
         `${options.dataDir} holds node ${identity.id}, which the cluster demoted to worker: it no longer runs the manager role`,
       );
-    const certs = await readNodeCertificates(options.dataDir);
+    // The key files first: a locked manager is refused before node.key, which the unlock key wraps.
+    const { keys, certs } = await openKeysAndCertificates(options.dataDir, options.unlockKey);
     if (!certs)
       throw new DataDirError(
         `${options.dataDir} holds node ${identity.id} but no certificates (${CERTS_DIR}/): it cannot prove who it is`,
       );
     const parts = await assemble(identity, certs, options.dataDir, options.logger, options.tuning, {
       forceNewCluster: options.forceNewCluster,
+      keys,
       unlockKey: options.unlockKey,
       signingCA: (await readSigningCA(options.dataDir)) ?? undefined,
     });
@@ -396,6 +399,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
     const { identity, dataDir, log } = this.parts;
     log.warn('removed from the Raft membership: no longer a manager, stopping the manager role');
     await this.stop();
+    // A worker is never unlocked: node.key goes back to plain before node.json says worker, so a
+    // crash in between restarts a manager (locked, if autolocked) that steps down again.
+    await this.parts.autolock.unwrapNodeKey();
     await writeIdentity(dataDir, { ...identity, role: 'worker', peers: undefined });
     await rm(joinPath(dataDir, 'raft'), { recursive: true, force: true });
   }

@@ -9,13 +9,20 @@ import { networkInterfaces } from 'node:os';
 import Dockerode from 'dockerode';
 import { join } from 'node:path';
 import { DEFAULT_MANAGER_PORT } from '../../api/index.js';
-import { readNodeCertificates, channelCredentials } from '../../ca/index.js';
+import {
+  channelCredentials,
+  isCertificateError,
+  readNodeCertificates,
+  type NodeCertificates,
+} from '../../ca/index.js';
+import { FlotillaClient } from '../../client/index.js';
 import { runNode, type DaemonConfig, type ExecutorConfig, type RunningNode } from '../../daemon/main.js';
+import { parseUnlockKey } from '../../manager/keys/index.js';
 import { callLeave } from '../../manager/membership-service.js';
 import { createJsonLogger, type LogLevel } from '../../util/logger.js';
 import type { FlagDef, ParsedFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
-import { dataDirOf, DEFAULT_DATA_DIR } from '../connect.js';
+import { CONTROL_SOCKET, dataDirOf, DEFAULT_DATA_DIR } from '../connect.js';
 import { CliError, UsageError } from '../errors.js';
 import { joinCommand } from './cluster.js';
 
@@ -317,6 +324,31 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The certificates a manager asks the cluster to remove it with. Under autolock its node.key is
+ * wrapped by the unlock key, which the manager running here (so unlocked) gives on its admin
+ * socket; a manager that is stopped or still locked cannot, and the leave goes on without asking.
+ */
+async function certificatesToLeaveWith(dataDir: string): Promise<NodeCertificates | null> {
+  try {
+    return await readNodeCertificates(dataDir);
+  } catch (err) {
+    if (!isCertificateError(err, 'CA_KEY_WRAPPED')) throw err;
+  }
+  const client = new FlotillaClient({ address: `unix:${join(dataDir, CONTROL_SOCKET)}`, timeoutMs: 5_000 });
+  let unlockKey: string;
+  try {
+    unlockKey = await client.getUnlockKey();
+  } catch (err) {
+    throw new CliError(
+      `its node key is wrapped by the cluster's unlock key (autolock), and no unlocked manager runs here to give the key (${(err as Error).message.split('\n')[0]}): demote and remove it from another manager`,
+    );
+  } finally {
+    client.close();
+  }
+  return readNodeCertificates(dataDir, { kek: parseUnlockKey(unlockKey) });
+}
+
 /** Removes the containers the node's Docker executor made (labelled with its id); 0 without an engine. */
 async function removeTaskContainers(nodeId: string, socketPath: string | undefined): Promise<number> {
   const host = process.env.DOCKER_HOST;
@@ -382,19 +414,17 @@ const leave: Command = {
         throw new CliError(
           "this node is a manager: demote it first ('flotilla node demote'), or use --force to leave anyway (leaving the last manager loses the cluster)",
         );
-      const certs = await readNodeCertificates(dataDir);
       const identity = JSON.parse(readFileSync(join(dataDir, 'node.json'), 'utf8')) as {
         advertiseAddr: string;
       };
-      if (certs) {
-        try {
-          await callLeave(identity.advertiseAddr, channelCredentials(certs), { nodeId: node.id });
-        } catch (err) {
-          // --force: leave anyway (the last manager, or a cluster without quorum).
-          io.err(
-            `warning: the cluster did not remove this manager: ${(err as Error).message.split('\n')[0]}\n`,
-          );
-        }
+      try {
+        const certs = await certificatesToLeaveWith(dataDir);
+        if (certs) await callLeave(identity.advertiseAddr, channelCredentials(certs), { nodeId: node.id });
+      } catch (err) {
+        // --force: leave anyway (the last manager, a cluster without quorum, a key it cannot unwrap).
+        io.err(
+          `warning: the cluster did not remove this manager: ${(err as Error).message.split('\n')[0]}\n`,
+        );
       }
     }
     await stopDaemon(dataDir);

@@ -1,6 +1,8 @@
 // DATA_DIR/certs/: written atomically with private keys at 0600, read back as written, and
-// refused with an error naming the file when missing, unreadable, not PEM, or mismatched.
+// refused with an error naming the file when missing, unreadable, not PEM, or mismatched; node.key
+// wrapped by a key-encryption key under autolock, and re-wrapped.
 
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import {
   createRootCA,
   readNodeCertificates,
   readSigningCA,
+  rewrapNodeKey,
   writeCASigningKey,
   writeNodeCertificates,
   writeTrustedRoots,
@@ -210,6 +213,83 @@ describe('certificate files', () => {
       const err = await refusal(readSigningCA(dataDir));
       expect(err.code).toBe('CA_FILE_MISSING');
       expect(err.file).toBe(certFilePaths(dataDir).roots);
+    });
+  });
+
+  describe('node.key wrapped by a key-encryption key (an autolocked manager)', () => {
+    const kek = randomBytes(32);
+    const newKek = randomBytes(32);
+
+    it('writes the key wrapped, at 0600 with no temp file, and reads it back only with the KEK', async () => {
+      await writeNodeCertificates(dataDir, certs, { kek });
+      const paths = certFilePaths(dataDir);
+      const onDisk = await readFile(paths.nodeKey, 'utf8');
+      expect(onDisk).toMatch(/^-----BEGIN FLOTILLA WRAPPED NODE KEY-----\n/);
+      expect(() => createPrivateKey({ key: onDisk, format: 'pem' })).toThrow();
+      expect((await stat(paths.nodeKey)).mode & 0o777).toBe(0o600);
+      expect((await readdir(paths.dir)).sort()).toEqual(['node.crt', 'node.key', 'root-ca.crt']);
+      expect(await readNodeCertificates(dataDir, { kek })).toEqual(certs);
+
+      const locked = await refusal(readNodeCertificates(dataDir));
+      expect(locked).toMatchObject({ code: 'CA_KEY_WRAPPED', file: paths.nodeKey });
+      expect(locked.message).toContain(paths.nodeKey);
+      const wrong = await refusal(readNodeCertificates(dataDir, { kek: newKek }));
+      expect(wrong).toMatchObject({ code: 'CA_KEY_UNWRAP_FAILED', file: paths.nodeKey });
+      expect(wrong.message).toContain(paths.nodeKey);
+    });
+
+    it('reads a plain node.key whatever KEK is given (a crash can leave one on an autolocked manager)', async () => {
+      await writeNodeCertificates(dataDir, certs);
+      expect(await readNodeCertificates(dataDir, { kek })).toEqual(certs);
+    });
+
+    it('names a garbled wrapped node.key', async () => {
+      await writeNodeCertificates(dataDir, certs, { kek });
+      const paths = certFilePaths(dataDir);
+      const onDisk = await readFile(paths.nodeKey, 'utf8');
+      await writeFile(paths.nodeKey, onDisk.slice(0, onDisk.length / 2));
+      const err = await refusal(readNodeCertificates(dataDir, { kek }));
+      expect(err).toMatchObject({ code: 'CA_MALFORMED_KEY', file: paths.nodeKey });
+      expect(err.message).toMatch(/node\.key: the wrapped node key is damaged/);
+    });
+
+    it('re-wraps the same key through plain, one KEK, two and back, writing only when it changes', async () => {
+      await writeNodeCertificates(dataDir, certs);
+      const path = certFilePaths(dataDir).nodeKey;
+      const inode = async (): Promise<number> => (await stat(path)).ino;
+
+      const plain = await inode();
+      await rewrapNodeKey(dataDir, null, []);
+      expect(await inode()).toBe(plain);
+
+      await rewrapNodeKey(dataDir, null, [kek]);
+      expect(await readNodeCertificates(dataDir, { kek })).toEqual(certs);
+      const wrapped = await inode();
+      expect(wrapped).not.toBe(plain);
+      await rewrapNodeKey(dataDir, kek, [kek]);
+      expect(await inode()).toBe(wrapped);
+
+      // A rotation's first step: both keys open it.
+      await rewrapNodeKey(dataDir, kek, [kek, newKek]);
+      expect(await readNodeCertificates(dataDir, { kek })).toEqual(certs);
+      expect(await readNodeCertificates(dataDir, { kek: newKek })).toEqual(certs);
+      // Its last: the old key no longer does.
+      await rewrapNodeKey(dataDir, newKek, [newKek]);
+      expect((await refusal(readNodeCertificates(dataDir, { kek }))).code).toBe('CA_KEY_UNWRAP_FAILED');
+      expect(await readNodeCertificates(dataDir, { kek: newKek })).toEqual(certs);
+
+      await rewrapNodeKey(dataDir, newKek, []);
+      expect(await readFile(path, 'utf8')).toBe(certs.keyPem);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    });
+
+    it('refuses to re-wrap with a KEK that does not open node.key, changing nothing', async () => {
+      await writeNodeCertificates(dataDir, certs, { kek });
+      const path = certFilePaths(dataDir).nodeKey;
+      const before = await readFile(path, 'utf8');
+      expect((await refusal(rewrapNodeKey(dataDir, newKek, []))).code).toBe('CA_KEY_UNWRAP_FAILED');
+      expect((await refusal(rewrapNodeKey(dataDir, null, []))).code).toBe('CA_KEY_WRAPPED');
+      expect(await readFile(path, 'utf8')).toBe(before);
     });
   });
 

@@ -1,6 +1,7 @@
 // Managers in one process on 127.0.0.x: init, restart with identity, join (good and bad secret),
 // three managers whose stores agree after writes through followers, and leave.
 
+import { createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import {
   verifyCertificate,
 } from '../../../src/ca/index.js';
 import { readIdentity } from '../../../src/manager/node-identity.js';
-import { newUnlockKey } from '../../../src/manager/keys/index.js';
+import { newUnlockKey, parseUnlockKey } from '../../../src/manager/keys/index.js';
 import { addresses, FAST, TestDirs, waitUntil } from '../../support/manager-cluster.js';
 
 const service = (name: string) => ({
@@ -293,11 +294,33 @@ describe('Manager', () => {
         c.close();
       }
     };
+    const nodeKeyPath = join(dataDir, 'certs', 'node.key');
+    /** node.key on disk: not the plain key, not importable, and opened by `unlockKey` alone. */
+    const expectNodeKeyWrappedBy = async (unlockKey: string, formerKey?: string): Promise<void> => {
+      const onDisk = await readFile(nodeKeyPath, 'utf8');
+      expect(onDisk).not.toContain('PRIVATE KEY-----');
+      expect(onDisk).not.toContain(m.tls.current.keyPem.split('\n')[1]);
+      expect(() => createPrivateKey({ key: onDisk, format: 'pem' })).toThrow();
+      await expect(readNodeCertificates(dataDir)).rejects.toMatchObject({ code: 'CA_KEY_WRAPPED' });
+      const opened = await readNodeCertificates(dataDir, { kek: parseUnlockKey(unlockKey) });
+      expect(opened?.keyPem).toBe(m.tls.current.keyPem);
+      if (formerKey !== undefined)
+        await expect(readNodeCertificates(dataDir, { kek: parseUnlockKey(formerKey) })).rejects.toMatchObject(
+          { code: 'CA_KEY_UNWRAP_FAILED' },
+        );
+    };
+    const plainKey = await readFile(nodeKeyPath, 'utf8');
     await setAutolock(true);
     const key = await withClient((c) => c.getUnlockKey());
     expect(key).toMatch(/^SWMKEY-1-/);
     expect(m.autolock.lockedWith).toBe(key);
+    await expectNodeKeyWrappedBy(key);
     await withClient((c) => c.createService(service('kept')));
+    // A renewal while autolocked writes its new key wrapped.
+    await m.certificates.renewNow();
+    expect(m.certificates.renewals).toBe(1);
+    expect(m.tls.current.keyPem).not.toBe(plainKey);
+    await expectNodeKeyWrappedBy(key);
     await m.stop();
 
     await expect(Manager.start({ dataDir, tuning: FAST })).rejects.toMatchObject({ code: 'KEYS_LOCKED' });
@@ -307,11 +330,13 @@ describe('Manager', () => {
     m = await Manager.start({ dataDir, tuning: FAST, unlockKey: key });
     await waitUntil('a leader', () => m.raft.isLeader());
     expect(m.store.getByName('service', 'kept')).toBeDefined();
+    await expectNodeKeyWrappedBy(key);
 
-    // Rotation: the old key stops unlocking, the new one does.
+    // Rotation: the old key stops unlocking, the new one does; node.key is re-wrapped with it.
     const rotated = await withClient((c) => c.rotateUnlockKey());
     expect(rotated).not.toBe(key);
     await m.autolock.settled();
+    await expectNodeKeyWrappedBy(rotated, key);
     await m.stop();
     await expect(Manager.start({ dataDir, tuning: FAST, unlockKey: key })).rejects.toMatchObject({
       code: 'KEYS_WRONG_UNLOCK_KEY',
@@ -319,9 +344,11 @@ describe('Manager', () => {
     m = await Manager.start({ dataDir, tuning: FAST, unlockKey: rotated });
     await waitUntil('a leader', () => m.raft.isLeader());
 
-    // Off again: no key needed, none to read.
+    // Off again: no key needed, none to read, node.key plain.
     await setAutolock(false);
     expect(await withClient((c) => c.getUnlockKey())).toBe('');
+    expect(await readFile(nodeKeyPath, 'utf8')).toBe(m.tls.current.keyPem);
+    expect((await readNodeCertificates(dataDir))?.keyPem).toBe(m.tls.current.keyPem);
     await m.stop();
     m = track(await Manager.start({ dataDir, tuning: FAST }));
     expect(m.store.getByName('service', 'kept')).toBeDefined();
@@ -511,6 +538,36 @@ describe('Manager', () => {
         () => remaining.raft.membership().voters.join() === remaining.id,
       );
       expect(remaining.raft.isLeader()).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('leaves an autolocked manager it demotes a plain node.key, for the worker it carries on as', async () => {
+    const managers = await threeManagers();
+    const leader = managers.find((m) => m.raft.isLeader())!;
+    const follower = managers.find((m) => !m.raft.isLeader())!;
+    const c = leader.client();
+    try {
+      const cluster = await c.getCluster({ linearizable: true });
+      await c.updateCluster(cluster.meta.version.index, {
+        ...cluster.spec,
+        encryptionConfig: { autoLockManagers: true },
+      });
+      const key = await c.getUnlockKey();
+      await waitUntil('the follower to wrap its keys', () => follower.autolock.lockedWith === key);
+      await follower.autolock.settled();
+      await expect(readNodeCertificates(follower.dataDir)).rejects.toMatchObject({ code: 'CA_KEY_WRAPPED' });
+
+      const stepDown = new Promise<void>((resolve) =>
+        follower.once('removed', ({ stopped }) => resolve(stopped)),
+      );
+      await waitUntil('the follower Node', () => leader.store.get('node', follower.id) !== undefined);
+      const f = await c.getNode(follower.id, { linearizable: true });
+      await c.updateNode(f.id, f.meta.version.index, { ...f.spec, role: 'worker' });
+      await stepDown;
+      expect(await readIdentity(follower.dataDir)).toMatchObject({ role: 'worker' });
+      expect((await readNodeCertificates(follower.dataDir))?.keyPem).toBe(follower.tls.current.keyPem);
     } finally {
       c.close();
     }
