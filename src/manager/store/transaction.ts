@@ -134,7 +134,8 @@ function patchProblem(kind: Kind, fields: unknown): string | undefined {
   if (!isPlainObject(fields)) return 'fields must be an object';
   for (const [field, value] of Object.entries(fields)) {
     if (field === 'id' || field === 'meta') return `a patch cannot set ${field}`;
-    if (value === undefined) return `fields.${field} is undefined (a patch sets fields, it does not remove them)`;
+    if (value === undefined)
+      return `fields.${field} is undefined (a patch sets fields, it does not remove them)`;
   }
   return fieldsProblem(kind, fields);
 }
