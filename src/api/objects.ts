@@ -288,6 +288,21 @@ export interface RootRotation {
   crossSignedCaCert: string;
 }
 
+/** An admin client certificate the cluster issued (role admin, CN `id`). */
+export interface AdminCertificate {
+  /** The certificate's CN: a fresh object id for every certificate issued. */
+  id: string;
+  /** What the operator called it at issue time ('alice-laptop'); '' when unnamed. */
+  name: string;
+  /** Lowercase hex without leading zeros (as a TLS peer certificate reports it). */
+  serial: string;
+  issuedAt: Timestamp;
+  /** The certificate's notAfter. */
+  expiresAt: Timestamp;
+  /** Set once revoked: every manager refuses the certificate from then on. */
+  revokedAt?: Timestamp;
+}
+
 export interface Cluster {
   id: string;
   meta: Meta;
@@ -297,6 +312,12 @@ export interface Cluster {
   rootCA?: RootCA;
   /** Nodes removed from the cluster: their certificates are refused until they expire. */
   removedNodes?: string[];
+  /**
+   * The admin client certificates the cluster issued, in issue order, each kept until it has
+   * expired (src/manager/admin-certificate-records.ts): what `admin-cert ls` shows, and where a
+   * revocation is recorded.
+   */
+  adminCertificates?: AdminCertificate[];
   /**
    * With spec.encryptionConfig.autoLockManagers: the key (SWMKEY-1-…) that wraps every manager's
    * Raft data key, so a restarted manager serves nothing until given it. Never in API reads.

@@ -73,7 +73,7 @@ export function connect(flags: ParsedFlags, env: Env): Connection {
         return readFileSync(path, 'utf8');
       } catch (err) {
         throw new CliError(
-          `cannot read the ${what} for --host ${host} at ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): give --tlscacert/--tlscert/--tlskey or FLOTILLA_CERT_PATH (make them with 'flotilla admin-cert DIR' on a manager)`,
+          `cannot read the ${what} for --host ${host} at ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): give --tlscacert/--tlscert/--tlskey or FLOTILLA_CERT_PATH (make them with 'flotilla admin-cert create DIR' on a manager)`,
         );
       }
     };

@@ -3,6 +3,7 @@
 
 import type { CommandDef } from './args.js';
 import type { Command } from './command.js';
+import { adminCertCommands } from './commands/admin-cert.js';
 import { clusterCommands } from './commands/cluster.js';
 import { daemonCommands } from './commands/daemon.js';
 import { nodeCommands } from './commands/node.js';
@@ -30,6 +31,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     ...secretCommands,
     ...configCommands,
     ...clusterCommands,
+    ...adminCertCommands,
   ].map((c) => [c.def.path, withConnectionFlags(c)] as const),
 );
 
@@ -40,6 +42,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   secret: 'Manage secrets',
   config: 'Manage configs',
   cluster: 'Manage the cluster',
+  'admin-cert': 'Manage admin client certificates (for --host)',
 };
 
 const ALIASES: Readonly<Record<string, string>> = { list: 'ls', remove: 'rm' };

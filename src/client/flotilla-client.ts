@@ -4,7 +4,15 @@
 // VersionConflictError { current }, FailedPreconditionError, UnavailableError (retryable), ….
 
 import * as grpc from '@grpc/grpc-js';
-import type { ClusterSpec, ConfigSpec, NodeSpec, SecretSpec, ServiceSpec } from '../api/index.js';
+import type {
+  AdminCertificate,
+  ClusterSpec,
+  ConfigSpec,
+  NodeSpec,
+  SecretSpec,
+  ServiceSpec,
+} from '../api/index.js';
+import type { AdminCertificate__Output } from '../generated/flotilla/control/v1/AdminCertificate.js';
 import {
   CONTROL_METHODS,
   ControlError,
@@ -292,13 +300,39 @@ export class FlotillaClient {
 
   /**
    * A client certificate (role admin) for `csr`: with it and the returned roots, FlotillaClient
-   * reaches any manager's TCP address (`credentials: grpc.credentials.createSsl(...)`).
+   * reaches any manager's TCP address (`credentials: grpc.credentials.createSsl(...)`). `name`
+   * labels it in listAdminCertificates; `id` (its CN) is unique to it and revokes it.
    */
   async issueAdminCertificate(
     csr: string,
+    options: { name?: string } = {},
   ): Promise<{ id: string; certificateChain: string; rootCa: string }> {
-    const { id, certificateChain, rootCa } = await this.call('IssueAdminCertificate', { csr });
+    const { id, certificateChain, rootCa } = await this.call('IssueAdminCertificate', {
+      csr,
+      name: options.name ?? '',
+    });
     return { id, certificateChain, rootCa };
+  }
+
+  /** The admin certificates the cluster issued that have not expired, in issue order. */
+  async listAdminCertificates(options: ReadOptions = {}): Promise<AdminCertificate[]> {
+    const { certificates } = await this.call('ListAdminCertificates', {
+      linearizable: options.linearizable ?? false,
+    });
+    return certificates.map(adminCertificateFromWire);
+  }
+
+  /**
+   * Revokes the admin certificate `idOrName` names (an id, a name only one has, or a unique id
+   * prefix): every manager refuses it from the returned version on. Unknown: ControlError NOT_FOUND.
+   */
+  async revokeAdminCertificate(
+    idOrName: string,
+  ): Promise<{ certificate: AdminCertificate; version: number }> {
+    const { certificate, version } = await this.call('RevokeAdminCertificate', { id: idOrName });
+    if (!certificate)
+      throw new ControlError('INTERNAL', 'the manager answered a revocation without the certificate');
+    return { certificate: adminCertificateFromWire(certificate), version };
   }
 
   /** Starts a root CA rotation; it finishes once every node that is up has moved to the new root. */
@@ -458,4 +492,9 @@ const LIST_METHODS = {
 
 function isStatus(err: unknown): err is grpc.ServiceError {
   return err instanceof Error && typeof (err as Partial<grpc.ServiceError>).code === 'number';
+}
+
+function adminCertificateFromWire(wire: AdminCertificate__Output): AdminCertificate {
+  const { id, name, serial, issuedAt, expiresAt, revokedAt } = wire;
+  return { id, name, serial, issuedAt, expiresAt, ...(revokedAt === '' ? {} : { revokedAt }) };
 }

@@ -2,8 +2,9 @@
 // chains to the cluster's root and is within its validity; this adds what TLS cannot know: the
 // certificate is for this cluster, its role may use the service, and the node has not been
 // removed (a removed node's certificate stays cryptographically valid until it expires, so the
-// cluster keeps a deny-list: Cluster.removedNodes). The deny-list rather than "has a Node object":
-// a manager that has just joined has not yet received the log that holds the others' Nodes.
+// cluster keeps a deny-list: Cluster.removedNodes), and an admin certificate has not been revoked
+// (its record in Cluster.adminCertificates says so). Deny-lists rather than "has a Node object"
+// or "has a record": a manager that has just joined has not yet received the log that holds them.
 
 import {
   PeerAuthError,
@@ -48,6 +49,16 @@ export function certificateAuthorizer(store: ApiStore): Authorizer {
         throw new PeerAuthError(
           'PERMISSION_DENIED',
           `node ${identity.nodeId} has been removed from the cluster; join it again with a join token`,
+          identity,
+        );
+      const revoked =
+        identity.role === 'admin'
+          ? cluster?.adminCertificates?.find((c) => c.id === identity.nodeId && c.revokedAt !== undefined)
+          : undefined;
+      if (revoked)
+        throw new PeerAuthError(
+          'PERMISSION_DENIED',
+          `admin certificate ${revoked.id}${revoked.name === '' ? '' : ` (${revoked.name})`} was revoked at ${revoked.revokedAt}; ask an operator for a new one`,
           identity,
         );
       return identity;

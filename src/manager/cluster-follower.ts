@@ -42,12 +42,17 @@ export class ClusterFollower {
 
   private async follow(signal: AbortSignal): Promise<void> {
     this.queue();
-    try {
-      for await (const _ of this.store.watch({ kinds: ['cluster'] }, { signal })) this.queue();
-    } catch (err) {
-      // A watch that fell too far behind: the next start follows again (and steps re-read the
-      // whole object, so nothing was missed but time).
-      if (!signal.aborted) this.log.warn('stopped following the cluster object', { err });
+    while (!signal.aborted) {
+      try {
+        for await (const _ of this.store.watch({ kinds: ['cluster'] }, { signal })) this.queue();
+      } catch (err) {
+        // The watch fell too far behind, or a snapshot replaced the store (a lagging manager
+        // catching up): the object may have changed unseen, so step now and follow again from
+        // here. Steps re-read the whole object: nothing is missed but time.
+        if (signal.aborted) return;
+        this.log.warn('lost track of the cluster object; following it again', { err });
+        this.queue();
+      }
     }
   }
 

@@ -40,6 +40,7 @@ import {
   type SigningCA,
 } from '../ca/index.js';
 import { AutolockKeeper } from './autolock.js';
+import { ClusterFollower } from './cluster-follower.js';
 import { TrustFollower } from './trust-follower.js';
 import { CertificateRenewer } from '../ca/renewer.js';
 import {
@@ -99,6 +100,8 @@ export interface Parts {
   transport: GrpcRaftTransport;
   server: grpc.Server;
   control: ControlService;
+  /** Re-checks the callers of open control streams whenever the cluster's deny-lists may change. */
+  streamGuard: ClusterFollower;
   status: ManagerStatusLoop;
   removalWatch: RemovalWatch;
   log: Logger;
@@ -266,6 +269,9 @@ export async function assemble(
     authorize: (call) => authorizer.require(call, ['manager', 'admin']),
     logs,
   });
+  // A stream outlives the check made when it began: a certificate revoked (or a node removed) in
+  // the cluster object must also end the streams it holds open, on every manager.
+  const streamGuard = new ClusterFollower(store, log, async () => control.recheckCallers());
   registerMembershipService(server, {
     store,
     node,
@@ -355,6 +361,7 @@ export async function assemble(
     transport,
     server,
     control,
+    streamGuard,
     status,
     removalWatch,
     log,
@@ -384,6 +391,7 @@ export function startLoops(parts: Parts): void {
   parts.renewer.start();
   parts.autolock.start();
   parts.trust.start();
+  parts.streamGuard.start();
 }
 
 export async function shutdown(parts: Parts): Promise<void> {
@@ -397,6 +405,7 @@ export async function shutdown(parts: Parts): Promise<void> {
   const renewerStopped = parts.renewer.stop();
   const autolockStopped = parts.autolock.stop();
   const trustStopped = parts.trust.stop();
+  const streamGuardStopped = parts.streamGuard.stop();
   parts.control.stop();
   parts.localControl.stop();
   parts.localServer.forceShutdown();
@@ -406,6 +415,7 @@ export async function shutdown(parts: Parts): Promise<void> {
   await renewerStopped;
   await autolockStopped;
   await trustStopped;
+  await streamGuardStopped;
   await parts.transport.stop();
   // Peers' streams may hold the server open: give them a moment, then cut them.
   await new Promise<void>((resolve) => {

@@ -506,7 +506,7 @@ describe('the flotilla CLI against a cluster of 3 managers and 1 worker', () => 
   it('reaches another manager over TCP with an admin certificate (--host)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'flotilla-cert-'));
     try {
-      expect(await ok('admin-cert', dir)).toMatch(/^[0-9a-z]{25}\n$/);
+      expect(await ok('admin-cert', 'create', dir)).toMatch(/^[0-9a-z]{25}\n$/);
       const m2 = cluster.procs.get('m2').address;
       const remote = await flotilla(['-H', m2, 'node', 'ls', '-q'], { env: { FLOTILLA_CERT_PATH: dir } });
       expect(remote.code, remote.stderr).toBe(0);

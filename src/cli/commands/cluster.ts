@@ -1,10 +1,7 @@
 // The cluster-wide commands (docker's `swarm` ones): `cluster inspect|update`, `join-token`,
-// `unlock-key`, `unlock` (a locked manager's admin socket), and `admin-cert` (an admin client
-// certificate for reaching managers with --host from another machine).
+// `unlock-key`, and `unlock` (a locked manager's admin socket). Admin certificates: admin-cert.ts.
 
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCsr, generateNodeKey } from '../../ca/index.js';
 import type { ClusterSpec, FlotillaClient } from '../../client/index.js';
 import { callUnlock } from '../../manager/locked-service.js';
 import type { Command } from '../command.js';
@@ -220,29 +217,4 @@ const unlock: Command = {
   },
 };
 
-const adminCert: Command = {
-  connects: true,
-  def: {
-    path: 'admin-cert',
-    usage: '[OPTIONS] DIR',
-    summary:
-      'Issue an admin client certificate into DIR (ca.pem, cert.pem, key.pem), for --host from another machine (FLOTILLA_CERT_PATH=DIR)',
-    flags: [],
-    args: [1, 1],
-  },
-  async run(io, { flags, args }) {
-    const dir = args[0]!;
-    return withConnection(io, flags, async ({ client }) => {
-      const keyPem = await generateNodeKey();
-      const issued = await client.issueAdminCertificate(await createCsr(keyPem));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(dir, 'ca.pem'), issued.rootCa);
-      await writeFile(join(dir, 'cert.pem'), issued.certificateChain);
-      await writeFile(join(dir, 'key.pem'), keyPem, { mode: 0o600 });
-      await chmod(join(dir, 'key.pem'), 0o600);
-      io.out(`${issued.id}\n`);
-    });
-  },
-};
-
-export const clusterCommands: Command[] = [inspect, update, joinToken, unlockKey, unlock, adminCert];
+export const clusterCommands: Command[] = [inspect, update, joinToken, unlockKey, unlock];

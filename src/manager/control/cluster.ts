@@ -14,9 +14,7 @@ import type { UpdateRequest__Output } from '../../generated/flotilla/control/v1/
 import type { WriteResponse } from '../../generated/flotilla/control/v1/WriteResponse.js';
 import type { RotateJoinTokensRequest__Output } from '../../generated/flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { UnlockKeyResponse } from '../../generated/flotilla/control/v1/UnlockKeyResponse.js';
-import type { AdminCertificateRequest__Output } from '../../generated/flotilla/control/v1/AdminCertificateRequest.js';
-import type { AdminCertificateResponse } from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
-import { isCertificateError, issueNodeCertificate, newJoinToken } from '../../ca/index.js';
+import { newJoinToken } from '../../ca/index.js';
 import { newUnlockKey } from '../keys/index.js';
 import { startRotation } from '../root-rotation.js';
 import { VersionConflictError, type ObjectInput } from '../store/index.js';
@@ -40,7 +38,6 @@ export function clusterHandlers(ctx: ControlContext) {
       return { unlockKey: cluster.unlockKey ?? '', version: cluster.meta.version.index };
     },
     RotateUnlockKey: () => rotateUnlockKey(ctx),
-    IssueAdminCertificate: (request: AdminCertificateRequest__Output) => issueAdminCertificate(ctx, request),
     RotateRootCA: () => rotateRootCA(ctx),
   };
 }
@@ -60,32 +57,6 @@ async function rotateRootCA(ctx: ControlContext): Promise<WriteResponse> {
   ]);
   ctx.log.info('started a root CA rotation');
   return writeResponse('cluster', objects[0]!, version);
-}
-
-/**
- * An admin client certificate (OU=admin): the control API from anywhere, nothing else (Raft and
- * the dispatcher refuse the role). The CA key is the one in the cluster object.
- */
-async function issueAdminCertificate(
-  ctx: ControlContext,
-  request: AdminCertificateRequest__Output,
-): Promise<AdminCertificateResponse> {
-  const cluster = theCluster(ctx, '');
-  if (!cluster.rootCA) throw new FailedPreconditionError('this cluster has no certificate authority');
-  const id = ctx.store.newId();
-  let certificate: string;
-  try {
-    certificate = await issueNodeCertificate(
-      { certPem: cluster.rootCA.caCert, keyPem: cluster.rootCA.caKey },
-      request.csr,
-      { nodeId: id, role: 'admin', clusterId: cluster.id },
-    );
-  } catch (err) {
-    if (isCertificateError(err)) throw new ValidationError('csr', err.message);
-    throw err;
-  }
-  ctx.log.info('issued an admin certificate', { id });
-  return { id, certificateChain: certificate, rootCa: cluster.rootCA.caCert };
 }
 
 /** A new unlock key for an autolocked cluster; every manager re-wraps its data key with it. */
@@ -171,7 +142,7 @@ async function updateCluster(ctx: ControlContext, request: UpdateRequest__Output
 }
 
 /** The cluster `id` names, or the only one there is when `id` is empty. */
-function theCluster(ctx: ControlContext, id: string): Stored<'cluster'> {
+export function theCluster(ctx: ControlContext, id: string): Stored<'cluster'> {
   if (id !== '') return ctx.resolve('cluster', id);
   const [cluster] = ctx.store.list('cluster');
   if (!cluster) throw new FailedPreconditionError('the cluster is not initialised yet (no cluster object)');

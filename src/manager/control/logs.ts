@@ -16,6 +16,7 @@ import type {
 import type { TypedStoreEvent } from '../store/index.js';
 import type { ApiObjectTypes, ControlContext, LeaderInfo, Stored } from './context.js';
 import { ControlError, errorFromStatus, NO_LEADER_MESSAGE, toStatus, UnavailableError } from './errors.js';
+import { CANCELLED, OpenStreams, serviceEnded } from './open-streams.js';
 import {
   deserializer,
   MAX_RESPONSE_BYTES,
@@ -76,9 +77,6 @@ export const FORWARDED_METADATA = 'flotilla-forwarded';
 /** How long a request waits for an election before it fails as retryable. */
 const LEADER_WAIT_MS = 5_000;
 
-const SHUTDOWN = Symbol('control service stopping');
-const CANCELLED = Symbol('client cancelled');
-
 /** Tasks whose container has existed: what Docker shows logs of (running and exited ones). */
 export function hasRun(task: Stored<'task'>): boolean {
   return (
@@ -87,8 +85,7 @@ export function hasRun(task: Stored<'task'>): boolean {
 }
 
 export class ServiceLogsStreams {
-  private readonly open = new Set<AbortController>();
-  private stopped = false;
+  private readonly open = new OpenStreams();
 
   constructor(
     private readonly ctx: ControlContext,
@@ -104,8 +101,12 @@ export class ServiceLogsStreams {
 
   /** Ends every open stream with UNAVAILABLE; later calls are refused the same way. */
   stop(): void {
-    this.stopped = true;
-    for (const controller of this.open) controller.abort(SHUTDOWN);
+    this.open.stop();
+  }
+
+  /** Ends the streams whose caller is refused now, with the refusal. */
+  recheckCallers(): void {
+    this.open.recheck(this.ctx.authorize);
   }
 
   get openStreams(): number {
@@ -113,20 +114,21 @@ export class ServiceLogsStreams {
   }
 
   private async run(call: ServiceLogsCall): Promise<void> {
-    const controller = new AbortController();
+    const controller = this.open.add(call);
     const { signal } = controller;
     const onCancelled = (): void => controller.abort(CANCELLED);
     call.on('cancelled', onCancelled);
     // A write to a client that went away fails here; 'cancelled' ends the stream.
     call.on('error', () => undefined);
-    this.open.add(controller);
     try {
-      if (this.stopped) throw stopping();
+      if (this.open.stopped) throw stopping();
       this.ctx.authorize(call);
       const request = validRequest(this.requestOf(call.request));
       if (this.options === undefined)
         throw new ControlError('UNIMPLEMENTED', 'this control service does not serve logs');
       const leader = await this.leader();
+      // Ended meanwhile (stopped, the caller refused, the client gone): the catch says how.
+      signal.throwIfAborted();
       if (leader.id === this.options.selfId) await this.serveHere(call, request, this.options.broker, signal);
       else if (call.metadata.get(FORWARDED_METADATA).length > 0)
         // The leader that forwarded it lost its leadership meanwhile; the client tries again.
@@ -135,14 +137,17 @@ export class ServiceLogsStreams {
           'leadership moved while forwarding the logs request; retry',
         );
       else await forward(call, request, leader.address, this.options.credentials(), signal);
-      if (signal.reason === SHUTDOWN) throw stopping();
+      const ended = serviceEnded(signal, stopping);
+      if (ended !== undefined) throw ended;
       if (!signal.aborted) call.end();
     } catch (err) {
       if (call.cancelled || signal.reason === CANCELLED) return; // nobody is listening
-      const error = signal.reason === SHUTDOWN ? stopping() : err;
-      call.emit('error', toStatus(error, this.ctx.log, { method: 'ServiceLogs' }));
+      call.emit(
+        'error',
+        toStatus(serviceEnded(signal, stopping) ?? err, this.ctx.log, { method: 'ServiceLogs' }),
+      );
     } finally {
-      this.open.delete(controller);
+      this.open.remove(controller);
       call.off('cancelled', onCancelled);
     }
   }

@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ValidationError } from '../../api/index.js';
 import { ControlContext, type ControlOptions } from './context.js';
+import { adminCertificateHandlers } from './admin-certificates.js';
 import { clusterHandlers } from './cluster.js';
 import { RequestTooLargeError, toStatus } from './errors.js';
 import { nodeHandlers } from './nodes.js';
@@ -33,10 +34,12 @@ export interface ControlServiceOptions extends ControlOptions {
 
 /**
  * The registered service: stop() ends open watches and log streams (call it before shutting the
- * server down).
+ * server down); recheckCallers() ends those whose caller the authorize hook refuses now (call it
+ * when the cluster object changes: a certificate revoked, a node removed).
  */
 export interface ControlService {
   stop(): void;
+  recheckCallers(): void;
   readonly openWatches: number;
   readonly openLogStreams: number;
 }
@@ -54,6 +57,7 @@ export function registerControlService(server: grpc.Server, options: ControlServ
     ...secretHandlers(ctx),
     ...configHandlers(ctx),
     ...clusterHandlers(ctx),
+    ...adminCertificateHandlers(ctx),
   };
   const watches = new WatchStreams(ctx, requestOf);
   const logs = new ServiceLogsStreams(ctx, options.node, options.logs, requestOf);
@@ -72,6 +76,10 @@ export function registerControlService(server: grpc.Server, options: ControlServ
     stop: () => {
       watches.stop();
       logs.stop();
+    },
+    recheckCallers: () => {
+      watches.recheckCallers();
+      logs.recheckCallers();
     },
     get openWatches() {
       return watches.openStreams;

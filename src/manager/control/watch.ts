@@ -1,7 +1,8 @@
 // The Watch stream: the store's changes in commit order, filtered, resumable from a version, as a
 // gRPC server stream. Writes wait for the client to drain (a slow client is eventually cut off by
 // the store with WatchOverflowError, never buffered without bound); a cancelled call closes its
-// store watch; stop() ends every open stream with UNAVAILABLE so clients reconnect elsewhere.
+// store watch; stop() ends every open stream with UNAVAILABLE so clients reconnect elsewhere, and
+// recheckCallers() ends those whose caller is refused now (a revoked certificate) with the refusal.
 
 import { once } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
@@ -12,16 +13,13 @@ import type { ApiObjectTypes, ControlContext } from './context.js';
 import { toStatus, UnavailableError } from './errors.js';
 import { watchFilter } from './filters.js';
 import { objectJson } from './json.js';
+import { CANCELLED, OpenStreams, serviceEnded } from './open-streams.js';
 import type { Decoded } from './wire.js';
 
 export type WatchCall = grpc.ServerWritableStream<Decoded<WatchRequest__Output>, WatchEvent>;
 
-const SHUTDOWN = Symbol('control service stopping');
-const CANCELLED = Symbol('client cancelled');
-
 export class WatchStreams {
-  private readonly open = new Set<AbortController>();
-  private stopped = false;
+  private readonly open = new OpenStreams();
 
   constructor(
     private readonly ctx: ControlContext,
@@ -35,8 +33,12 @@ export class WatchStreams {
 
   /** Ends every open stream with UNAVAILABLE; later calls are refused the same way. */
   stop(): void {
-    this.stopped = true;
-    for (const controller of this.open) controller.abort(SHUTDOWN);
+    this.open.stop();
+  }
+
+  /** Ends the streams whose caller is refused now, with the refusal. */
+  recheckCallers(): void {
+    this.open.recheck(this.ctx.authorize);
   }
 
   get openStreams(): number {
@@ -44,13 +46,12 @@ export class WatchStreams {
   }
 
   private async run(call: WatchCall): Promise<void> {
-    const controller = new AbortController();
+    const controller = this.open.add(call);
     const { signal } = controller;
     const onCancelled = (): void => controller.abort(CANCELLED);
     call.on('cancelled', onCancelled);
-    this.open.add(controller);
     try {
-      if (this.stopped) throw stopping();
+      if (this.open.stopped) throw stopping();
       this.ctx.authorize(call);
       const request = this.requestOf(call.request);
       const watch = this.ctx.store.watch(watchFilter(request), { fromVersion: request.fromVersion, signal });
@@ -58,14 +59,14 @@ export class WatchStreams {
         // Backpressure: hold the store's cursor until grpc has taken the previous events.
         if (!call.write(wireEvent(event))) await once(call, 'drain', { signal });
       }
-      if (signal.reason === SHUTDOWN) throw stopping();
+      const ended = serviceEnded(signal, stopping);
+      if (ended !== undefined) throw ended;
       if (!call.cancelled) call.end();
     } catch (err) {
       if (call.cancelled || signal.reason === CANCELLED) return; // nobody is listening
-      const error = signal.reason === SHUTDOWN ? stopping() : err;
-      call.emit('error', toStatus(error, this.ctx.log, { method: 'Watch' }));
+      call.emit('error', toStatus(serviceEnded(signal, stopping) ?? err, this.ctx.log, { method: 'Watch' }));
     } finally {
-      this.open.delete(controller);
+      this.open.remove(controller);
       call.off('cancelled', onCancelled);
     }
   }

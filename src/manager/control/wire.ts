@@ -38,6 +38,22 @@ import type {
   AdminCertificateResponse__Output,
 } from '../../generated/flotilla/control/v1/AdminCertificateResponse.js';
 import type {
+  ListAdminCertificatesRequest,
+  ListAdminCertificatesRequest__Output,
+} from '../../generated/flotilla/control/v1/ListAdminCertificatesRequest.js';
+import type {
+  ListAdminCertificatesResponse,
+  ListAdminCertificatesResponse__Output,
+} from '../../generated/flotilla/control/v1/ListAdminCertificatesResponse.js';
+import type {
+  RevokeAdminCertificateRequest,
+  RevokeAdminCertificateRequest__Output,
+} from '../../generated/flotilla/control/v1/RevokeAdminCertificateRequest.js';
+import type {
+  RevokeAdminCertificateResponse,
+  RevokeAdminCertificateResponse__Output,
+} from '../../generated/flotilla/control/v1/RevokeAdminCertificateResponse.js';
+import type {
   RotateRootCARequest,
   RotateRootCARequest__Output,
 } from '../../generated/flotilla/control/v1/RotateRootCARequest.js';
@@ -77,6 +93,10 @@ interface Messages {
   RotateRootCARequest: [RotateRootCARequest, RotateRootCARequest__Output];
   AdminCertificateRequest: [AdminCertificateRequest, AdminCertificateRequest__Output];
   AdminCertificateResponse: [AdminCertificateResponse, AdminCertificateResponse__Output];
+  ListAdminCertificatesRequest: [ListAdminCertificatesRequest, ListAdminCertificatesRequest__Output];
+  ListAdminCertificatesResponse: [ListAdminCertificatesResponse, ListAdminCertificatesResponse__Output];
+  RevokeAdminCertificateRequest: [RevokeAdminCertificateRequest, RevokeAdminCertificateRequest__Output];
+  RevokeAdminCertificateResponse: [RevokeAdminCertificateResponse, RevokeAdminCertificateResponse__Output];
   UnlockKeyResponse: [UnlockKeyResponse, UnlockKeyResponse__Output];
   ObjectResponse: [ObjectResponse, ObjectResponse__Output];
   ListResponse: [ListResponse, ListResponse__Output];
@@ -117,6 +137,8 @@ export const CONTROL_METHODS = {
   RotateJoinTokens: unary('RotateJoinTokensRequest', 'WriteResponse'),
   GetUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   IssueAdminCertificate: unary('AdminCertificateRequest', 'AdminCertificateResponse'),
+  ListAdminCertificates: unary('ListAdminCertificatesRequest', 'ListAdminCertificatesResponse'),
+  RevokeAdminCertificate: unary('RevokeAdminCertificateRequest', 'RevokeAdminCertificateResponse'),
   RotateRootCA: unary('RotateRootCARequest', 'WriteResponse'),
   RotateUnlockKey: unary('UnlockKeyRequest', 'UnlockKeyResponse'),
   Watch: { request: 'WatchRequest', response: 'WatchEvent', stream: true },

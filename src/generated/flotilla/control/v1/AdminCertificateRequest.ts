@@ -3,8 +3,10 @@
 
 export interface AdminCertificateRequest {
   'csr'?: (string);
+  'name'?: (string);
 }
 
 export interface AdminCertificateRequest__Output {
   'csr': (string);
+  'name': (string);
 }

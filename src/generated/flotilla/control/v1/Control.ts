@@ -6,10 +6,14 @@ import type { AdminCertificateRequest as _flotilla_control_v1_AdminCertificateRe
 import type { AdminCertificateResponse as _flotilla_control_v1_AdminCertificateResponse, AdminCertificateResponse__Output as _flotilla_control_v1_AdminCertificateResponse__Output } from '../../../flotilla/control/v1/AdminCertificateResponse.js';
 import type { CreateRequest as _flotilla_control_v1_CreateRequest, CreateRequest__Output as _flotilla_control_v1_CreateRequest__Output } from '../../../flotilla/control/v1/CreateRequest.js';
 import type { GetRequest as _flotilla_control_v1_GetRequest, GetRequest__Output as _flotilla_control_v1_GetRequest__Output } from '../../../flotilla/control/v1/GetRequest.js';
+import type { ListAdminCertificatesRequest as _flotilla_control_v1_ListAdminCertificatesRequest, ListAdminCertificatesRequest__Output as _flotilla_control_v1_ListAdminCertificatesRequest__Output } from '../../../flotilla/control/v1/ListAdminCertificatesRequest.js';
+import type { ListAdminCertificatesResponse as _flotilla_control_v1_ListAdminCertificatesResponse, ListAdminCertificatesResponse__Output as _flotilla_control_v1_ListAdminCertificatesResponse__Output } from '../../../flotilla/control/v1/ListAdminCertificatesResponse.js';
 import type { ListRequest as _flotilla_control_v1_ListRequest, ListRequest__Output as _flotilla_control_v1_ListRequest__Output } from '../../../flotilla/control/v1/ListRequest.js';
 import type { ListResponse as _flotilla_control_v1_ListResponse, ListResponse__Output as _flotilla_control_v1_ListResponse__Output } from '../../../flotilla/control/v1/ListResponse.js';
 import type { ObjectResponse as _flotilla_control_v1_ObjectResponse, ObjectResponse__Output as _flotilla_control_v1_ObjectResponse__Output } from '../../../flotilla/control/v1/ObjectResponse.js';
 import type { RemoveRequest as _flotilla_control_v1_RemoveRequest, RemoveRequest__Output as _flotilla_control_v1_RemoveRequest__Output } from '../../../flotilla/control/v1/RemoveRequest.js';
+import type { RevokeAdminCertificateRequest as _flotilla_control_v1_RevokeAdminCertificateRequest, RevokeAdminCertificateRequest__Output as _flotilla_control_v1_RevokeAdminCertificateRequest__Output } from '../../../flotilla/control/v1/RevokeAdminCertificateRequest.js';
+import type { RevokeAdminCertificateResponse as _flotilla_control_v1_RevokeAdminCertificateResponse, RevokeAdminCertificateResponse__Output as _flotilla_control_v1_RevokeAdminCertificateResponse__Output } from '../../../flotilla/control/v1/RevokeAdminCertificateResponse.js';
 import type { RotateJoinTokensRequest as _flotilla_control_v1_RotateJoinTokensRequest, RotateJoinTokensRequest__Output as _flotilla_control_v1_RotateJoinTokensRequest__Output } from '../../../flotilla/control/v1/RotateJoinTokensRequest.js';
 import type { RotateRootCARequest as _flotilla_control_v1_RotateRootCARequest, RotateRootCARequest__Output as _flotilla_control_v1_RotateRootCARequest__Output } from '../../../flotilla/control/v1/RotateRootCARequest.js';
 import type { ServiceLogsRequest as _flotilla_control_v1_ServiceLogsRequest, ServiceLogsRequest__Output as _flotilla_control_v1_ServiceLogsRequest__Output } from '../../../flotilla/control/v1/ServiceLogsRequest.js';
@@ -121,6 +125,15 @@ export interface ControlClient extends grpc.Client {
   issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
   issueAdminCertificate(argument: _flotilla_control_v1_AdminCertificateRequest, callback: grpc.requestCallback<_flotilla_control_v1_AdminCertificateResponse__Output>): grpc.ClientUnaryCall;
   
+  ListAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  ListAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  ListAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  ListAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  listAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  listAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  listAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  listAdminCertificates(argument: _flotilla_control_v1_ListAdminCertificatesRequest, callback: grpc.requestCallback<_flotilla_control_v1_ListAdminCertificatesResponse__Output>): grpc.ClientUnaryCall;
+  
   ListConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   ListConfigs(argument: _flotilla_control_v1_ListRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
   listConfigs(argument: _flotilla_control_v1_ListRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_flotilla_control_v1_ListResponse__Output>;
@@ -181,6 +194,15 @@ export interface ControlClient extends grpc.Client {
   removeService(argument: _flotilla_control_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   removeService(argument: _flotilla_control_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   removeService(argument: _flotilla_control_v1_RemoveRequest, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  RevokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  RevokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  RevokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  RevokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  revokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  revokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  revokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
+  revokeAdminCertificate(argument: _flotilla_control_v1_RevokeAdminCertificateRequest, callback: grpc.requestCallback<_flotilla_control_v1_RevokeAdminCertificateResponse__Output>): grpc.ClientUnaryCall;
   
   RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   RotateJoinTokens(argument: _flotilla_control_v1_RotateJoinTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flotilla_control_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -271,6 +293,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   IssueAdminCertificate: grpc.handleUnaryCall<_flotilla_control_v1_AdminCertificateRequest__Output, _flotilla_control_v1_AdminCertificateResponse>;
   
+  ListAdminCertificates: grpc.handleUnaryCall<_flotilla_control_v1_ListAdminCertificatesRequest__Output, _flotilla_control_v1_ListAdminCertificatesResponse>;
+  
   ListConfigs: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
   
   ListNodes: grpc.handleServerStreamingCall<_flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse>;
@@ -288,6 +312,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   RemoveSecret: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
   
   RemoveService: grpc.handleUnaryCall<_flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse>;
+  
+  RevokeAdminCertificate: grpc.handleUnaryCall<_flotilla_control_v1_RevokeAdminCertificateRequest__Output, _flotilla_control_v1_RevokeAdminCertificateResponse>;
   
   RotateJoinTokens: grpc.handleUnaryCall<_flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse>;
   
@@ -319,6 +345,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   GetTask: MethodDefinition<_flotilla_control_v1_GetRequest, _flotilla_control_v1_ObjectResponse, _flotilla_control_v1_GetRequest__Output, _flotilla_control_v1_ObjectResponse__Output>
   GetUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>
   IssueAdminCertificate: MethodDefinition<_flotilla_control_v1_AdminCertificateRequest, _flotilla_control_v1_AdminCertificateResponse, _flotilla_control_v1_AdminCertificateRequest__Output, _flotilla_control_v1_AdminCertificateResponse__Output>
+  ListAdminCertificates: MethodDefinition<_flotilla_control_v1_ListAdminCertificatesRequest, _flotilla_control_v1_ListAdminCertificatesResponse, _flotilla_control_v1_ListAdminCertificatesRequest__Output, _flotilla_control_v1_ListAdminCertificatesResponse__Output>
   ListConfigs: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListNodes: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
   ListSecrets: MethodDefinition<_flotilla_control_v1_ListRequest, _flotilla_control_v1_ListResponse, _flotilla_control_v1_ListRequest__Output, _flotilla_control_v1_ListResponse__Output>
@@ -328,6 +355,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RemoveNode: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveSecret: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RemoveService: MethodDefinition<_flotilla_control_v1_RemoveRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RemoveRequest__Output, _flotilla_control_v1_WriteResponse__Output>
+  RevokeAdminCertificate: MethodDefinition<_flotilla_control_v1_RevokeAdminCertificateRequest, _flotilla_control_v1_RevokeAdminCertificateResponse, _flotilla_control_v1_RevokeAdminCertificateRequest__Output, _flotilla_control_v1_RevokeAdminCertificateResponse__Output>
   RotateJoinTokens: MethodDefinition<_flotilla_control_v1_RotateJoinTokensRequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateJoinTokensRequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateRootCA: MethodDefinition<_flotilla_control_v1_RotateRootCARequest, _flotilla_control_v1_WriteResponse, _flotilla_control_v1_RotateRootCARequest__Output, _flotilla_control_v1_WriteResponse__Output>
   RotateUnlockKey: MethodDefinition<_flotilla_control_v1_UnlockKeyRequest, _flotilla_control_v1_UnlockKeyResponse, _flotilla_control_v1_UnlockKeyRequest__Output, _flotilla_control_v1_UnlockKeyResponse__Output>

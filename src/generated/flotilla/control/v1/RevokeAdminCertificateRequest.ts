@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface RevokeAdminCertificateRequest {
+  'id'?: (string);
+}
+
+export interface RevokeAdminCertificateRequest__Output {
+  'id': (string);
+}
