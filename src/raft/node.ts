@@ -534,12 +534,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       (replication ? sendNow : sendAfterWrite).push(m);
     }
     if (sendNow.length > 0) this.opts.transport.send(sendNow);
+    const written = rd.hardState || rd.entries.length > 0 ? storage.save(rd.hardState, rd.entries) : undefined;
     let applied = 0;
-    while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore) {
-      this.applyEntry(rd.committedEntries[applied++]!);
-    }
-
-    if (rd.hardState || rd.entries.length > 0) await storage.save(rd.hardState, rd.entries);
+    // The leader applies what was durable already while its write is in flight. A follower
+    // acknowledges first (etcd's order: persist, send, apply): the leader commits on that
+    // acknowledgement, and applying a large entry before it (tens of ms for a thousand tasks)
+    // would hold every next commit back by as much.
+    if (core.role === 'leader')
+      while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore)
+        this.applyEntry(rd.committedEntries[applied++]!);
+    await written;
     // Only now may anything else that depends on those writes (votes, acknowledgements) leave.
     if (sendAfterWrite.length > 0) this.opts.transport.send(sendAfterWrite);
     while (applied < rd.committedEntries.length) this.applyEntry(rd.committedEntries[applied++]!);
