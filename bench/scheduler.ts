@@ -202,6 +202,8 @@ const E2E = {
   serviceName: 'e2e-web',
   constraint: 'node.role==worker',
   spread: 'node.labels.rack',
+  /** Runs with manager processes, each on a fresh cluster; the median is reported (one run varies by ±15 %). */
+  processRuns: 3,
 };
 
 const PROCESSES = 'one process each';
@@ -505,6 +507,23 @@ async function runEndToEndProcesses(): Promise<EndToEndResult> {
   }
 }
 
+/** Each run's ASSIGNED time (null: timed out), and the median run's whole result. */
+type MedianEndToEnd = EndToEndResult & { runsAllAssignedMs: Array<number | null> };
+
+async function medianEndToEndProcesses(): Promise<MedianEndToEnd> {
+  const runs: EndToEndResult[] = [];
+  for (let i = 0; i < E2E.processRuns; i++) {
+    runs.push(await runEndToEndProcesses());
+    console.log(
+      `  run ${i + 1} of ${E2E.processRuns}: all ASSIGNED after ${runs.at(-1)!.allAssignedMs ?? '-'} ms`,
+    );
+  }
+  // A run that timed out sorts last.
+  const byTime = [...runs].sort((a, b) => (a.allAssignedMs ?? Infinity) - (b.allAssignedMs ?? Infinity));
+  const median = byTime[Math.floor((byTime.length - 1) / 2)]!;
+  return { ...median, runsAllAssignedMs: runs.map((r) => r.allAssignedMs) };
+}
+
 // ---- report ---------------------------------------------------------------------------------
 
 function printRows(header: string[], rows: string[][]): void {
@@ -519,10 +538,12 @@ function printRows(header: string[], rows: string[][]): void {
 const fmt = (v: number, digits = 0): string =>
   v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function printEndToEnd(e: EndToEndResult, managers: string): void {
+function printEndToEnd(e: EndToEndResult | MedianEndToEnd, managers: string): void {
   const ms = (v: number | null): string => (v === null ? '-' : fmt(v));
+  const runs =
+    'runsAllAssignedMs' in e ? `, the median of runs of ${e.runsAllAssignedMs.map(ms).join(', ')} ms` : '';
   console.log(
-    `\n== end to end: ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers (${managers}) ==`,
+    `\n== end to end: ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers (${managers}${runs}) ==`,
   );
   printRows(
     ['stage (ms after the create call was sent)', 'ms'],
@@ -546,12 +567,17 @@ function printEndToEnd(e: EndToEndResult, managers: string): void {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--e2e-only')) {
-    printEndToEnd(await runEndToEndProcesses(), PROCESSES);
+    printEndToEnd(await medianEndToEndProcesses(), PROCESSES);
     printEndToEnd(await runEndToEnd(), ONE_THREAD);
     return;
   }
   const startedAt = new Date();
   const loadAtStart = loadavg();
+  // End to end first: run after the scenarios, whose garbage this process then collects on the two
+  // cores the three managers share, the same runs took 3.7 s instead of 3.0 s (medians of 3).
+  console.log(`running: end to end, ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers`);
+  const e2e = await medianEndToEndProcesses();
+  const e2eOneThread = await runEndToEnd();
   const results = SCENARIOS.map((s) => {
     console.log(`running: ${s.name} (${RUNS} timed runs)`);
     return runScenario(s);
@@ -560,9 +586,6 @@ async function main(): Promise<void> {
     results.find((r) => r.nodes === nodes && r.batch === 10_000)!;
   const r1k = headline(1_000);
   const r5k = headline(5_000);
-  console.log(`running: end to end, ${fmt(E2E.replicas)} replicas on ${fmt(E2E.nodes)} nodes, 3 managers`);
-  const e2e = await runEndToEndProcesses();
-  const e2eOneThread = await runEndToEnd();
 
   console.log(`\n== scheduler decisions (${cpus().length} CPUs, ${process.version}) ==`);
   printRows(
@@ -648,8 +671,9 @@ async function main(): Promise<void> {
         `Timed on the wall clock from sending the create call until every task is ASSIGNED with a node in the ` +
         `leader's store (every write committed by a majority of the three), as a task watch inside the leader's ` +
         `and the follower's process saw it, the end checked against a list of each store; bounded at ` +
-        `${E2E.processTimeoutMs / 1000} s; tasks_per_s = ${E2E.replicas} / that time. One run, no warm-up; the ` +
-        `three processes share the machine's CPUs.`,
+        `${E2E.processTimeoutMs / 1000} s; tasks_per_s = ${E2E.replicas} / that time. The median of ` +
+        `${E2E.processRuns} runs, each on a fresh cluster with no warm-up (runsAllAssignedMs: every run's time); ` +
+        `the three processes share the machine's CPUs.`,
       ...e2e,
     },
     e2e_one_thread: {
