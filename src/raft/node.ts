@@ -534,15 +534,13 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       (replication ? sendNow : sendAfterWrite).push(m);
     }
     if (sendNow.length > 0) this.opts.transport.send(sendNow);
+    // What was durable already is applied while this ready's write is in flight (the disk works
+    // in the background meanwhile): a follower's acknowledgement, which the leader commits on,
+    // then waits for the longer of the two rather than for both one after the other.
     const written = rd.hardState || rd.entries.length > 0 ? storage.save(rd.hardState, rd.entries) : undefined;
     let applied = 0;
-    // The leader applies what was durable already while its write is in flight. A follower
-    // acknowledges first (etcd's order: persist, send, apply): the leader commits on that
-    // acknowledgement, and applying a large entry before it (tens of ms for a thousand tasks)
-    // would hold every next commit back by as much.
-    if (core.role === 'leader')
-      while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore)
-        this.applyEntry(rd.committedEntries[applied++]!);
+    while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore)
+      this.applyEntry(rd.committedEntries[applied++]!);
     await written;
     // Only now may anything else that depends on those writes (votes, acknowledgements) leave.
     if (sendAfterWrite.length > 0) this.opts.transport.send(sendAfterWrite);
