@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/cli.js';
-import type { Io } from '../../../src/cli/command.js';
+import { runCliCaptured, type CliResult } from '../../support/run-cli.js';
 
-async function cli(
-  argv: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    stdoutIsTTY: false,
-    stdinIsTTY: false,
-    readStdin: async () => Buffer.alloc(0),
-    env: { FLOTILLA_DATA_DIR: '/nonexistent-flotilla-dir', ...env },
-    now: () => Date.now(),
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
+function cli(argv: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCliCaptured(argv, { FLOTILLA_DATA_DIR: '/nonexistent-flotilla-dir', ...env });
 }
 
 describe('the flotilla command line', () => {

@@ -4,12 +4,11 @@
 // keeps working; and the `flotilla admin-cert` commands against a manager's admin socket.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/cli.js';
-import type { Io } from '../../../src/cli/command.js';
 import { FlotillaClient } from '../../../src/client/index.js';
 import { channelCredentials, createCsr, generateNodeKey } from '../../../src/ca/index.js';
 import { Manager } from '../../../src/manager/index.js';
 import { addresses, FAST, serviceSpec, TestDirs, waitUntil } from '../../support/manager-cluster.js';
+import { runCliCaptured, type CliResult } from '../../support/run-cli.js';
 
 describe('admin certificates', () => {
   let dirs: TestDirs;
@@ -157,21 +156,8 @@ describe('admin certificates', () => {
 
   it('issues, lists and revokes through `flotilla admin-cert`, with one-line errors for unknown ids and bad names', async () => {
     const m = started(await Manager.init({ dataDir: dirs.dir('a'), listenAddr: addr(1), tuning: FAST }));
-    const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-      let out = '';
-      let err = '';
-      const io: Io = {
-        out: (s) => (out += s),
-        err: (s) => (err += s),
-        stdoutIsTTY: false,
-        stdinIsTTY: false,
-        readStdin: async () => Buffer.alloc(0),
-        env: { FLOTILLA_DATA_DIR: m.dataDir },
-        now: () => Date.now(),
-        signal: new AbortController().signal,
-      };
-      return { code: await runCli(argv, io), out, err };
-    };
+    const cli = (...argv: string[]): Promise<CliResult> =>
+      runCliCaptured(argv, { FLOTILLA_DATA_DIR: m.dataDir });
     const created = await cli('admin-cert', 'create', '--name', 'alice-laptop', dirs.dir('alice'));
     expect(created.code, created.err).toBe(0);
     const id = created.out.trim();
