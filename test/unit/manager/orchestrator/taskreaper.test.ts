@@ -182,4 +182,25 @@ describe('the task reaper', () => {
     await world.converge();
     expect(world.tasks(id)).toEqual([]);
   });
+
+  it('makes no pass for task creations: a new service costs it none, a task told to stop one', async () => {
+    world = new World();
+    await world.addNode('n1');
+    const reaper = world.reaper();
+    reaper.start();
+    await world.settle();
+    const passes = reaper.passes;
+    const id = await world.addService('web', { replicas: 50 });
+    world.replicated().start();
+    await world.settle();
+    expect(world.tasks(id)).toHaveLength(50);
+    expect(reaper.passes).toBe(passes);
+
+    const [task] = world.tasks(id);
+    await world.store.update([
+      { op: 'patch', kind: 'task', id: task!.id, fields: { desiredState: 'shutdown' } },
+    ]);
+    await world.settle();
+    expect(reaper.passes).toBe(passes + 1);
+  });
 });
