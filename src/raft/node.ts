@@ -537,7 +537,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // What was durable already is applied while this ready's write is in flight (the disk works
     // in the background meanwhile): a follower's acknowledgement, which the leader commits on,
     // then waits for the longer of the two rather than for both one after the other.
-    const written = rd.hardState || rd.entries.length > 0 ? storage.save(rd.hardState, rd.entries) : undefined;
+    const written =
+      rd.hardState || rd.entries.length > 0 ? storage.save(rd.hardState, rd.entries) : undefined;
     let applied = 0;
     while (applied < rd.committedEntries.length && rd.committedEntries[applied]!.index <= stableBefore)
       this.applyEntry(rd.committedEntries[applied++]!);
