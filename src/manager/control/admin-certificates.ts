@@ -12,14 +12,10 @@ import type { ListAdminCertificatesRequest__Output } from '../../generated/floti
 import type { ListAdminCertificatesResponse } from '../../generated/flotilla/control/v1/ListAdminCertificatesResponse.js';
 import type { RevokeAdminCertificateRequest__Output } from '../../generated/flotilla/control/v1/RevokeAdminCertificateRequest.js';
 import type { RevokeAdminCertificateResponse } from '../../generated/flotilla/control/v1/RevokeAdminCertificateResponse.js';
-import { VersionConflictError } from '../store/index.js';
 import { checkAdminCertificateName, revoke, withIssued } from './admin-certificate-records.js';
-import { theCluster } from './cluster.js';
+import { changeCluster, theCluster } from './cluster.js';
 import type { ControlContext, Stored } from './context.js';
 import { FailedPreconditionError } from './errors.js';
-
-/** A write of the cluster object that lost a race with another is read again this many times. */
-const MAX_ATTEMPTS = 5;
 
 export function adminCertificateHandlers(ctx: ControlContext) {
   return {
@@ -94,33 +90,16 @@ async function revokeAdminCertificate(
   return { certificate: wireRecord(revoked!), version: version ?? ctx.store.version };
 }
 
-/**
- * Writes the records `change` makes of the current cluster object's, conditional on its version,
- * and returns the write's version; `change` returning null means nothing to write (undefined).
- * A concurrent change of the cluster object conflicts; it is then read again.
- */
+/** Writes the records `change` makes of the cluster's (null: nothing to write, undefined). */
 async function writeRecords(
   ctx: ControlContext,
   change: (current: Stored<'cluster'>) => ReadonlyArray<Readonly<AdminCertificate>> | null,
 ): Promise<number | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const current = theCluster(ctx, '');
+  const written = await changeCluster(ctx, (current) => {
     const adminCertificates = change(current);
-    if (adminCertificates === null) return undefined;
-    try {
-      const { version } = await ctx.write([
-        {
-          op: 'update',
-          kind: 'cluster',
-          object: { ...current, adminCertificates },
-          expectedVersion: current.meta.version.index,
-        },
-      ]);
-      return version;
-    } catch (err) {
-      if (!(err instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    return adminCertificates === null ? null : { ...current, adminCertificates };
+  });
+  return written?.version;
 }
 
 function wireRecord(record: Readonly<AdminCertificate>): WireAdminCertificate {

@@ -61,26 +61,15 @@ async function rotateRootCA(ctx: ControlContext): Promise<WriteResponse> {
 
 /** A new unlock key for an autolocked cluster; every manager re-wraps its data key with it. */
 async function rotateUnlockKey(ctx: ControlContext): Promise<UnlockKeyResponse> {
-  for (let attempt = 1; ; attempt++) {
-    const current = theCluster(ctx, '');
+  let unlockKey = '';
+  const { version } = (await changeCluster(ctx, (current) => {
     if (!current.spec.encryptionConfig?.autoLockManagers)
       throw new FailedPreconditionError('the cluster is not autolocked: there is no unlock key to rotate');
-    const unlockKey = newUnlockKey();
-    try {
-      const { version } = await ctx.write([
-        {
-          op: 'update',
-          kind: 'cluster',
-          object: { ...current, unlockKey },
-          expectedVersion: current.meta.version.index,
-        },
-      ]);
-      ctx.log.info('rotated the unlock key');
-      return { unlockKey, version };
-    } catch (err) {
-      if (!(err instanceof VersionConflictError) || attempt >= 5) throw err;
-    }
-  }
+    unlockKey = newUnlockKey();
+    return { ...current, unlockKey };
+  }))!;
+  ctx.log.info('rotated the unlock key');
+  return { unlockKey, version };
 }
 
 /**
@@ -104,22 +93,41 @@ async function rotateJoinTokens(
 ): Promise<WriteResponse> {
   if (!request.worker && !request.manager)
     throw new ValidationError('worker', 'name at least one of worker and manager to rotate');
-  for (let attempt = 1; ; attempt++) {
-    const current = theCluster(ctx, '');
+  const { version, object } = (await changeCluster(ctx, (current) => {
     if (!current.rootCA) throw new FailedPreconditionError('this cluster has no certificate authority');
     const joinTokens = {
       worker: request.worker ? newJoinToken(current.rootCA.caCert) : current.joinTokens.worker,
       manager: request.manager ? newJoinToken(current.rootCA.caCert) : current.joinTokens.manager,
     };
-    const object: ObjectInput<Cluster> = { ...current, joinTokens };
+    return { ...current, joinTokens };
+  }))!;
+  ctx.log.info('rotated join tokens', { worker: request.worker, manager: request.manager });
+  return writeResponse('cluster', object, version);
+}
+
+/** A write of the cluster object that lost a race with another is read again this many times. */
+const CLUSTER_WRITE_ATTEMPTS = 5;
+
+/**
+ * Writes what `change` makes of the current cluster object, conditional on the version read, and
+ * returns the write; `change` returning null writes nothing (null). A concurrent change of the
+ * cluster object conflicts: it is then read, and `change` called, again.
+ */
+export async function changeCluster(
+  ctx: ControlContext,
+  change: (current: Stored<'cluster'>) => ObjectInput<Cluster> | null,
+): Promise<{ version: number; object: Stored<'cluster'> } | null> {
+  for (let attempt = 1; ; attempt++) {
+    const current = theCluster(ctx, '');
+    const object = change(current);
+    if (object === null) return null;
     try {
       const { version, objects } = await ctx.write([
         { op: 'update', kind: 'cluster', object, expectedVersion: current.meta.version.index },
       ]);
-      ctx.log.info('rotated join tokens', { worker: request.worker, manager: request.manager });
-      return writeResponse('cluster', objects[0]!, version);
+      return { version, object: objects[0] as Stored<'cluster'> };
     } catch (err) {
-      if (!(err instanceof VersionConflictError) || attempt >= 5) throw err;
+      if (!(err instanceof VersionConflictError) || attempt >= CLUSTER_WRITE_ATTEMPTS) throw err;
     }
   }
 }
