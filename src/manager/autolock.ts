@@ -31,6 +31,8 @@ export class AutolockKeeper {
    * of a re-wrap would be wrapped by a key the key files may no longer be.
    */
   private writes: Promise<void> = Promise.resolve();
+  /** node.key is known to be wrapped as wrappedWith says (checked once, then kept so by every write here). */
+  private nodeKeyMatches = false;
   private readonly follower: ClusterFollower;
   private readonly log: Logger;
 
@@ -71,7 +73,10 @@ export class AutolockKeeper {
    * (a worker is never unlocked). Call it after stop(); the key files stay as they are.
    */
   unwrapNodeKey(): Promise<void> {
-    return this.exclusive(() => rewrapNodeKey(this.options.dataDir, kekOf(this.wrappedWith), []));
+    return this.exclusive(async () => {
+      this.nodeKeyMatches = false;
+      await rewrapNodeKey(this.options.dataDir, kekOf(this.wrappedWith), []);
+    });
   }
 
   /**
@@ -83,9 +88,10 @@ export class AutolockKeeper {
    *   2. the key files wrapped by new (rewrapKeyFiles);
    *   3. node.key wrapped by new alone; plain when new is none.
    * So node.key is never written plain while autolock stays on, and never left wrapped while the
-   * key files are not autolocked (no key would be given at the next start to unwrap it). Step 3 runs
-   * on every pass, the first after a restart too: it finishes a change a crash interrupted (and
-   * writes nothing when node.key already is as it should be).
+   * key files are not autolocked (no key would be given at the next start to unwrap it). Step 3 also
+   * runs on the first pass after a restart: it finishes a change a crash interrupted (and writes
+   * nothing when node.key already is as it should be). Later passes skip it unless the wrapping
+   * changed: the cluster object changes far more often than its unlock key.
    */
   private async rewrap(): Promise<void> {
     const { dataDir, keysDir, store } = this.options;
@@ -97,14 +103,17 @@ export class AutolockKeeper {
       await rewrapNodeKey(dataDir, oldKek, oldKek && newKek ? [oldKek, newKek] : []);
       this.keys = await rewrapKeyFiles(keysDir, this.keys, { unlockKey: desired });
       this.wrappedWith = desired;
+      this.nodeKeyMatches = false;
       this.log.info(
         desired === null
           ? 'autolock off: data key wrapped by a stored key, node key plain'
           : 'autolocked: data key and node key wrapped by the unlock key',
       );
     }
+    if (this.nodeKeyMatches) return;
     const kek = kekOf(this.wrappedWith);
     await rewrapNodeKey(dataDir, kek, kek ? [kek] : []);
+    this.nodeKeyMatches = true;
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
