@@ -179,11 +179,13 @@ export class TunnelSession implements StreamHost {
   private send(buf: Buffer): void {
     if (this.closedWith !== null) return;
     // Frames written in one turn of the event loop leave in one writev (one TLS record, one
-    // syscall) instead of one each.
+    // syscall) instead of one each. The uncork waits for setImmediate, after the loop has run the
+    // callbacks of every socket that was readable in this turn: with many client connections
+    // forwarding at once, their frames share a write (nextTick would flush after each read).
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      setImmediate(this.uncork);
     }
     this.socket.write(buf);
     if (this.socket.writableLength >= CONGESTED_BYTES) this.congested = true;
