@@ -8,6 +8,7 @@ import { connect as h2connect, createSecureServer, type ClientHttp2Session } fro
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { createCsr, createRootCA, generateNodeKey, issueNodeCertificate } from '../../src/ca/index.js';
+import { adoptAccepted, ReadForwarder } from '../../src/mesh/read-forwarder.js';
 import { TunnelSession, type TunnelStream } from '../../src/mesh/tunnel/session.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -77,10 +78,14 @@ async function ownFraming(
       side: 'server',
       peerNodeId: 'a',
       onOpen: (stream: TunnelStream) => {
-        const task = connect({ host: HOST, port: echoPort, allowHalfOpen: true, noDelay: true }, () => {
-          stream.accept();
-          stream.attach(task);
-        });
+        const reader = new ReadForwarder();
+        const task = connect(
+          { host: HOST, port: echoPort, allowHalfOpen: true, noDelay: true, onread: reader.onread },
+          () => {
+            stream.accept();
+            stream.attach(task, reader);
+          },
+        );
         task.on('error', () => {});
       },
     });
@@ -89,14 +94,13 @@ async function ownFraming(
   const socket = tlsConnect({ host: HOST, port: tunnelPort, ...tls.a, checkServerIdentity: () => undefined });
   await new Promise((r) => socket.once('secureConnect', r));
   const session = new TunnelSession(socket, { ...settings, side: 'client', peerNodeId: 'b' });
-  const port = await entry((client) => {
+  const port = await entry((accepted) => {
+    const reader = new ReadForwarder();
+    const client = adoptAccepted(accepted, reader, true);
     client.setNoDelay(true);
     const stream = session.open(request);
     stream.opened.then(
-      () => {
-        stream.attach(client);
-        client.resume();
-      },
+      () => stream.attach(client, reader),
       () => client.destroy(),
     );
   });

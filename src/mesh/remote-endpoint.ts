@@ -9,6 +9,7 @@ import type { BackendConnection, BackendSet, BackendState } from './backend-set.
 import { resolveTask, type MeshContext, type TaskAddress } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { portKey } from './endpoint-table.js';
+import { ReadForwarder } from './read-forwarder.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { OpenRequest } from './tunnel/frames.js';
 import type { TunnelStream } from './tunnel/session.js';
@@ -77,7 +78,8 @@ export class RemoteEndpoint {
     state: BackendState,
   ): void {
     const ctx = this.ctx;
-    connectTask(address, ctx.settings).then(
+    const reader = new ReadForwarder();
+    connectTask(address, ctx.settings, reader).then(
       (socket) => {
         writeProxyHeader(socket, request.proxyProtocol, request);
         let graceTimer: { cancel(): void } | null = null;
@@ -104,7 +106,7 @@ export class RemoteEndpoint {
           socket.on('timeout', () => connection.close('STOPPED'));
         }
         stream.accept();
-        stream.attach(socket);
+        stream.attach(socket, reader);
       },
       (err: unknown) => {
         stream.refuse({ code: errno(err), message: describeError(err) });

@@ -9,7 +9,8 @@ import type { BackendConnection, BackendSet, BackendState } from './backend-set.
 import { resolveTask, type MeshContext, type PortStatus } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { resetSocket } from './socket-reset.js';
-import { connectTask, ReadForwarder, writeProxyHeader } from './task-connect.js';
+import { adoptAccepted, ReadForwarder } from './read-forwarder.js';
+import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { TunnelStream } from './tunnel/session.js';
 
 export class TcpPort {
@@ -89,8 +90,9 @@ export class TcpPort {
     this.forwards.delete(forward);
   }
 
-  private accept(client: Socket): void {
-    const forward = new TcpForward(this, client);
+  private accept(accepted: Socket): void {
+    const reader = new ReadForwarder();
+    const forward = new TcpForward(this, adoptAccepted(accepted, reader, true), reader);
     this.forwards.add(forward);
     forward.start();
   }
@@ -127,6 +129,8 @@ class TcpForward implements BackendConnection {
   constructor(
     private readonly port: TcpPort,
     private readonly client: Socket,
+    /** The client socket's reader: what the client sends goes to the task through it. */
+    private readonly clientReader: ReadForwarder,
   ) {
     this.ctx = port.ctx;
   }
@@ -207,9 +211,9 @@ class TcpForward implements BackendConnection {
         this.retry(state, new MeshError('TASK_UNKNOWN', `no address for task ${state.taskId} on this node`));
         return;
       }
-      const forwarder = new ReadForwarder();
-      connectTask(address, this.ctx.settings, forwarder).then(
-        (backend) => this.wireLocal(state, backend, forwarder),
+      const backendReader = new ReadForwarder();
+      connectTask(address, this.ctx.settings, backendReader).then(
+        (backend) => this.wireLocal(state, backend, backendReader),
         (err: unknown) => this.retry(state, err),
       );
     };
@@ -217,8 +221,8 @@ class TcpForward implements BackendConnection {
     else withAddress(resolved);
   }
 
-  private wireLocal(state: BackendState, backend: Socket, forwarder: ReadForwarder): void {
-    const { client } = this;
+  private wireLocal(state: BackendState, backend: Socket, backendReader: ReadForwarder): void {
+    const { client, clientReader } = this;
     if (this.clientGone) {
       backend.destroy();
       return;
@@ -231,11 +235,11 @@ class TcpForward implements BackendConnection {
       destinationAddress: client.localAddress ?? '',
       destinationPort: client.localPort ?? 0,
     });
-    // Ends are forwarded by hand rather than by pipe(): a task that closes before anything was
-    // exchanged is retried on another, so its FIN must not reach the client. The task's bytes
-    // reach the client through the forwarder (reused read buffers; see ReadForwarder).
-    client.pipe(backend, { end: false });
-    forwarder.start(backend, client);
+    // Bytes cross through the two sockets' readers (reused read buffers; see ReadForwarder).
+    // Ends are forwarded by hand: a task that closes before anything was exchanged is retried on
+    // another, so its FIN must not reach the client.
+    clientReader.startToSocket(client, backend);
+    backendReader.startToSocket(backend, client);
     const early = (): boolean =>
       !this.closing &&
       backend.bytesRead === 0 &&
@@ -247,10 +251,9 @@ class TcpForward implements BackendConnection {
     };
     const giveBack = (err: unknown): boolean => {
       if (!early() || this.clientGone) return false;
-      client.unpipe(backend);
-      forwarder.stop();
+      clientReader.stop();
+      backendReader.stop();
       backend.destroy();
-      client.pause();
       this.backend = null;
       this.untrack?.();
       this.untrack = null;
@@ -274,7 +277,6 @@ class TcpForward implements BackendConnection {
       if (!client.destroyed && !client.writableEnded) client.end();
     });
     client.on('end', () => backend.end());
-    client.resume();
   }
 
   private connectRemote(state: BackendState): void {
@@ -339,7 +341,7 @@ class TcpForward implements BackendConnection {
       this.stream = null;
       if (end === null) return false;
       if (!this.closing && !this.clientGone && stream.bytesSent === 0 && stream.bytesReceived === 0) {
-        client.pause();
+        // The stream stopped the client's reader: nothing is read until the next attempt.
         this.retry(state, new MeshError('BACKEND_UNREACHABLE', end.message, { remoteCode: end.code }));
         return true;
       }
@@ -350,8 +352,7 @@ class TcpForward implements BackendConnection {
       });
       return false;
     });
-    stream.attach(client);
-    client.resume();
+    stream.attach(client, this.clientReader);
   }
 
   private onClientClose(): void {

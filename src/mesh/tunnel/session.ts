@@ -156,14 +156,15 @@ export class TunnelSession implements StreamHost {
     this.send(frame(type, streamId, payload));
   }
 
-  /** @internal */
-  sendData(streamId: number, chunk: Buffer): void {
+  /** @internal Returns whether `chunk` itself (not a copy) waits in the socket's queue. */
+  sendData(streamId: number, chunk: Buffer): boolean {
     if (chunk.length <= COPY_BELOW) {
       this.send(frame(FrameType.DATA, streamId, chunk));
-    } else {
-      this.send(frameHeader(FrameType.DATA, streamId, chunk.length));
-      this.send(chunk);
+      return false;
     }
+    this.send(frameHeader(FrameType.DATA, streamId, chunk.length));
+    this.send(chunk);
+    return true;
   }
 
   /** @internal Resumes `stream` once the socket drains. */

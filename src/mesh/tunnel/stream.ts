@@ -4,6 +4,7 @@
 
 import type { Socket } from 'node:net';
 import { MeshError } from '../errors.js';
+import type { ReadForwarder } from '../read-forwarder.js';
 import { resetSocket } from '../socket-reset.js';
 import { FrameType, jsonPayload, windowPayload, type FrameTypeCode, type StreamError } from './frames.js';
 
@@ -16,7 +17,8 @@ export interface StreamHost {
   /** The connection refused more data: streams that write wait for its drain. */
   readonly congested: boolean;
   sendFrame(type: FrameTypeCode, streamId: number, payload?: Buffer): void;
-  sendData(streamId: number, chunk: Buffer): void;
+  /** Returns whether it kept a reference to `chunk` (rather than a copy) after returning. */
+  sendData(streamId: number, chunk: Buffer): boolean;
   /** Resumes `stream` (resumeSource) once the connection drains. */
   waitForDrain(stream: TunnelStream): void;
   /** The stream ended: frames for it are ignored from now on. */
@@ -34,6 +36,7 @@ export class TunnelStream {
   private resolveOpened: () => void = () => {};
   private rejectOpened: (err: MeshError) => void = () => {};
   private socket: Socket | null = null;
+  private forwarder: ReadForwarder | null = null;
   private early: Buffer[] | null = null;
   private sendWindow: number;
   private pendingCredit = 0;
@@ -91,12 +94,14 @@ export class TunnelStream {
   }
 
   /**
-   * Connects `socket` to the stream in both directions. The socket must allow half-open
-   * connections, so that a FIN crosses as a FIN. Data received before this call is written first.
+   * Connects `socket` to the stream in both directions: what it reads comes through `forwarder`
+   * (its `onread`), which this starts. The socket must allow half-open connections, so that a FIN
+   * crosses as a FIN. Data received before this call is written first.
    */
-  attach(socket: Socket): void {
+  attach(socket: Socket, forwarder: ReadForwarder): void {
     this.socket = socket;
-    socket.on('data', this.onSourceData);
+    this.forwarder = forwarder;
+    forwarder.start(socket, this.onSourceData);
     socket.on('end', this.onSourceEnd);
     socket.on('close', this.onSourceClose);
     const early = this.early;
@@ -128,16 +133,17 @@ export class TunnelStream {
 
   // ---- From the local socket ----
 
-  private readonly onSourceData = (chunk: Buffer): void => {
-    if (this.ended) return;
+  private readonly onSourceData = (chunk: Buffer): boolean => {
+    if (this.ended) return false;
     this.bytesSent += chunk.length;
     this.sendWindow -= chunk.length;
-    this.session.sendData(this.id, chunk);
+    const kept = this.session.sendData(this.id, chunk);
     if (this.sendWindow <= 0 || this.session.congested) {
       this.sourcePaused = true;
       this.socket?.pause();
       if (this.session.congested) this.session.waitForDrain(this);
     }
+    return kept;
   };
 
   private readonly onSourceEnd = (): void => {
@@ -248,7 +254,7 @@ export class TunnelStream {
     }
     const socket = this.socket;
     if (socket !== null) {
-      socket.off('data', this.onSourceData);
+      this.forwarder?.stop();
       socket.off('end', this.onSourceEnd);
       socket.off('close', this.onSourceClose);
       if (this.waitingSocketDrain) socket.off('drain', this.onSocketDrain);

@@ -2,15 +2,18 @@
 // others (keeping a reference to the chunk, as a real socket does until the kernel takes it),
 // with reads simulated the way libuv does them: into the buffer `onread.buffer()` gives, then
 // the callback. Nothing may reach the client changed, whatever mix of the two happens.
+// adoptAccepted on real loopback sockets (127.0.0.250): an accepted connection reads through a
+// forwarder, keeps its addresses and ends, and no longer holds its server open.
 
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import { EventEmitter, once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  adoptAccepted,
   READ_BUFFER_MAX_BYTES,
   READ_BUFFER_MIN_BYTES,
   ReadForwarder,
-} from '../../../src/mesh/task-connect.js';
+} from '../../../src/mesh/read-forwarder.js';
 
 /** A client socket whose writes complete at once unless `queueing`; queued chunks are kept by reference. */
 class FakeClient extends EventEmitter {
@@ -56,7 +59,7 @@ function setup(): {
   const forwarder = new ReadForwarder();
   const client = new FakeClient();
   const source = new FakeSource();
-  forwarder.start(source as unknown as Socket, client as unknown as Socket);
+  forwarder.startToSocket(source as unknown as Socket, client as unknown as Socket);
   const { buffer, callback } = forwarder.onread as {
     buffer: () => Uint8Array;
     callback: (n: number, b: Uint8Array) => boolean;
@@ -125,5 +128,80 @@ describe('ReadForwarder', () => {
     forwarder.stop();
     read(Buffer.from('two'));
     expect(Buffer.concat(client.delivered).toString()).toBe('one');
+  });
+});
+
+describe('adoptAccepted', () => {
+  const HOST = '127.0.0.250';
+
+  it('reads an accepted connection through the forwarder, with its addresses, writes and end', async () => {
+    const reader = new ReadForwarder();
+    const received: Buffer[] = [];
+    const adopted = new Promise<Socket>((resolve) => {
+      const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (accepted) => {
+        const socket = adoptAccepted(accepted, reader, true);
+        // Paused until the forwarder starts: nothing is read before a sink is named.
+        setTimeout(() => {
+          reader.start(socket, (chunk) => {
+            received.push(Buffer.from(chunk));
+            return false;
+          });
+          resolve(socket);
+        }, 20);
+        server.close();
+      });
+      server.listen(0, HOST, () => {
+        const client = connect({ host: HOST, port: (server.address() as { port: number }).port });
+        client.on('connect', () => {
+          client.write('hello ');
+          client.write('mesh');
+          client.on('data', (d: Buffer) => {
+            expect(d.toString()).toBe('reply');
+            client.end();
+          });
+        });
+        client.once('close', () => client.destroy());
+      });
+    });
+    const socket = await adopted;
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+    expect(socket.localAddress).toBe(HOST);
+    // The server closed without waiting for this connection: it left the server's count.
+    socket.write('reply');
+    await once(socket, 'end');
+    expect(Buffer.concat(received).toString()).toBe('hello mesh');
+    expect(socket.bytesRead).toBe(10);
+    socket.end();
+    await once(socket, 'close');
+  });
+
+  it('lets the server close while an adopted connection is still open', async () => {
+    const server = createServer({ pauseOnConnect: true }, (accepted) => {
+      adoptAccepted(accepted, new ReadForwarder(), true);
+    });
+    await new Promise<void>((r) => server.listen(0, HOST, () => r()));
+    const client = connect({ host: HOST, port: (server.address() as { port: number }).port });
+    await once(client, 'connect');
+    await new Promise((r) => setTimeout(r, 20));
+    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    client.destroy();
+  });
+
+  it('feeds the sink from data events where there is no handle to move', () => {
+    const accepted = new (class extends EventEmitter {
+      readonly _handle = null;
+      pause(): void {}
+      resume(): void {}
+    })();
+    const reader = new ReadForwarder();
+    const socket = adoptAccepted(accepted as unknown as Socket, reader, true);
+    expect(socket).toBe(accepted);
+    const received: string[] = [];
+    reader.start(socket, (chunk) => {
+      received.push(chunk.toString());
+      return true;
+    });
+    accepted.emit('data', Buffer.from('as is'));
+    expect(received).toEqual(['as is']);
   });
 });

@@ -5,6 +5,7 @@
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { adoptAccepted, ReadForwarder } from '../../../src/mesh/read-forwarder.js';
 import { TunnelSession, type TunnelStream } from '../../../src/mesh/tunnel/session.js';
 import type { OpenRequest } from '../../../src/mesh/tunnel/frames.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -92,10 +93,14 @@ async function tunnel(
           stream.refuse({ code: 'ECONNREFUSED', message: 'nobody home' });
           return;
         }
-        const task = connect({ host: HOST, port: echoPort, allowHalfOpen: true }, () => {
-          stream.accept();
-          stream.attach(task);
-        });
+        const reader = new ReadForwarder();
+        const task = connect(
+          { host: HOST, port: echoPort, allowHalfOpen: true, onread: reader.onread },
+          () => {
+            stream.accept();
+            stream.attach(task, reader);
+          },
+        );
         task.on('error', () => {});
       },
     });
@@ -114,11 +119,15 @@ async function tunnel(
   return { client, opened };
 }
 
-/** A local socket pair: `app` is what a client program holds, `proxied` what the mesh attaches. */
-async function socketPair(): Promise<{ app: Socket; proxied: Socket }> {
+/**
+ * A local socket pair: `app` is what a client program holds, `proxied` what the mesh attaches
+ * (read through `reader`, as the mesh reads the connections it accepts).
+ */
+async function socketPair(): Promise<{ app: Socket; proxied: Socket; reader: ReadForwarder }> {
   let proxied: Socket | undefined;
+  const reader = new ReadForwarder();
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
-    proxied = s;
+    proxied = adoptAccepted(s, reader, true);
   });
   const port = await listen(server);
   const app = connect({ host: HOST, port, allowHalfOpen: true });
@@ -128,7 +137,7 @@ async function socketPair(): Promise<{ app: Socket; proxied: Socket }> {
     app.destroy();
     proxied?.destroy();
   });
-  return { app, proxied };
+  return { app, proxied, reader };
 }
 
 describe('TunnelSession', () => {
@@ -137,11 +146,10 @@ describe('TunnelSession', () => {
       const { client, opened } = await tunnel(1024, seed);
       const transfers = await Promise.all(
         [0, 1, 2].map(async (n) => {
-          const { app, proxied } = await socketPair();
+          const { app, proxied, reader } = await socketPair();
           const stream = client.open(request(`task${n}`));
           await stream.opened;
-          stream.attach(proxied);
-          proxied.resume();
+          stream.attach(proxied, reader);
           const payload = Buffer.alloc(96 * 1024 + n * 7, n + 1);
           for (let i = 0; i < payload.length; i += 97) payload[i] = i % 251;
           const chunks: Buffer[] = [];
