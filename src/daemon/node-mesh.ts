@@ -1,15 +1,20 @@
-// The routing mesh of a node process: one Mesh for a node that runs tasks, fed with the endpoint
-// table the leader's dispatcher streams through the agent's session (a complete table, then
-// deltas). It serves every ingress-published port on the node's listen address and accepts the
-// other nodes' tunnels on the cluster's data path port, reaching local tasks through the
-// executor. The mesh is made when the first table arrives, since only the table says which
-// tunnel port the cluster uses, and made again should the cluster change that port.
+// The routing mesh of a node process: one Mesh per node, fed with the endpoint table the leader's
+// dispatcher streams through the agent's session (a complete table, then deltas). It serves every
+// ingress-published port on the node's listen address and accepts the other nodes' tunnels on the
+// cluster's data path port, reaching local tasks through the executor. A manager that runs no
+// tasks (no executor, so no agent and no session) computes the same table from its own copy of
+// the store instead. The mesh is made when the first table arrives, since only the table says
+// which tunnel port the cluster uses, and made again should the cluster change that port.
 
 import { DEFAULT_DATA_PATH_PORT } from '../api/index.js';
 import type { ReloadableTlsIdentity } from '../ca/index.js';
+import { EndpointPublisher } from '../dispatcher/endpoints.js';
+import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
+import type { ApiStore } from '../manager/control/index.js';
 import {
   applyEndpointDelta,
   Mesh,
+  type EndpointDelta,
   type EndpointTable,
   type LocalTaskResolver,
   type MeshOptions,
@@ -27,8 +32,8 @@ export interface NodeMeshOptions {
   listenHost: string;
   /** The node's certificate, kept current by renewal and root rotation. */
   tls: ReloadableTlsIdentity;
-  /** Resolves the node's own tasks to addresses (the executor's taskAddress). */
-  executor: Executor;
+  /** Resolves the node's own tasks to addresses (the executor's taskAddress); null: it runs none. */
+  executor: Executor | null;
   /** TLS on the tunnels (default true); false only on a trusted network. */
   encryption?: boolean;
   logger: Logger;
@@ -43,6 +48,7 @@ export class NodeMesh {
   private applying: Promise<void> | null = null;
   private dirty = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private storeFeed: EndpointPublisher | null = null;
   private stopped = false;
   private readonly log: Logger;
   private readonly resolveTask: LocalTaskResolver;
@@ -51,7 +57,7 @@ export class NodeMesh {
   constructor(private readonly options: NodeMeshOptions) {
     this.log = options.logger.child({ component: 'node-mesh' });
     const { executor } = options;
-    this.resolveTask = executor.taskAddress
+    this.resolveTask = executor?.taskAddress
       ? (taskId, targetPort) => executor.taskAddress!(taskId, targetPort)
       : () => null;
     options.tls.addIdentityCertificateListener(this.onIdentity);
@@ -70,9 +76,37 @@ export class NodeMesh {
     return true;
   }
 
+  /**
+   * Takes the table from this manager's own store rather than from a session: for a manager with
+   * no executor. Its store lags the leader's by the replication delay at most.
+   */
+  followStore(store: ApiStore): void {
+    if (this.stopped || this.storeFeed !== null) return;
+    const publisher = new EndpointPublisher({ store, logger: this.options.logger });
+    this.storeFeed = publisher;
+    publisher.start();
+    const subscribe = (): void => {
+      publisher.subscribe(this.options.nodeId, {
+        write: (message) => {
+          const table = text(message.tableJson);
+          const update =
+            table !== ''
+              ? { table: JSON.parse(table) as EndpointTable }
+              : { delta: JSON.parse(text(message.deltaJson)) as EndpointDelta };
+          // Out of step (it cannot be, with one publisher): start over from a complete table.
+          if (!this.handle(update)) queueMicrotask(subscribe);
+          return true;
+        },
+        drained: () => Promise.resolve(),
+      });
+    };
+    subscribe();
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.storeFeed?.stop();
     this.options.tls.removeIdentityCertificateListener(this.onIdentity);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.applying;
@@ -142,6 +176,10 @@ export class NodeMesh {
     this.mesh = mesh;
     return true;
   }
+}
+
+function text(bytes: EndpointsMessage['tableJson']): string {
+  return bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
 }
 
 /** The cluster's tunnel port as the table gives it (every node's entry carries the same one). */

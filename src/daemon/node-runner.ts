@@ -312,7 +312,18 @@ async function openWorker(
 function withAgent(config: NodeRunnerConfig, manager: Manager, logger: Logger): Held & { role: 'manager' } {
   const listenHost = hostOf(manager.listenAddress);
   const executor = config.executor ? executorFor(config, logger, listenHost) : null;
-  if (!executor) return { role: 'manager', manager, agent: null, mesh: null };
+  if (!executor) {
+    // No tasks here, so no agent and no session; the node still answers the published ports.
+    const mesh = meshFor(config, {
+      nodeId: manager.id,
+      listenHost,
+      tls: manager.tls,
+      executor: null,
+      logger,
+    });
+    mesh?.followStore(manager.store);
+    return { role: 'manager', manager, agent: null, mesh };
+  }
   const advertised = hostOf(manager.address);
   const agent = Agent.embedded({
     dataDir: config.dataDir,

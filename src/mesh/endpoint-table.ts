@@ -13,6 +13,7 @@ import {
   type Service,
   type Task,
 } from '../api/index.js';
+import { hostOf } from '../util/host.js';
 
 export type MeshProtocol = 'tcp' | 'udp';
 export type BalanceMode = 'round-robin' | 'least-conn';
@@ -156,13 +157,24 @@ export function computeEndpointTable(
   ports.sort((a, b) => compare(portKey(a), portKey(b)));
 
   // Every node that is up, not only those with backends: any of them may dial a tunnel, and
-  // without TLS the accepting side admits a tunnel by its node's address.
+  // without TLS the accepting side admits a tunnel by its node's address. A manager that runs no
+  // tasks (no executor) has no dispatcher session, so the dispatcher counts it down, yet it serves
+  // published ports from its own copy of the store: while Raft hears from it, it is listed too,
+  // at its session's address if it ever had one, else at its Raft address's host.
   const nodeAddresses: Record<string, MeshNodeAddress> = {};
   for (const node of [...nodesById.values()].sort((a, b) => compare(a.id, b.id))) {
-    if (node.status.state === 'down' || !node.status.addr) continue;
-    nodeAddresses[node.id] = { host: node.status.addr, port: options.tunnelPort };
+    const host = meshHostOf(node);
+    if (host !== undefined) nodeAddresses[node.id] = { host, port: options.tunnelPort };
   }
   return { version: options.version ?? 0, ports, nodes: nodeAddresses };
+}
+
+/** Where a node's mesh is reached, for a node that takes part in the mesh now. */
+function meshHostOf(node: Node): string | undefined {
+  if (node.status.state !== 'down') return node.status.addr || undefined;
+  const manager = node.managerStatus;
+  if (manager?.reachability !== 'reachable') return undefined;
+  return node.status.addr || hostOf(manager.addr) || undefined;
 }
 
 /** The ingress ports of a service that the mesh can serve. */

@@ -1,8 +1,9 @@
-// End to end on the real Docker Engine: the routing mesh of the node processes. One manager and
-// two workers on 127.0.0.x; the services run on the workers only, so the manager's published
+// End to end on the real Docker Engine: the routing mesh of the node processes. Two managers and
+// two workers on 127.0.0.x; the services run on the workers only, so the managers' published
 // ports reach every task through the tunnels, and each worker reaches its own tasks directly and
-// the other's through a tunnel. Each task answers with its container's hostname, so the test
-// sees which task served a request.
+// the other's through a tunnel. The second manager runs without an executor (no agent, no
+// session): it serves the published ports from its own store. Each task answers with its
+// container's hostname, so the test sees which task served a request.
 
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -20,7 +21,7 @@ let cluster: DockerCluster;
 let client: FlotillaClient;
 
 beforeAll(async () => {
-  cluster = await DockerCluster.start({ managers: 1, workers: 2, hostBase: 130 });
+  cluster = await DockerCluster.start({ managers: 2, workers: 2, hostBase: 130, managersWithoutExecutor: 1 });
   client = cluster.client('m1');
 }, 120_000);
 
@@ -117,10 +118,18 @@ async function servingHostnames(serviceId: string): Promise<Set<string>> {
   return names;
 }
 
-/** Every node's advertised address, as the cluster records it (what the tunnels dial). */
+/** The advertised address of every node with a session, as the cluster records it (what the tunnels dial). */
 async function nodeAddresses(): Promise<Map<string, string>> {
-  const nodes = await client.listNodes();
+  const nodes = (await client.listNodes()).filter((n) => n.status.state === 'ready');
   return new Map(nodes.map((n) => [n.description?.hostname ?? n.id, n.status.addr]));
+}
+
+/** Where the manager without an executor listens (its published ports too). */
+const AGENTLESS_MANAGER_HOST = '127.0.0.132';
+
+/** Every node's address where published ports answer: those with a session, and the agentless manager. */
+async function meshHosts(): Promise<string[]> {
+  return [...(await nodeAddresses()).values(), AGENTLESS_MANAGER_HOST];
 }
 
 async function publishedPort(serviceId: string, protocol: 'tcp' | 'udp' = 'tcp'): Promise<number> {
@@ -160,13 +169,13 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
-describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine', () => {
+describe('the routing mesh of a 2-manager, 2-worker cluster on the Docker Engine', () => {
   it('serves a published port on every node, balanced over every task wherever it runs, and follows scaling', async () => {
     const { id } = await client.createService(web('mesh-web', 3));
     await waitUntil('3 running tasks', async () => (await runningTasks(id)) === 3, 60_000);
-    const hosts = [...(await nodeAddresses()).values()];
-    expect(hosts).toHaveLength(3);
-    expect(new Set(hosts).size).toBe(3);
+    const hosts = await meshHosts();
+    expect(hosts).toHaveLength(4);
+    expect(new Set(hosts).size).toBe(4);
     // The workers' tasks land on both workers (spread), so every node has remote tasks to reach.
     const tasks = (await client.listTasks({ services: [id] })).filter((t) => t.status.state === 'running');
     expect(new Set(tasks.map((t) => t.nodeId)).size).toBe(2);
@@ -198,7 +207,7 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
       ),
     );
     await waitUntil('2 running (healthy) tasks', async () => (await runningTasks(id)) === 2, 60_000);
-    const hosts = [...(await nodeAddresses()).values()];
+    const hosts = await meshHosts();
     const before = await rotationFollows(id, hosts, 'both tasks answering through every node');
     const [victim] = [...before];
     const container = (await cluster.containers(id)).find((c) => c.Id.startsWith(victim!));
@@ -231,7 +240,7 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
     });
     await waitUntil('2 running echo tasks', async () => (await runningTasks(id)) === 2, 60_000);
     const port = await publishedPort(id, 'udp');
-    const hosts = [...(await nodeAddresses()).values()];
+    const hosts = await meshHosts();
     const expected = await servingHostnames(id);
     await waitUntil(
       'UDP answers from both tasks through every node',
@@ -296,7 +305,7 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
     const { id } = await client.createService(web('mesh-failover', 4));
     await waitUntil('4 running tasks', async () => (await runningTasks(id)) === 4, 60_000);
     const addresses = await nodeAddresses();
-    await rotationFollows(id, [...addresses.values()], 'all four tasks answering');
+    await rotationFollows(id, [...addresses.values(), AGENTLESS_MANAGER_HOST], 'all four tasks answering');
     const victim = cluster.workerNames[1]!;
     const victimId = cluster.nodeId(victim);
     await cluster.procs.kill(victim);
@@ -305,11 +314,14 @@ describe('the routing mesh of a 1-manager, 2-worker cluster on the Docker Engine
       async () => (await client.getNode(victimId)).status.state === 'down',
       30_000,
     );
-    // The survivors: the manager and the other worker; the victim's address answers nothing now.
-    const survivors = [...addresses.entries()]
-      .filter(([hostname]) => !hostname.endsWith(`-${victim}`))
-      .map(([, addr]) => addr);
-    expect(survivors).toHaveLength(2);
+    // The survivors: the managers and the other worker; the victim's address answers nothing now.
+    const survivors = [
+      ...[...addresses.entries()]
+        .filter(([hostname]) => !hostname.endsWith(`-${victim}`))
+        .map(([, addr]) => addr),
+      AGENTLESS_MANAGER_HOST,
+    ];
+    expect(survivors).toHaveLength(3);
     const serving = await rotationFollows(
       id,
       survivors,

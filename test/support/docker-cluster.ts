@@ -1,5 +1,5 @@
 // A cluster of real node processes that run tasks on the one local Docker Engine: managers (each
-// with its own agent) and workers on 127.0.0.x, every container labelled with the test run's id
+// with its own agent, unless asked to run without an executor) and workers on 127.0.0.x, every container labelled with the test run's id
 // so the test can count them and remove all of them afterwards, whatever happened.
 
 import { execFile } from 'node:child_process';
@@ -26,6 +26,8 @@ export interface DockerClusterOptions {
   hostBase: number;
   /** Node heartbeat period: short, so a killed node is marked down within seconds. */
   heartbeatPeriodMs?: number;
+  /** How many of the managers, the last ones, run without an executor (no agent, no tasks). */
+  managersWithoutExecutor?: number;
 }
 
 export class DockerCluster {
@@ -47,8 +49,13 @@ export class DockerCluster {
     const cluster = new DockerCluster(dirs, procs, managerNames, workerNames);
     try {
       const addr = addresses(options.hostBase);
+      const withoutExecutor = new Set(
+        managerNames.slice(options.managers - (options.managersWithoutExecutor ?? 0)),
+      );
       const common = (name: string): Partial<DaemonConfig> => ({
-        executor: { kind: 'docker', extraLabels: { [TEST_RUN_LABEL]: cluster.runId } },
+        ...(withoutExecutor.has(name)
+          ? {}
+          : { executor: { kind: 'docker', extraLabels: { [TEST_RUN_LABEL]: cluster.runId } } }),
         hostname: `${cluster.runId}-${name}`,
         tuning: { ...FAST, heartbeatPeriodMs: options.heartbeatPeriodMs ?? 500 },
         retryMs: { initial: 50, max: 500 },
@@ -73,7 +80,8 @@ export class DockerCluster {
           joinToken: tokens.worker,
           ...common(name),
         });
-      await cluster.waitForNodesReady(options.managers + options.workers);
+      // A manager without an executor has no session: the dispatcher never counts it ready.
+      await cluster.waitForNodesReady(options.managers - withoutExecutor.size + options.workers);
     } catch (err) {
       await cluster.stop();
       throw err;

@@ -50,6 +50,30 @@ describe('computeEndpointTable', () => {
     });
   });
 
+  it('lists a manager without a session (no executor) while Raft hears from it, at its Raft host', () => {
+    const manager = (id: string, reachability: 'reachable' | 'unreachable', addr = '') => ({
+      ...makeNode(id, addr, 'down'),
+      managerStatus: { reachability, addr: `10.0.1.${id.slice(1)}:4242` },
+    });
+    const table = computeEndpointTable(
+      [],
+      [],
+      [
+        ...nodes,
+        manager('m1', 'reachable'),
+        manager('m2', 'unreachable'),
+        manager('m3', 'reachable', '10.0.2.3'),
+      ],
+      OPTS,
+    );
+    expect(table.nodes).toEqual({
+      m1: { host: '10.0.1.1', port: 7947 },
+      m3: { host: '10.0.2.3', port: 7947 },
+      n1: { host: '10.0.0.1', port: 7947 },
+      n2: { host: '10.0.0.2', port: 7947 },
+    });
+  });
+
   it('leaves out tasks that are not RUNNING and tasks on down or disconnected nodes', () => {
     const service = makeService('s1', [{ targetPort: 80, publishedPort: 8080 }]);
     const tasks = [
