@@ -9,15 +9,25 @@ import type { BackendConnection, BackendSet, BackendState } from './backend-set.
 import { resolveTask, type MeshContext, type TaskAddress } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { portKey } from './endpoint-table.js';
+import { QuietTracker } from './quiet-tracker.js';
 import { ReadForwarder } from './read-forwarder.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { OpenRequest } from './tunnel/frames.js';
 import type { TunnelStream } from './tunnel/session.js';
 
+/** A task connection closed once it carried nothing for `limitMs`. */
+interface QuietBound {
+  tracker: QuietTracker;
+  limitMs: number;
+  close(): void;
+}
+
 export class RemoteEndpoint {
   /** UDP flows opened by peers, for the idle sweep. */
   private readonly udpFlows = new Set<RemoteUdpFlow>();
   private readonly connections = new Set<BackendConnection>();
+  /** Task connections with an idle bound, for the sweep. */
+  private readonly quietBounds = new Set<QuietBound>();
 
   constructor(
     private readonly ctx: MeshContext,
@@ -59,9 +69,14 @@ export class RemoteEndpoint {
     else go(resolved);
   }
 
-  /** Ends UDP flows idle past their timeout; returns how many remain. */
+  /** Ends UDP flows idle past their timeout, and task connections quiet past theirs; returns how many flows remain. */
   sweep(now: number): number {
     for (const flow of this.udpFlows) if (flow.idleSince(now)) flow.close('STOPPED');
+    for (const bound of this.quietBounds)
+      if (bound.tracker.quietFor(now, bound.limitMs)) {
+        this.quietBounds.delete(bound);
+        bound.close();
+      }
     return this.udpFlows.size;
   }
 
@@ -92,19 +107,23 @@ export class RemoteEndpoint {
         };
         const untrack = backends.track(state, connection);
         this.connections.add(connection);
+        // The dialing node times the client side; this bounds a connection whose tunnel went quiet.
+        const bound: QuietBound | null =
+          request.idleTimeoutMs > 0
+            ? {
+                tracker: new QuietTracker(socket, ctx.clock.now()),
+                limitMs: request.idleTimeoutMs + ctx.settings.closeGraceMs,
+                close: () => connection.close('STOPPED'),
+              }
+            : null;
+        if (bound !== null) this.quietBounds.add(bound);
         socket.on('error', (err) => ctx.logger.debug('task connection error', { task: request.taskId, err }));
         socket.on('close', () => {
-          // A write racing the close re-arms the socket's timer, which would keep the process alive.
-          socket.setTimeout(0);
           untrack();
           this.connections.delete(connection);
+          if (bound !== null) this.quietBounds.delete(bound);
           graceTimer?.cancel();
         });
-        if (request.idleTimeoutMs > 0) {
-          // The dialing node times the client side; this bounds a connection whose tunnel went quiet.
-          socket.setTimeout(request.idleTimeoutMs + ctx.settings.closeGraceMs);
-          socket.on('timeout', () => connection.close('STOPPED'));
-        }
         stream.accept();
         stream.attach(socket, reader);
       },

@@ -9,6 +9,7 @@ import type { BackendConnection, BackendSet, BackendState } from './backend-set.
 import { resolveTask, type MeshContext, type PortStatus } from './context.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { resetSocket } from './socket-reset.js';
+import { QuietTracker } from './quiet-tracker.js';
 import { adoptAccepted, ReadForwarder } from './read-forwarder.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { TunnelStream } from './tunnel/session.js';
@@ -16,6 +17,7 @@ import type { TunnelStream } from './tunnel/session.js';
 export class TcpPort {
   private server: Server | null = null;
   private retryTimer: ClockTimer | null = null;
+  private idleTimer: ClockTimer | null = null;
   private closed = false;
   private readonly forwards = new Set<TcpForward>();
   status: PortStatus;
@@ -78,6 +80,8 @@ export class TcpPort {
     this.closed = true;
     this.retryTimer?.cancel();
     this.retryTimer = null;
+    this.idleTimer?.cancel();
+    this.idleTimer = null;
     const server = this.server;
     this.server = null;
     if (closeConnections) for (const forward of [...this.forwards]) forward.close('STOPPED');
@@ -95,6 +99,25 @@ export class TcpPort {
     const forward = new TcpForward(this, adoptAccepted(accepted, reader, true), reader);
     this.forwards.add(forward);
     forward.start();
+    this.armIdleSweep();
+  }
+
+  /**
+   * Finds idle connections by a sweep (see QuietTracker), a pass every eighth of the idle timeout
+   * and at most every second: a connection closes within a quarter of its timeout past it, and
+   * within 2 s past a timeout of 8 s or more.
+   */
+  private armIdleSweep(): void {
+    const idleMs = this.backends.entry.idleTimeoutMs;
+    if (this.idleTimer !== null || this.closed || idleMs <= 0 || this.forwards.size === 0) return;
+    const everyMs = Math.min(1000, Math.max(10, Math.floor(idleMs / 8)));
+    this.idleTimer = this.ctx.clock.setTimer(everyMs, () => {
+      this.idleTimer = null;
+      const now = this.ctx.clock.now();
+      const limitMs = this.backends.entry.idleTimeoutMs;
+      for (const forward of this.forwards) forward.checkIdle(now, limitMs);
+      this.armIdleSweep();
+    });
   }
 
   private makeStatus(state: PortStatus['state'], error?: MeshError): PortStatus {
@@ -121,6 +144,8 @@ class TcpForward implements BackendConnection {
   private stream: TunnelStream | null = null;
   private untrack: (() => void) | null = null;
   private headerBytes = 0;
+  /** The client socket carries the connection's traffic both ways: its quiet is the connection's. */
+  private readonly quiet: QuietTracker;
   private clientGone = false;
   private closing = false;
   private graceTimer: ClockTimer | null = null;
@@ -133,6 +158,7 @@ class TcpForward implements BackendConnection {
     private readonly clientReader: ReadForwarder,
   ) {
     this.ctx = port.ctx;
+    this.quiet = new QuietTracker(client, this.ctx.clock.now());
   }
 
   start(): void {
@@ -145,16 +171,14 @@ class TcpForward implements BackendConnection {
       if (this.backend) resetSocket(this.backend);
     });
     client.on('close', () => this.onClientClose());
-    const idleMs = this.port.backends.entry.idleTimeoutMs;
-    if (idleMs > 0) {
-      // The client socket sees traffic in both directions: its timer measures the connection's idleness.
-      client.setTimeout(idleMs);
-      client.on('timeout', () => {
-        this.ctx.logger.debug('idle connection closed', { port: this.port.publishedPort, idleMs });
-        this.close('IDLE_TIMEOUT');
-      });
-    }
     this.attempt(null);
+  }
+
+  /** Closes the connection once no byte crossed it for `idleMs` (0: never). */
+  checkIdle(now: number, idleMs: number): void {
+    if (this.closing || this.clientGone || idleMs <= 0 || !this.quiet.quietFor(now, idleMs)) return;
+    this.ctx.logger.debug('idle connection closed', { port: this.port.publishedPort, idleMs });
+    this.close('IDLE_TIMEOUT');
   }
 
   /** Ends the connection cleanly: a FIN to both ends, then a reset for whichever lingers. */
@@ -357,7 +381,6 @@ class TcpForward implements BackendConnection {
 
   private onClientClose(): void {
     this.clientGone = true;
-    this.client.setTimeout(0);
     this.graceTimer?.cancel();
     this.port.forget(this);
     const backend = this.backend;
