@@ -96,7 +96,7 @@ async function ownFraming(
   const session = new TunnelSession(socket, { ...settings, side: 'client', peerNodeId: 'b' });
   const port = await entry((accepted) => {
     const reader = new ReadForwarder();
-    const client = adoptAccepted(accepted, reader, true);
+    const client = adoptAccepted(accepted, reader);
     client.setNoDelay(true);
     const stream = session.open(request);
     stream.opened.then(

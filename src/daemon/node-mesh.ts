@@ -9,12 +9,10 @@
 import { DEFAULT_DATA_PATH_PORT } from '../api/index.js';
 import type { ReloadableTlsIdentity } from '../ca/index.js';
 import { EndpointPublisher } from '../dispatcher/endpoints.js';
-import type { EndpointsMessage } from '../generated/flotilla/dispatcher/v1/EndpointsMessage.js';
 import type { ApiStore } from '../manager/control/index.js';
 import {
   applyEndpointDelta,
   Mesh,
-  type EndpointDelta,
   type EndpointTable,
   type LocalTaskResolver,
   type MeshOptions,
@@ -85,22 +83,7 @@ export class NodeMesh {
     const publisher = new EndpointPublisher({ store, logger: this.options.logger });
     this.storeFeed = publisher;
     publisher.start();
-    const subscribe = (): void => {
-      publisher.subscribe(this.options.nodeId, {
-        write: (message) => {
-          const table = text(message.tableJson);
-          const update =
-            table !== ''
-              ? { table: JSON.parse(table) as EndpointTable }
-              : { delta: JSON.parse(text(message.deltaJson)) as EndpointDelta };
-          // Out of step (it cannot be, with one publisher): start over from a complete table.
-          if (!this.handle(update)) queueMicrotask(subscribe);
-          return true;
-        },
-        drained: () => Promise.resolve(),
-      });
-    };
-    subscribe();
+    publisher.onTable((table) => this.handle({ table }));
   }
 
   async stop(): Promise<void> {
@@ -176,10 +159,6 @@ export class NodeMesh {
     this.mesh = mesh;
     return true;
   }
-}
-
-function text(bytes: EndpointsMessage['tableJson']): string {
-  return bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
 }
 
 /** The cluster's tunnel port as the table gives it (every node's entry carries the same one). */

@@ -100,6 +100,7 @@ class NodeEndpoints {
 export class EndpointPublisher {
   private table: EndpointTable = { version: 0, ports: [], nodes: {} };
   private readonly byNode = new Map<string, NodeEndpoints>();
+  private readonly tableListeners = new Set<(table: EndpointTable) => void>();
   /** Services that publish ingress ports: their tasks' events matter. */
   private ingressServices = new Set<string>();
   private watch: Watch<TypedStoreEvent<ApiObjectTypes>> | null = null;
@@ -134,9 +135,20 @@ export class EndpointPublisher {
     this.timer?.cancel();
     this.timer = null;
     this.watch?.close();
+    this.tableListeners.clear();
     await this.following;
     for (const n of this.byNode.values()) n.close();
     this.byNode.clear();
+  }
+
+  /**
+   * Calls `listener` with the table now and with every new one, in this process (no encoding):
+   * for a node that follows its own manager's store. The returned function stops it.
+   */
+  onTable(listener: (table: EndpointTable) => void): () => void {
+    this.tableListeners.add(listener);
+    listener(this.table);
+    return () => this.tableListeners.delete(listener);
   }
 
   /** Streams the table to a node's sink (complete at once); the returned function ends it. */
@@ -198,6 +210,8 @@ export class EndpointPublisher {
     if (isEmptyDelta(delta)) return;
     const previous = this.table;
     this.table = next;
+    for (const listener of this.tableListeners) listener(next);
+    if (this.byNode.size === 0) return;
     const json = Buffer.from(JSON.stringify(delta));
     for (const n of this.byNode.values()) n.sendDelta(previous, next, json);
   }

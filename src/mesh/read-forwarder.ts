@@ -112,7 +112,7 @@ interface AcceptedSocketInternals {
  * Where the handle is not there to move (another runtime), the accepted socket is kept and its
  * 'data' events feed the forwarder's sink: slower, not different.
  */
-export function adoptAccepted(accepted: Socket, forwarder: ReadForwarder, allowHalfOpen: boolean): Socket {
+export function adoptAccepted(accepted: Socket, forwarder: ReadForwarder): Socket {
   const internals = accepted as unknown as AcceptedSocketInternals;
   const handle = internals._handle;
   if (typeof handle !== 'object' || handle === null) {
@@ -121,7 +121,8 @@ export function adoptAccepted(accepted: Socket, forwarder: ReadForwarder, allowH
   }
   const socket = new NetSocket({
     handle,
-    allowHalfOpen,
+    // Every mesh socket allows half-open connections, so that a FIN crosses as a FIN.
+    allowHalfOpen: true,
     pauseOnCreate: true,
     readable: true,
     writable: true,

@@ -15,19 +15,16 @@ import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { OpenRequest } from './tunnel/frames.js';
 import type { TunnelStream } from './tunnel/session.js';
 
-/** A task connection closed once it carried nothing for `limitMs`. */
-interface QuietBound {
-  tracker: QuietTracker;
-  limitMs: number;
-  close(): void;
+/** A task connection, closed by the sweep once it carried nothing for `quietLimitMs` (0: never). */
+interface TaskConnection extends BackendConnection {
+  quiet: QuietTracker;
+  quietLimitMs: number;
 }
 
 export class RemoteEndpoint {
   /** UDP flows opened by peers, for the idle sweep. */
   private readonly udpFlows = new Set<RemoteUdpFlow>();
-  private readonly connections = new Set<BackendConnection>();
-  /** Task connections with an idle bound, for the sweep. */
-  private readonly quietBounds = new Set<QuietBound>();
+  private readonly connections = new Set<TaskConnection>();
 
   constructor(
     private readonly ctx: MeshContext,
@@ -72,10 +69,10 @@ export class RemoteEndpoint {
   /** Ends UDP flows idle past their timeout, and task connections quiet past theirs; returns how many flows remain. */
   sweep(now: number): number {
     for (const flow of this.udpFlows) if (flow.idleSince(now)) flow.close('STOPPED');
-    for (const bound of this.quietBounds)
-      if (bound.tracker.quietFor(now, bound.limitMs)) {
-        this.quietBounds.delete(bound);
-        bound.close();
+    for (const c of this.connections)
+      if (c.quietLimitMs > 0 && c.quiet.quietFor(now, c.quietLimitMs)) {
+        c.quietLimitMs = 0; // closing: once is enough
+        c.close('STOPPED');
       }
     return this.udpFlows.size;
   }
@@ -98,30 +95,22 @@ export class RemoteEndpoint {
       (socket) => {
         writeProxyHeader(socket, request.proxyProtocol, request);
         let graceTimer: { cancel(): void } | null = null;
-        const connection: BackendConnection = {
+        const connection: TaskConnection = {
           close: () => {
             socket.end();
             stream.end();
             graceTimer = ctx.clock.setTimer(ctx.settings.closeGraceMs, () => socket.destroy());
           },
+          quiet: new QuietTracker(socket, ctx.clock.now()),
+          // The dialing node times the client side; this bounds a connection whose tunnel went quiet.
+          quietLimitMs: request.idleTimeoutMs > 0 ? request.idleTimeoutMs + ctx.settings.closeGraceMs : 0,
         };
         const untrack = backends.track(state, connection);
         this.connections.add(connection);
-        // The dialing node times the client side; this bounds a connection whose tunnel went quiet.
-        const bound: QuietBound | null =
-          request.idleTimeoutMs > 0
-            ? {
-                tracker: new QuietTracker(socket, ctx.clock.now()),
-                limitMs: request.idleTimeoutMs + ctx.settings.closeGraceMs,
-                close: () => connection.close('STOPPED'),
-              }
-            : null;
-        if (bound !== null) this.quietBounds.add(bound);
         socket.on('error', (err) => ctx.logger.debug('task connection error', { task: request.taskId, err }));
         socket.on('close', () => {
           untrack();
           this.connections.delete(connection);
-          if (bound !== null) this.quietBounds.delete(bound);
           graceTimer?.cancel();
         });
         stream.accept();

@@ -96,7 +96,7 @@ export class TcpPort {
 
   private accept(accepted: Socket): void {
     const reader = new ReadForwarder();
-    const forward = new TcpForward(this, adoptAccepted(accepted, reader, true), reader);
+    const forward = new TcpForward(this, adoptAccepted(accepted, reader), reader);
     this.forwards.add(forward);
     forward.start();
     this.armIdleSweep();

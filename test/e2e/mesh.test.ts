@@ -17,11 +17,18 @@ import { DockerCluster } from '../support/docker-cluster.js';
 import { waitUntil } from '../support/manager-cluster.js';
 
 const SECOND = 1_000_000_000;
+/** Managers listen on 127.0.0.(HOST_BASE + n), n from 1. */
+const HOST_BASE = 130;
 let cluster: DockerCluster;
 let client: FlotillaClient;
 
 beforeAll(async () => {
-  cluster = await DockerCluster.start({ managers: 2, workers: 2, hostBase: 130, managersWithoutExecutor: 1 });
+  cluster = await DockerCluster.start({
+    managers: 2,
+    workers: 2,
+    hostBase: HOST_BASE,
+    managersWithoutExecutor: 1,
+  });
   client = cluster.client('m1');
 }, 120_000);
 
@@ -124,8 +131,8 @@ async function nodeAddresses(): Promise<Map<string, string>> {
   return new Map(nodes.map((n) => [n.description?.hostname ?? n.id, n.status.addr]));
 }
 
-/** Where the manager without an executor listens (its published ports too). */
-const AGENTLESS_MANAGER_HOST = '127.0.0.132';
+/** Where the manager without an executor (m2) listens, its published ports too. */
+const AGENTLESS_MANAGER_HOST = `127.0.0.${HOST_BASE + 2}`;
 
 /** Every node's address where published ports answer: those with a session, and the agentless manager. */
 async function meshHosts(): Promise<string[]> {

@@ -139,7 +139,7 @@ describe('adoptAccepted', () => {
     const received: Buffer[] = [];
     const adopted = new Promise<Socket>((resolve) => {
       const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (accepted) => {
-        const socket = adoptAccepted(accepted, reader, true);
+        const socket = adoptAccepted(accepted, reader);
         // Paused until the forwarder starts: nothing is read before a sink is named.
         setTimeout(() => {
           reader.start(socket, (chunk) => {
@@ -177,7 +177,7 @@ describe('adoptAccepted', () => {
 
   it('lets the server close while an adopted connection is still open', async () => {
     const server = createServer({ pauseOnConnect: true }, (accepted) => {
-      adoptAccepted(accepted, new ReadForwarder(), true);
+      adoptAccepted(accepted, new ReadForwarder());
     });
     await new Promise<void>((r) => server.listen(0, HOST, () => r()));
     const client = connect({ host: HOST, port: (server.address() as { port: number }).port });
@@ -194,7 +194,7 @@ describe('adoptAccepted', () => {
       resume(): void {}
     })();
     const reader = new ReadForwarder();
-    const socket = adoptAccepted(accepted as unknown as Socket, reader, true);
+    const socket = adoptAccepted(accepted as unknown as Socket, reader);
     expect(socket).toBe(accepted);
     const received: string[] = [];
     reader.start(socket, (chunk) => {

@@ -127,7 +127,7 @@ async function socketPair(): Promise<{ app: Socket; proxied: Socket; reader: Rea
   let proxied: Socket | undefined;
   const reader = new ReadForwarder();
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
-    proxied = adoptAccepted(s, reader, true);
+    proxied = adoptAccepted(s, reader);
   });
   const port = await listen(server);
   const app = connect({ host: HOST, port, allowHalfOpen: true });
