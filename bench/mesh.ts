@@ -20,11 +20,13 @@ import {
   issueNodeCertificate,
   type TlsIdentity,
 } from '../src/ca/index.js';
-import { computeEndpointTable } from '../src/mesh/index.js';
+import { computeEndpointTable, defaultDataPlaneWorkers } from '../src/mesh/index.js';
 import { findProjectRoot, sleep } from './support.js';
 import type { MeshNodeConfig } from './support/mesh-node.js';
 
 const RUNS = Number(process.env.MESH_BENCH_RUNS ?? 3);
+/** Data-plane workers per mesh node (default: what the daemon runs on this machine). */
+const WORKERS = Number(process.env.MESH_BENCH_WORKERS ?? defaultDataPlaneWorkers());
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.MESH_BENCH_SECONDS ?? 15);
 const BULK_BYTES = 1024 ** 3;
@@ -336,6 +338,7 @@ async function main(): Promise<void> {
         tls: await identity(ca, nodeId),
         table,
         tasks: taskAddresses,
+        dataPlaneWorkers: WORKERS,
       };
       const path = join(dir, `${nodeId}.json`);
       await writeFile(path, JSON.stringify(config), { mode: 0o600 });
@@ -435,6 +438,7 @@ async function main(): Promise<void> {
         statistic: 'median of runs',
         tunnel: 'TLS 1.3 (AES-128-GCM), 2 sessions per node pair',
         processes: 'each backend, each mesh node and haproxy (nbthread 1) in its own process',
+        mesh_data_plane_workers: WORKERS,
         cpus: 2,
         load_average_at_start: load,
         note: 'wrk, the backends, the meshes and HAProxy share the 2 cores: a path is as fast as the CPU the others leave it',

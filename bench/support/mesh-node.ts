@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { TlsIdentity } from '../../src/ca/index.js';
-import { Mesh, type EndpointTable, type TaskAddress } from '../../src/mesh/index.js';
+import { defaultDataPlaneWorkers, Mesh, type EndpointTable, type TaskAddress } from '../../src/mesh/index.js';
 import { createJsonLogger } from '../../src/util/logger.js';
 
 export interface MeshNodeConfig {
@@ -15,6 +15,8 @@ export interface MeshNodeConfig {
   table: EndpointTable;
   /** task id → where it listens. */
   tasks: Record<string, TaskAddress>;
+  /** Data-plane worker processes beside the mesh's own (the daemon's default when absent). */
+  dataPlaneWorkers?: number;
 }
 
 async function main(): Promise<void> {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     tls: config.tls,
     encryption: config.tls !== null,
     localTaskAddress: (taskId) => config.tasks[taskId] ?? null,
+    dataPlane: { workers: config.dataPlaneWorkers ?? defaultDataPlaneWorkers() },
     logger: createJsonLogger({ level: 'warn' }),
   });
   await mesh.start();

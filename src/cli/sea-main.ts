@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sea from 'node:sea';
+import { DATA_PLANE_ENV } from '../mesh/data-plane.js';
 import { useProtoDir } from '../util/proto-files.js';
 
 if (sea.isSea()) {
@@ -26,5 +27,7 @@ if (sea.isSea()) {
   for (const file of files) writeFileSync(join(dir, file), sea.getAsset(`proto/${file}`, 'utf8'));
   useProtoDir(dir);
 }
-// Imported only now: nothing may load a proto before the directory is set.
-void import('./main.js');
+// Imported only now: nothing may load a proto before the directory is set. The executable is
+// also the routing mesh's data-plane worker when the node's mesh starts it as one.
+if (process.env[DATA_PLANE_ENV] === '1') void import('../mesh/data-plane-worker.js');
+else void import('./main.js');

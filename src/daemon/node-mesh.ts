@@ -35,6 +35,8 @@ export interface NodeMeshOptions {
   /** TLS on the tunnels (default true); false only on a trusted network. */
   encryption?: boolean;
   logger: Logger;
+  /** Processes besides the daemon that accept the published TCP ports' connections (default 0). */
+  dataPlaneWorkers?: number;
   /** Mesh settings for tests (timeouts, keepalive). */
   tuning?: Pick<MeshOptions, 'settings' | 'tunnel'>;
 }
@@ -128,7 +130,7 @@ export class NodeMesh {
   }
 
   private async startMesh(port: number): Promise<boolean> {
-    const { nodeId, listenHost, tls, encryption, tuning, logger } = this.options;
+    const { nodeId, listenHost, tls, encryption, dataPlaneWorkers, tuning, logger } = this.options;
     const mesh = new Mesh({
       nodeId,
       listenAddress: listenHost,
@@ -139,6 +141,7 @@ export class NodeMesh {
       // Tunnels are taken from the nodes the cluster lists as up (a removed node is in no table).
       admitNode: (id) => this.table !== null && id in this.table.nodes,
       logger,
+      dataPlane: { workers: dataPlaneWorkers ?? 0 },
       ...tuning,
     });
     try {

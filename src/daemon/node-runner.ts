@@ -20,6 +20,7 @@ import type { Executor } from '../worker/executor.js';
 import { ProcessExecutor } from '../worker/process/index.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from '../worker/worker-state.js';
 import { NodeMesh, type NodeMeshOptions } from './node-mesh.js';
+import { defaultDataPlaneWorkers } from '../mesh/index.js';
 import { join } from 'node:path';
 
 /** What runs a node's tasks; absent for a manager that runs none. */
@@ -39,7 +40,13 @@ export interface NodeRunnerConfig {
    * The routing mesh of a node that runs tasks: on unless `enabled: false`; its tunnels are TLS
    * unless `encryption: false` (a trusted network).
    */
-  mesh?: { enabled?: boolean; encryption?: boolean; tuning?: NodeMeshOptions['tuning'] };
+  mesh?: {
+    enabled?: boolean;
+    encryption?: boolean;
+    /** Data-plane worker processes (default: defaultDataPlaneWorkers(); see src/mesh/data-plane.ts). */
+    dataPlaneWorkers?: number;
+    tuning?: NodeMeshOptions['tuning'];
+  };
 }
 
 /** A node this process runs. */
@@ -264,12 +271,13 @@ function executorFor(config: NodeRunnerConfig, logger: Logger, listenHost: strin
 /** The node's routing mesh, unless the config turns it off. */
 function meshFor(
   config: NodeRunnerConfig,
-  options: Omit<NodeMeshOptions, 'encryption' | 'tuning'>,
+  options: Omit<NodeMeshOptions, 'encryption' | 'dataPlaneWorkers' | 'tuning'>,
 ): NodeMesh | null {
   if (config.mesh?.enabled === false) return null;
   return new NodeMesh({
     ...options,
     ...(config.mesh?.encryption !== undefined ? { encryption: config.mesh.encryption } : {}),
+    dataPlaneWorkers: config.mesh?.dataPlaneWorkers ?? defaultDataPlaneWorkers(),
     ...(config.mesh?.tuning !== undefined ? { tuning: config.mesh.tuning } : {}),
   });
 }

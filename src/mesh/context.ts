@@ -1,6 +1,7 @@
 // What the mesh's published ports and its tunnel endpoint share: this node's identity, settings,
 // the way to reach local tasks and other nodes, and the tunnel pool.
 
+import type { Server, Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { MeshNodeAddress } from './endpoint-table.js';
@@ -48,6 +49,24 @@ export interface MeshContext {
   /** A node's tunnel address from the current table. */
   nodeAddress(nodeId: string): MeshNodeAddress | undefined;
   pool: TunnelPool;
+  /** The node's mesh with data-plane workers: shares each bound TCP port with them. */
+  sharing?: ListenerSharing;
+  /** A data-plane worker's mesh: its TCP ports accept on the node mesh's sockets, bound there. */
+  inbox?: ListenerInbox;
+}
+
+/** How the node's mesh shares its bound TCP ports with the data plane's other processes. */
+export interface ListenerSharing {
+  /** Hands the bound, listening socket of the port `key` to the other processes. */
+  share(key: string, server: Server): void;
+  /** Resolves once every other process closed its copy, so the port can be bound again. */
+  release(key: string): Promise<void>;
+}
+
+/** Where a data-plane worker's TCP ports find the sockets the node's mesh shared. */
+export interface ListenerInbox {
+  /** Sends the connections accepted on port `key` (now or once shared) to `accept`; returns the undo. */
+  claim(key: string, accept: (socket: Socket) => void): () => void;
 }
 
 /** Whether a published port is bound on this node. */

@@ -38,6 +38,8 @@ export { DEFAULT_MESH_SETTINGS, DEFAULT_TUNNEL_SETTINGS, Mesh } from './mesh.js'
 export type { MeshEvents, MeshOptions, TunnelSettings } from './mesh.js';
 export type { LocalTaskResolver, MeshSettings, PortStatus, TaskAddress } from './context.js';
 export { MeshError } from './errors.js';
+export { DATA_PLANE_ENV, defaultDataPlaneWorkers } from './data-plane.js';
+export type { DataPlaneOptions } from './data-plane.js';
 export type { MeshErrorCode } from './errors.js';
 export { computeServiceEndpoints, ServiceDirectory } from './discovery.js';
 export type { ServiceDirectoryEvents, ServiceEndpoints, TaskEndpoint } from './discovery.js';

@@ -10,7 +10,8 @@ import type { TlsIdentity } from '../ca/index.js';
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { BackendSet } from './backend-set.js';
-import type { LocalTaskResolver, MeshContext, MeshSettings, PortStatus } from './context.js';
+import type { ListenerInbox, LocalTaskResolver, MeshContext, MeshSettings, PortStatus } from './context.js';
+import { DataPlaneWorkers, type DataPlaneOptions } from './data-plane.js';
 import {
   applyEndpointDelta,
   portKey,
@@ -47,6 +48,16 @@ export interface MeshOptions {
   logger?: Logger;
   settings?: Partial<MeshSettings>;
   tunnel?: Partial<TunnelSettings>;
+  /**
+   * Worker processes that accept the published TCP ports' connections beside this one (see
+   * data-plane.ts). Default: none.
+   */
+  dataPlane?: DataPlaneOptions;
+  /**
+   * Set only in a data-plane worker: its TCP ports accept on the sockets the node's mesh bound,
+   * and it serves no UDP port and accepts no tunnel (the node's mesh does both).
+   */
+  inbox?: ListenerInbox;
 }
 
 export interface TunnelSettings {
@@ -101,6 +112,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private started = false;
   private stopped = false;
   private readonly pendingOpens = new Set<Promise<void>>();
+  private readonly dataPlane: DataPlaneWorkers | null;
 
   constructor(private readonly options: MeshOptions) {
     super();
@@ -137,6 +149,26 @@ export class Mesh extends EventEmitter<MeshEvents> {
       connectTimeoutMs: settings.connectTimeoutMs,
       redialDelayMs: tunnel.redialDelayMs,
     });
+    const workers = options.inbox === undefined ? (options.dataPlane?.workers ?? 0) : 0;
+    this.dataPlane =
+      workers > 0
+        ? new DataPlaneWorkers({
+            workers,
+            ...(options.dataPlane?.script !== undefined ? { script: options.dataPlane.script } : {}),
+            init: {
+              nodeId: options.nodeId,
+              listenAddress: options.listenAddress,
+              tunnelAddress: options.tunnelAddress,
+              ...(options.dialFrom !== undefined ? { dialFrom: options.dialFrom } : {}),
+              tls: options.tls,
+              encryption,
+              settings,
+              tunnel,
+            },
+            resolveLocalTask: options.localTaskAddress,
+            logger: this.log,
+          })
+        : null;
     this.ctx = {
       nodeId: options.nodeId,
       settings,
@@ -145,6 +177,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       resolveLocalTask: options.localTaskAddress,
       nodeAddress: (nodeId) => this.table.nodes[nodeId],
       pool: this.pool,
+      ...(this.dataPlane !== null ? { sharing: this.dataPlane } : {}),
+      ...(options.inbox !== undefined ? { inbox: options.inbox } : {}),
     };
     this.remote = new RemoteEndpoint(this.ctx, (key) => this.ports.get(key)?.backends);
     this.listener = new TunnelListener({
@@ -162,7 +196,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.listener.start();
+    if (this.options.inbox === undefined) await this.listener.start();
     this.armSweep();
     this.log.info('mesh started', { tunnel: this.listener.address, listen: this.options.listenAddress });
   }
@@ -189,9 +223,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
     }
     this.table = table;
     this.nodesByHost = new Map(Object.entries(table.nodes).map(([id, addr]) => [addr.host, id]));
+    // The workers get the table before the sockets of the ports it adds (see DataPlaneWorkers).
+    this.dataPlane?.update(table);
     const wanted = new Set<string>();
     const opening: Array<Promise<void>> = [];
     for (const entry of table.ports) {
+      // A data-plane worker serves TCP only: a UDP flow must stay with one process.
+      if (entry.protocol === 'udp' && this.options.inbox !== undefined) continue;
       const key = portKey(entry);
       wanted.add(key);
       const existing = this.ports.get(key);
@@ -199,7 +237,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
         existing.backends.apply(entry);
         continue;
       }
-      if (existing !== undefined) opening.push(this.unpublish(key, existing)); // another service took the port
+      // Another service took the port: the new listener binds once the old one is closed everywhere.
+      const freed = existing !== undefined ? this.unpublish(key, existing) : Promise.resolve();
       const backends = new BackendSet(entry, this.clock);
       const onStatus = (status: PortStatus): void => this.onPortStatus(status);
       const listener =
@@ -207,7 +246,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
           ? new UdpPort(this.ctx, backends, this.options.listenAddress, onStatus)
           : new TcpPort(this.ctx, backends, this.options.listenAddress, onStatus);
       this.ports.set(key, { backends, listener });
-      opening.push(listener.open());
+      opening.push(existing !== undefined ? freed.then(() => listener.open()) : listener.open());
     }
     for (const [key, port] of this.ports) if (!wanted.has(key)) opening.push(this.unpublish(key, port));
     const all = Promise.all(opening).then(() => undefined);
@@ -242,6 +281,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return out;
   }
 
+  /** The process ids of the data-plane workers running now (none until a TCP port is bound). */
+  dataPlanePids(): number[] {
+    return this.dataPlane?.pids() ?? [];
+  }
+
   /** Tunnel sessions this node has dialed, per peer node. */
   tunnelSessions(): Record<string, number> {
     return this.pool.sessionCounts();
@@ -257,6 +301,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (this.options.tls === null) return; // tunnels authenticated by address: nothing to renew
     this.pool.updateIdentity(identity);
     this.listener.updateIdentity(identity);
+    this.dataPlane?.updateIdentity(identity);
   }
 
   /** Closes every port, connection, flow and tunnel; leaves no timer behind. */
@@ -266,6 +311,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.sweepTimer?.cancel();
     this.sweepTimer = null;
     await Promise.allSettled([...this.pendingOpens]);
+    // The workers first: they close their connections and their copies of the ports' sockets.
+    await this.dataPlane?.stop();
     const closing: Array<Promise<void>> = [];
     for (const [key, port] of this.ports) closing.push(this.unpublish(key, port, true));
     this.remote.closeAll();

@@ -7,6 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ClockTimer } from '../util/clock.js';
 import type { BackendConnection, BackendSet, BackendState } from './backend-set.js';
 import { resolveTask, type MeshContext, type PortStatus } from './context.js';
+import { shareKey } from './data-plane.js';
+import { portKey } from './endpoint-table.js';
 import { describeError, errorCode, MeshError } from './errors.js';
 import { resetSocket } from './socket-reset.js';
 import { QuietTracker } from './quiet-tracker.js';
@@ -14,11 +16,17 @@ import { adoptAccepted, ReadForwarder } from './read-forwarder.js';
 import { connectTask, writeProxyHeader } from './task-connect.js';
 import type { TunnelStream } from './tunnel/session.js';
 
+/** A published port's server: connections paused until adopted (see adoptAccepted), half-open allowed. */
+export const LISTEN_OPTIONS = { allowHalfOpen: true, pauseOnConnect: true, noDelay: true } as const;
+export const LISTEN_BACKLOG = 1024;
+
 export class TcpPort {
   private server: Server | null = null;
   private retryTimer: ClockTimer | null = null;
   private idleTimer: ClockTimer | null = null;
   private closed = false;
+  /** A data-plane worker's claim on the node mesh's socket for this port. */
+  private unclaim: (() => void) | null = null;
   private readonly forwards = new Set<TcpForward>();
   status: PortStatus;
 
@@ -35,15 +43,25 @@ export class TcpPort {
     return this.backends.entry.publishedPort;
   }
 
+  /** Where this port's socket is known to the data plane's other processes (see data-plane.ts). */
+  private get shareKey(): string {
+    return shareKey(portKey(this.backends.entry), this.backends.entry.serviceId);
+  }
+
   /** Binds the port; a failure is reported as status (and retried), never thrown. */
   async open(): Promise<void> {
-    if (this.closed || this.server !== null) return;
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) =>
-      this.accept(client),
-    );
+    if (this.closed || this.server !== null || this.unclaim !== null) return;
+    const inbox = this.ctx.inbox;
+    if (inbox !== undefined) {
+      // A data-plane worker: the node's mesh binds the port and shares its socket.
+      this.unclaim = inbox.claim(this.shareKey, (client) => this.accept(client));
+      this.setStatus('listening');
+      return;
+    }
+    const server = createServer(LISTEN_OPTIONS, (client) => this.accept(client));
     const bound = await new Promise<Error | null>((resolve) => {
       server.once('error', resolve);
-      server.listen({ host: this.host, port: this.publishedPort, backlog: 1024 }, () => {
+      server.listen({ host: this.host, port: this.publishedPort, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', resolve);
         resolve(null);
       });
@@ -72,6 +90,7 @@ export class TcpPort {
       this.ctx.logger.error('published port listener error', { port: this.publishedPort, err }),
     );
     this.server = server;
+    this.ctx.sharing?.share(this.shareKey, server);
     this.setStatus('listening');
   }
 
@@ -82,10 +101,15 @@ export class TcpPort {
     this.retryTimer = null;
     this.idleTimer?.cancel();
     this.idleTimer = null;
+    this.unclaim?.();
+    this.unclaim = null;
     const server = this.server;
     this.server = null;
     if (closeConnections) for (const forward of [...this.forwards]) forward.close('STOPPED');
-    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server !== null) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([closed, this.ctx.sharing?.release(this.shareKey)]);
+    }
     this.setStatus('closed');
   }
 

@@ -683,6 +683,11 @@ describe('the daemon commands', () => {
     expect(badJoin.code).toBe(1);
     expect(oneLine(badJoin)).toMatch(/^Error: /);
 
+    // A bad flag value names the flag and the reason.
+    const badWorkers = await flotilla(['init', '--data-dir', join(root, 'bad'), '--mesh-workers', '99']);
+    expect(badWorkers.code).not.toBe(0);
+    expect(badWorkers.stderr).toContain('invalid argument "99" for "--mesh-workers" flag: at most 16');
+
     // init on a directory that holds a node resumes it, and says so.
     expect(await stop(m1)).toBe(0);
     const resumed = daemon(['init', '--data-dir', dirs.m1, '--listen-addr', addr(1), '--executor', 'none']);

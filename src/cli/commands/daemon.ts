@@ -19,6 +19,7 @@ import { FlotillaClient } from '../../client/index.js';
 import { runNode, type DaemonConfig, type ExecutorConfig, type RunningNode } from '../../daemon/main.js';
 import { parseUnlockKey } from '../../manager/keys/index.js';
 import { callLeave } from '../../manager/membership-service.js';
+import { defaultDataPlaneWorkers } from '../../mesh/index.js';
 import { createJsonLogger, type LogLevel } from '../../util/logger.js';
 import type { FlagDef, ParsedFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
@@ -58,6 +59,11 @@ const nodeFlags: FlagDef[] = [
     name: 'hostname',
     kind: 'string',
     help: "The hostname the node reports (default: the engine's or this host's)",
+  },
+  {
+    name: 'mesh-workers',
+    kind: 'uint',
+    help: `Processes besides the daemon that accept the routing mesh's TCP connections (default: one per further core, at most 3; here ${defaultDataPlaneWorkers()})`,
   },
   { name: 'log-level', kind: 'string', help: 'Log level on stderr: debug, info, warn, error (default info)' },
 ];
@@ -122,6 +128,20 @@ function executorOf(flags: ParsedFlags): ExecutorConfig | undefined {
     throw new UsageError(`invalid argument "${kind}" for "--executor" flag: must be docker, process or none`);
   const socketPath = flags.str('docker-socket');
   return socketPath === undefined ? { kind: 'docker' } : { kind: 'docker', socketPath };
+}
+
+/** More mesh workers than this only contend for the same cores and sockets. */
+const MAX_MESH_WORKERS = 16;
+
+/** The routing mesh's settings from the flags (only what they name). */
+function meshOf(flags: ParsedFlags): Pick<DaemonConfig, 'mesh'> {
+  const workers = flags.num('mesh-workers');
+  if (workers === undefined) return {};
+  if (workers > MAX_MESH_WORKERS)
+    throw new UsageError(
+      `invalid argument "${workers}" for "--mesh-workers" flag: at most ${MAX_MESH_WORKERS}`,
+    );
+  return { mesh: { dataPlaneWorkers: workers } };
 }
 
 function logLevelOf(flags: ParsedFlags): LogLevel {
@@ -189,6 +209,7 @@ function resumeConfig(io: Io, dataDir: string, flags: ParsedFlags, ignored: stri
     mode: 'start',
     dataDir,
     executor: executorOf(flags),
+    ...meshOf(flags),
     ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
   };
 }
@@ -221,6 +242,7 @@ const init: Command = {
       listenAddr,
       advertiseAddr,
       executor: executorOf(flags),
+      ...meshOf(flags),
       ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
     };
     return runForeground(io, flags, config, async (node) => {
@@ -264,6 +286,7 @@ const joinCluster: Command = {
       joinAddr: withPort(args[0]!),
       joinToken: token,
       executor: executorOf(flags),
+      ...meshOf(flags),
       ...(flags.has('hostname') ? { hostname: flags.str('hostname')! } : {}),
     };
     return runForeground(io, flags, config, async (node) => {

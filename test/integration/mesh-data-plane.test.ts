@@ -1,0 +1,240 @@
+// The mesh's data plane across processes (src/mesh/data-plane.ts), on real sockets and processes:
+// node A's mesh runs a worker process that accepts on A's published ports beside it. To make the
+// worker take a connection, the test blocks its own event loop (node A's mesh lives in it) while
+// the client's handshake completes: only the worker can accept then. A connection the worker
+// serves is one node A's own mesh does not count.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Service, Task } from '../../src/api/index.js';
+import { computeEndpointTable, Mesh, type TaskAddress } from '../../src/mesh/index.js';
+import { waitUntil } from '../support/wait.js';
+import {
+  makeNode,
+  makeService,
+  makeTask,
+  startTcpBackend,
+  testCluster,
+  type TcpBackend,
+  type TestCluster,
+} from '../unit/mesh/fixtures.js';
+
+const A = '127.0.2.1';
+const B = '127.0.2.2';
+const BACKENDS = '127.0.2.3';
+const CLIENT = '127.0.2.4';
+const TUNNEL_PORT = 17961;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const WORKER_SCRIPT = join(root, 'dist/src/mesh/data-plane-worker.js');
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await testCluster();
+});
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => {});
+});
+
+interface World {
+  meshA: Mesh;
+  services: Service[];
+  tasks: Task[];
+  publish(): Promise<void>;
+}
+
+/** Node A (one data-plane worker) and node B (none) on TLS tunnels; t1 runs on A, t2 on B. */
+async function world(): Promise<World> {
+  const backends = new Map<string, TcpBackend>();
+  for (const taskId of ['t1', 't2']) {
+    const b = await startTcpBackend(taskId, BACKENDS);
+    backends.set(taskId, b);
+    cleanups.push(() => b.close());
+  }
+  const resolver = (taskId: string): TaskAddress | null => {
+    const b = backends.get(taskId);
+    return b === undefined ? null : { host: b.host, port: b.port };
+  };
+  const make = async (nodeId: string, host: string, workers: number): Promise<Mesh> => {
+    const mesh = new Mesh({
+      nodeId,
+      listenAddress: host,
+      tunnelAddress: { host, port: TUNNEL_PORT },
+      tls: await cluster.identity(nodeId),
+      localTaskAddress: resolver,
+      settings: { connectTimeoutMs: 1000, closeGraceMs: 500, bindRetryMs: 200 },
+      dataPlane: { workers, script: WORKER_SCRIPT },
+    });
+    await mesh.start();
+    cleanups.push(() => mesh.stop());
+    return mesh;
+  };
+  const meshA = await make('nodeA', A, 1);
+  const meshB = await make('nodeB', B, 0);
+  const nodes = [makeNode('nodeA', A), makeNode('nodeB', B)];
+  const w: World = {
+    meshA,
+    services: [],
+    tasks: [makeTask('t1', 's1', 'nodeA'), makeTask('t2', 's2', 'nodeB')],
+    async publish() {
+      const table = computeEndpointTable(w.services, w.tasks, nodes, { tunnelPort: TUNNEL_PORT });
+      await Promise.all([meshA.update(table), meshB.update(table)]);
+    },
+  };
+  return w;
+}
+
+/** Holds this thread (and node A's mesh with it) for `ms`; other processes run on. */
+function blockEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A request on a connection only node A's worker could accept; resolves with the reply once node
+ * A's own mesh is seen not to count the connection (null: node A's mesh served it after all,
+ * e.g. the worker is not listening yet).
+ */
+async function throughWorker(w: World, port: number, taskId: string): Promise<string | null> {
+  // Node A's mesh counts a connection until its close reaches it: start from none.
+  await waitUntil('earlier connections closed', () => (w.meshA.activeConnections()[taskId] ?? 0) === 0);
+  const socket: Socket = connect({ host: A, port, localAddress: CLIENT });
+  cleanups.push(async () => void socket.destroy());
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+    // Past the connect call: the kernel completes the handshake while this thread is held.
+    setImmediate(() => blockEventLoop(300));
+  });
+  const reply = new Promise<string>((resolve, reject) => {
+    socket.once('data', (data) => resolve(data.toString()));
+    socket.once('close', () => reject(new Error('closed without a reply')));
+  });
+  socket.write('hello');
+  const text = await reply;
+  const servedHere = (w.meshA.activeConnections()[taskId] ?? 0) > 0;
+  socket.destroy();
+  return servedHere ? null : text;
+}
+
+async function untilWorkerServes(w: World, port: number, taskId: string): Promise<string> {
+  let reply: string | null = null;
+  await waitUntil(`node A's worker serving tcp/${port}`, async () => {
+    reply = await throughWorker(w, port, taskId);
+    return reply !== null;
+  });
+  return reply!;
+}
+
+describe('mesh data-plane workers', () => {
+  it('accept on the published ports and reach local tasks and, through tunnels of their own, remote ones', async () => {
+    const w = await world();
+    w.services.push(
+      makeService('s1', [{ targetPort: 80, publishedPort: 18160 }]),
+      makeService('s2', [{ targetPort: 80, publishedPort: 18161 }]),
+    );
+    await w.publish();
+    await waitUntil('the worker started', () => w.meshA.dataPlanePids().length === 1);
+    // t1 runs on A: the worker asks A's mesh for its address. t2 runs on B: through a tunnel.
+    expect(await untilWorkerServes(w, 18160, 't1')).toBe('t1:hello');
+    expect(await untilWorkerServes(w, 18161, 't2')).toBe('t2:hello');
+    // The tunnel to B is the worker's: A's own mesh dialed none.
+    expect(w.meshA.tunnelSessions().nodeB ?? 0).toBe(0);
+  });
+
+  it('close their copies of a port that is unpublished, so it can be bound again', async () => {
+    const w = await world();
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18162 }]));
+    await w.publish();
+    await waitUntil('the worker started', () => w.meshA.dataPlanePids().length === 1);
+    await untilWorkerServes(w, 18162, 't1');
+
+    // Another service takes the port: the new listener binds once every process closed the old.
+    w.services.length = 0;
+    w.services.push(makeService('s2', [{ targetPort: 80, publishedPort: 18162 }]));
+    await w.publish();
+    expect(w.meshA.portStatus()).toEqual([expect.objectContaining({ serviceId: 's2', state: 'listening' })]);
+    expect(await untilWorkerServes(w, 18162, 't2')).toBe('t2:hello');
+
+    // Unpublished: nothing holds the port any more.
+    w.services.length = 0;
+    await w.publish();
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(18162, A, () => resolve());
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('restarts a worker that dies, and the new one serves', async () => {
+    const w = await world();
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18163 }]));
+    await w.publish();
+    await waitUntil('the worker started', () => w.meshA.dataPlanePids().length === 1);
+    const [first] = w.meshA.dataPlanePids();
+    process.kill(first!, 'SIGKILL');
+    await waitUntil('a new worker', () => w.meshA.dataPlanePids().some((pid) => pid !== first));
+    expect(await untilWorkerServes(w, 18163, 't1')).toBe('t1:hello');
+  });
+
+  it('exit when their node process is killed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-data-plane-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const backend = await startTcpBackend('t1', BACKENDS);
+    cleanups.push(() => backend.close());
+    const table = computeEndpointTable(
+      [makeService('s1', [{ targetPort: 80, publishedPort: 18164 }])],
+      [makeTask('t1', 's1', 'nodeA')],
+      [makeNode('nodeA', A)],
+      { tunnelPort: TUNNEL_PORT + 1 },
+    );
+    const config = join(dir, 'node.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        nodeId: 'nodeA',
+        host: A,
+        tunnelPort: TUNNEL_PORT + 1,
+        tls: null,
+        table,
+        tasks: { t1: { host: BACKENDS, port: backend.port } },
+        dataPlaneWorkers: 1,
+      }),
+    );
+    const node = spawn(process.execPath, [join(root, 'dist/bench/support/mesh-node.js'), config], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(async () => void node.kill('SIGKILL'));
+    await new Promise<void>((resolve) =>
+      node.stdout.on('data', (d: Buffer) => d.includes('ready') && resolve()),
+    );
+    const workerPids = (): number[] => {
+      try {
+        const out = execFileSync('pgrep', ['-P', String(node.pid)], { encoding: 'utf8' });
+        return out.split('\n').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    await waitUntil("the node process's worker", () => workerPids().length === 1);
+    const [worker] = workerPids();
+    node.kill('SIGKILL');
+    await waitUntil('the orphaned worker to exit', () => !alive(worker!));
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
