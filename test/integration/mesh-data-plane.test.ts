@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Service, Task } from '../../src/api/index.js';
 import { computeEndpointTable, Mesh, type TaskAddress } from '../../src/mesh/index.js';
+import { processAlive } from '../../src/util/process-alive.js';
 import { waitUntil } from '../support/wait.js';
 import {
   makeNode,
@@ -226,15 +227,6 @@ describe('mesh data-plane workers', () => {
     await waitUntil("the node process's worker", () => workerPids().length === 1);
     const [worker] = workerPids();
     node.kill('SIGKILL');
-    await waitUntil('the orphaned worker to exit', () => !alive(worker!));
+    await waitUntil('the orphaned worker to exit', () => !processAlive(worker!));
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -21,6 +21,7 @@ import { parseUnlockKey } from '../../manager/keys/index.js';
 import { callLeave } from '../../manager/membership-service.js';
 import { defaultDataPlaneWorkers } from '../../mesh/index.js';
 import { createJsonLogger, type LogLevel } from '../../util/logger.js';
+import { processAlive } from '../../util/process-alive.js';
 import type { FlagDef, ParsedFlags } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { CONTROL_SOCKET, dataDirOf, DEFAULT_DATA_DIR } from '../connect.js';
@@ -327,24 +328,15 @@ async function stopDaemon(dataDir: string, timeoutMs = 30_000): Promise<boolean>
   } catch {
     return false;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return false;
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return false;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline)
       throw new CliError(`the node's process ${pid} did not stop within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return true;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
