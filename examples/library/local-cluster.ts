@@ -27,11 +27,30 @@ export async function startLocalCluster(address: string): Promise<LocalCluster> 
     client,
     dataDir,
     async stop() {
+      await removeServices(client);
       client.close();
       await node.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Removes every service and waits (up to `timeoutMs`) until none of their tasks runs: the process
+ * executor's tasks outlive their node, as containers outlive the engine, so a node that stops
+ * first leaves them running.
+ */
+/** The states of a task whose process may be running, or about to. */
+const LAUNCHED = ['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'];
+
+async function removeServices(client: FlotillaClient, timeoutMs = 20_000): Promise<void> {
+  for (const service of await client.listServices()) await client.removeService(service.id);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const live = (await client.listTasks()).filter((t) => LAUNCHED.includes(t.status.state));
+    if (live.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A task that runs until stopped: a shell loop (the process executor runs the command as is). */
