@@ -257,18 +257,14 @@ export class DataPlaneWorkers implements ListenerSharing {
   }
 
   private resolve(worker: Worker, id: number, taskId: string, targetPort: number): void {
-    const answer = (address: TaskAddress | null): void => {
-      this.send(worker, { type: 'resolved', id, address });
-    };
-    try {
-      Promise.resolve(this.options.resolveLocalTask(taskId, targetPort)).then(answer, (err: unknown) => {
+    // One path for a resolver that throws, rejects or answers: the worker always gets an answer.
+    void Promise.resolve()
+      .then(() => this.options.resolveLocalTask(taskId, targetPort))
+      .catch((err: unknown) => {
         this.log.warn('resolving a task for a data-plane worker failed', { task: taskId, err });
-        answer(null);
-      });
-    } catch (err) {
-      this.log.warn('resolving a task for a data-plane worker failed', { task: taskId, err });
-      answer(null);
-    }
+        return null;
+      })
+      .then((address) => this.send(worker, { type: 'resolved', id, address }));
   }
 
   private relayLog(worker: Worker, line: string): void {
