@@ -63,11 +63,16 @@ export interface ListenerSharing {
   release(key: string): Promise<void>;
 }
 
-/** Where a data-plane worker's TCP ports find the sockets the node's mesh shared. */
+/** Where a data-plane worker's TCP ports and tunnel listener find the sockets the node's mesh shared. */
 export interface ListenerInbox {
   /** Sends the connections accepted on port `key` (now or once shared) to `accept`; returns the undo. */
   claim(key: string, accept: (socket: Socket) => void): () => void;
+  /** Listens `server` on the socket `key` (now or once shared); it accepts until it is closed. */
+  serve(key: string, server: Server): void;
 }
+
+/** The key under which the node's mesh shares its tunnel socket with its data-plane workers. */
+export const TUNNEL_SHARE_KEY = 'tunnel';
 
 /** Whether a published port is bound on this node. */
 export interface PortStatus {

@@ -1,7 +1,7 @@
 // A data-plane worker of a node's mesh (see data-plane.ts), run as a child process of the node:
-// a Mesh that accepts connections on the TCP ports the node's mesh bound and shared, dials its own
-// tunnels, and asks the node's mesh for the addresses of local tasks. It exits when the node's
-// process does (its IPC channel closes), taking its connections with it.
+// a Mesh that accepts connections on the TCP ports and the tunnel port the node's mesh bound and
+// shared, dials its own tunnels, and asks the node's mesh for the addresses of local tasks. It
+// exits when the node's process does (its IPC channel closes), taking its connections with it.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { createJsonLogger } from '../util/logger.js';
@@ -23,14 +23,19 @@ interface ListeningHandle {
 
 interface SharedPort {
   handle: ListeningHandle | null;
+  /** The server listening on the handle now. */
   server: Server | null;
+  /** A TCP port's taker of connections (null once unclaimed). */
   accept: ((socket: Socket) => void) | null;
+  /** A server of the taker's own (the tunnel listener's), listened with instead of a port's. */
+  served: Server | null;
 }
 
 /**
- * The node mesh's sockets by key, and the port that takes each one's connections. A socket is
- * listened on here only once both its handle and its port are here, with the same server options
- * as the node's mesh (connections paused until adopted, half-open allowed).
+ * The node mesh's sockets by key, and what takes each one's connections: a published TCP port
+ * (claim), or a server of its own (serve: the tunnel listener). A socket is listened on here only
+ * once both its handle and its taker are here; a port's with the same server options as the node's
+ * mesh (connections paused until adopted, half-open allowed).
  */
 class SharedListeners implements ListenerInbox {
   private readonly ports = new Map<string, SharedPort>();
@@ -42,6 +47,12 @@ class SharedListeners implements ListenerInbox {
     return () => {
       if (port.accept === accept) port.accept = null;
     };
+  }
+
+  serve(key: string, server: Server): void {
+    const port = this.port(key);
+    port.served = server;
+    this.listen(port);
   }
 
   put(key: string, handle: ListeningHandle): void {
@@ -66,14 +77,21 @@ class SharedListeners implements ListenerInbox {
   private port(key: string): SharedPort {
     let port = this.ports.get(key);
     if (port === undefined) {
-      port = { handle: null, server: null, accept: null };
+      port = { handle: null, server: null, accept: null, served: null };
       this.ports.set(key, port);
     }
     return port;
   }
 
   private listen(port: SharedPort): void {
-    if (port.server !== null || port.handle === null || port.accept === null) return;
+    if (port.server !== null || port.handle === null) return;
+    const server = port.served ?? (port.accept !== null ? this.portServer(port) : null);
+    if (server === null) return;
+    server.listen(port.handle, LISTEN_BACKLOG);
+    port.server = server;
+  }
+
+  private portServer(port: SharedPort): Server {
     const server = createServer(LISTEN_OPTIONS, (socket) => {
       // Unclaimed only while a port is being unpublished (the table comes first): the node's
       // mesh is closing it too.
@@ -81,8 +99,7 @@ class SharedListeners implements ListenerInbox {
       else port.accept(socket);
     });
     server.on('error', () => {});
-    server.listen(port.handle, LISTEN_BACKLOG);
-    port.server = server;
+    return server;
   }
 
   private closePort(port: SharedPort): Promise<void> {

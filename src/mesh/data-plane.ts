@@ -3,8 +3,10 @@
 // node's mesh can run worker processes that accept the published TCP ports' connections beside
 // it (Node's shared-handle model, as its cluster module does: every process accepts from the same
 // listening socket and the kernel hands each connection to one). A worker runs a Mesh of its own
-// that takes its ports from here, dials its own tunnels, and asks here for local task addresses;
-// this process keeps binding the ports, UDP, and the tunnel listener (remote nodes' streams).
+// that takes its ports and the tunnel listener's socket from here (so other nodes' tunnels, and
+// the streams they carry to this node's tasks, land on every process), dials its own tunnels, and
+// asks here for local task addresses. This process binds every socket, and alone serves the
+// published UDP ports (a flow must stay with one process).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:net';
@@ -13,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { isSea } from 'node:sea';
 import type { TlsIdentity } from '../ca/index.js';
 import type { Logger, LogLevel } from '../util/logger.js';
-import type { ListenerSharing, LocalTaskResolver, MeshSettings, TaskAddress } from './context.js';
+import {
+  TUNNEL_SHARE_KEY,
+  type ListenerSharing,
+  type LocalTaskResolver,
+  type MeshSettings,
+  type TaskAddress,
+} from './context.js';
 import type { EndpointTable, MeshNodeAddress } from './endpoint-table.js';
 import type { TunnelSettings } from './mesh.js';
 
@@ -55,7 +63,7 @@ export interface DataPlaneWorkerInit {
 export type ToDataPlaneWorker =
   | { type: 'init'; init: DataPlaneWorkerInit }
   | { type: 'table'; table: EndpointTable }
-  /** Comes with the listening server of the port `key` (see shareKey). */
+  /** Comes with the listening socket of the port `key` (see shareKey), or of the tunnel listener. */
   | { type: 'listener'; key: string }
   | { type: 'release'; key: string; id: number }
   | { type: 'identity'; tls: TlsIdentity }
@@ -132,13 +140,22 @@ export class DataPlaneWorkers implements ListenerSharing {
 
   share(key: string, server: Server): void {
     if (this.stopped) return;
-    this.listeners.set(key, server);
     if (!this.started) {
+      this.listeners.set(key, server);
       this.started = true;
       for (let i = 0; i < this.options.workers; i++) this.spawn();
       return; // each new worker gets every listener
     }
-    for (const worker of this.workers) this.send(worker, { type: 'listener', key }, server);
+    this.offer(key, server);
+  }
+
+  /**
+   * The tunnel listener's socket: the workers accept other nodes' tunnels on it too, so the streams
+   * to this node's tasks are served by every process. Starts no worker: a node without published
+   * TCP ports needs none.
+   */
+  shareTunnel(server: Server): void {
+    if (!this.stopped) this.offer(TUNNEL_SHARE_KEY, server);
   }
 
   async release(key: string): Promise<void> {
@@ -281,6 +298,12 @@ export class DataPlaneWorkers implements ListenerSharing {
     else if (level === 'warn') log.warn(text, fields);
     else if (level === 'info') log.info(text, fields);
     else log.debug(text, fields);
+  }
+
+  /** Keeps the socket for the workers started later, and hands it to those running now. */
+  private offer(key: string, server: Server): void {
+    this.listeners.set(key, server);
+    for (const worker of this.workers) this.send(worker, { type: 'listener', key }, server);
   }
 
   private broadcast(message: ToDataPlaneWorker): void {

@@ -10,7 +10,14 @@ import type { TlsIdentity } from '../ca/index.js';
 import { systemClock, type Clock, type ClockTimer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { BackendSet } from './backend-set.js';
-import type { ListenerInbox, LocalTaskResolver, MeshContext, MeshSettings, PortStatus } from './context.js';
+import {
+  TUNNEL_SHARE_KEY,
+  type ListenerInbox,
+  type LocalTaskResolver,
+  type MeshContext,
+  type MeshSettings,
+  type PortStatus,
+} from './context.js';
 import { DataPlaneWorkers, type DataPlaneOptions } from './data-plane.js';
 import {
   applyEndpointDelta,
@@ -54,8 +61,9 @@ export interface MeshOptions {
    */
   dataPlane?: DataPlaneOptions;
   /**
-   * Set only in a data-plane worker: its TCP ports accept on the sockets the node's mesh bound,
-   * and it serves no UDP port and accepts no tunnel (the node's mesh does both).
+   * Set only in a data-plane worker: its TCP ports and tunnel listener accept on the sockets the
+   * node's mesh bound, and it serves no published UDP port (the node's mesh does; a worker knows
+   * their tasks, for the tunnel streams that reach them).
    */
   inbox?: ListenerInbox;
 }
@@ -94,7 +102,8 @@ export interface MeshEvents {
 
 interface PublishedPort {
   backends: BackendSet;
-  listener: TcpPort | UdpPort;
+  /** null: a UDP port in a data-plane worker, known only for the tunnel streams to its tasks. */
+  listener: TcpPort | UdpPort | null;
 }
 
 export class Mesh extends EventEmitter<MeshEvents> {
@@ -196,7 +205,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    if (this.options.inbox === undefined) await this.listener.start();
+    const inbox = this.options.inbox;
+    if (inbox !== undefined) this.listener.adopt((server) => inbox.serve(TUNNEL_SHARE_KEY, server));
+    else {
+      await this.listener.start();
+      const server = this.listener.listening;
+      if (server !== null) this.dataPlane?.shareTunnel(server);
+    }
     this.armSweep();
     this.log.info('mesh started', { tunnel: this.listener.address, listen: this.options.listenAddress });
   }
@@ -228,8 +243,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const wanted = new Set<string>();
     const opening: Array<Promise<void>> = [];
     for (const entry of table.ports) {
-      // A data-plane worker serves TCP only: a UDP flow must stay with one process.
-      if (entry.protocol === 'udp' && this.options.inbox !== undefined) continue;
       const key = portKey(entry);
       wanted.add(key);
       const existing = this.ports.get(key);
@@ -240,13 +253,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // Another service took the port: the new listener binds once the old one is closed everywhere.
       const freed = existing !== undefined ? this.unpublish(key, existing) : Promise.resolve();
       const backends = new BackendSet(entry, this.clock);
-      const onStatus = (status: PortStatus): void => this.onPortStatus(status);
-      const listener =
-        entry.protocol === 'udp'
-          ? new UdpPort(this.ctx, backends, this.options.listenAddress, onStatus)
-          : new TcpPort(this.ctx, backends, this.options.listenAddress, onStatus);
+      const listener = this.listenerFor(backends);
       this.ports.set(key, { backends, listener });
-      opening.push(existing !== undefined ? freed.then(() => listener.open()) : listener.open());
+      if (listener !== null)
+        opening.push(existing !== undefined ? freed.then(() => listener.open()) : listener.open());
     }
     for (const [key, port] of this.ports) if (!wanted.has(key)) opening.push(this.unpublish(key, port));
     const all = Promise.all(opening).then(() => undefined);
@@ -267,7 +277,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   /** Every published port's state on this node. */
   portStatus(): PortStatus[] {
-    return [...this.ports.values()].map((p) => p.listener.status);
+    return [...this.ports.values()].flatMap((p) => (p.listener === null ? [] : [p.listener.status]));
   }
 
   /** Open connections/flows per task through this node (for status and least-connections checks). */
@@ -328,7 +338,16 @@ export class Mesh extends EventEmitter<MeshEvents> {
     // Connections already open through a port that is no longer published continue until they
     // end (their task stops, or the idle timeout); only stop() closes them.
     if (port.listener instanceof TcpPort) await port.listener.close(closeConnections);
-    else await port.listener.close();
+    else await port.listener?.close();
+  }
+
+  /** A new port's listener: none for UDP in a data-plane worker (a flow must stay with one process). */
+  private listenerFor(backends: BackendSet): TcpPort | UdpPort | null {
+    const onStatus = (status: PortStatus): void => this.onPortStatus(status);
+    if (backends.entry.protocol === 'tcp')
+      return new TcpPort(this.ctx, backends, this.options.listenAddress, onStatus);
+    if (this.options.inbox !== undefined) return null;
+    return new UdpPort(this.ctx, backends, this.options.listenAddress, onStatus);
   }
 
   private onPortStatus(status: PortStatus): void {

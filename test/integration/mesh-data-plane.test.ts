@@ -2,15 +2,16 @@
 // node A's mesh runs a worker process that accepts on A's published ports beside it. To make the
 // worker take a connection, the test blocks its own event loop (node A's mesh lives in it) while
 // the client's handshake completes: only the worker can accept then. A connection the worker
-// serves is one node A's own mesh does not count.
+// serves is one node A's own mesh does not count. Other nodes' tunnels land on the worker too.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MeshNodeConfig } from '../../bench/support/mesh-node.js';
 import type { Service, Task } from '../../src/api/index.js';
 import { computeEndpointTable, Mesh, type TaskAddress } from '../../src/mesh/index.js';
 import { processAlive } from '../../src/util/process-alive.js';
@@ -20,7 +21,10 @@ import {
   makeService,
   makeTask,
   startTcpBackend,
+  startUdpBackend,
+  tcpRequest,
   testCluster,
+  udpRequest,
   type TcpBackend,
   type TestCluster,
 } from '../unit/mesh/fixtures.js';
@@ -32,6 +36,27 @@ const CLIENT = '127.0.2.4';
 const TUNNEL_PORT = 17961;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER_SCRIPT = join(root, 'dist/src/mesh/data-plane-worker.js');
+const MESH_NODE_SCRIPT = join(root, 'dist/bench/support/mesh-node.js');
+
+/** A node's mesh in a process of its own (bench/support/mesh-node.ts); resolves once it is ready. */
+async function meshNodeProcess(dir: string, config: MeshNodeConfig): Promise<ChildProcessWithoutNullStreams> {
+  const path = join(dir, `${config.nodeId}.json`);
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  const node = spawn(process.execPath, [MESH_NODE_SCRIPT, path]);
+  cleanups.push(async () => void node.kill('SIGKILL'));
+  node.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  await new Promise<void>((resolve, reject) => {
+    node.stdout.on('data', (d: Buffer) => d.includes('ready') && resolve());
+    node.once('exit', (code) => reject(new Error(`mesh node ${config.nodeId} exited with ${code}`)));
+  });
+  return node;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-data-plane-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -174,6 +199,70 @@ describe('mesh data-plane workers', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it("accept other nodes' tunnels, and serve the TCP and UDP streams to local tasks", async () => {
+    const tcpTask = await startTcpBackend('t1', BACKENDS);
+    const udpTask = await startUdpBackend('u1', BACKENDS);
+    cleanups.push(
+      () => tcpTask.close(),
+      () => udpTask.close(),
+    );
+    const tunnelPort = TUNNEL_PORT + 2;
+    const table = computeEndpointTable(
+      [
+        makeService('s1', [{ targetPort: 80, publishedPort: 18165 }]),
+        makeService('s2', [{ targetPort: 53, publishedPort: 18166, protocol: 'udp' }]),
+      ],
+      [makeTask('t1', 's1', 'nodeA'), makeTask('u1', 's2', 'nodeA')],
+      [makeNode('nodeA', A), makeNode('nodeB', B)],
+      { tunnelPort },
+    );
+    // Node A's own process refuses every tunnel: B's clients reach A's tasks only if A's worker
+    // accepted B's tunnel (B re-dials after each refusal until one lands there).
+    const meshA = new Mesh({
+      nodeId: 'nodeA',
+      listenAddress: A,
+      tunnelAddress: { host: A, port: tunnelPort },
+      tls: await cluster.identity('nodeA'),
+      localTaskAddress: (taskId) => (taskId === 't1' ? tcpTask : taskId === 'u1' ? udpTask : null),
+      admitNode: () => false,
+      dataPlane: { workers: 1, script: WORKER_SCRIPT },
+    });
+    await meshA.start();
+    cleanups.push(() => meshA.stop());
+    await meshA.update(table);
+    await waitUntil('the worker started', () => meshA.dataPlanePids().length === 1);
+    // Node B in a process of its own, so that this one's tasks answer while B dials.
+    await meshNodeProcess(tempDir(), {
+      nodeId: 'nodeB',
+      host: B,
+      tunnelPort,
+      tls: await cluster.identity('nodeB'),
+      table,
+      tasks: {},
+      dataPlaneWorkers: 0,
+    });
+
+    let reply = '';
+    const request = async (send: () => Promise<string>): Promise<boolean> => {
+      reply = await send();
+      return true;
+    };
+    await waitUntil(
+      "tcp/18165 on node B reaching t1 through node A's worker",
+      () => request(() => tcpRequest(B, 18165, 'hello', { localAddress: CLIENT, timeoutMs: 2000 })),
+      20_000,
+      { retryOnError: true },
+    );
+    expect(reply).toBe('t1:hello');
+    await waitUntil(
+      "udp/18166 on node B reaching u1 through node A's worker",
+      () => request(() => udpRequest(B, 18166, 'ping', 1000)),
+      20_000,
+      { retryOnError: true },
+    );
+    expect(reply).toBe('u1:ping');
+  });
+
   it('restarts a worker that dies, and the new one serves', async () => {
     const w = await world();
     w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18163 }]));
@@ -186,8 +275,6 @@ describe('mesh data-plane workers', () => {
   });
 
   it('exit when their node process is killed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flotilla-data-plane-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const backend = await startTcpBackend('t1', BACKENDS);
     cleanups.push(() => backend.close());
     const table = computeEndpointTable(
@@ -196,26 +283,15 @@ describe('mesh data-plane workers', () => {
       [makeNode('nodeA', A)],
       { tunnelPort: TUNNEL_PORT + 1 },
     );
-    const config = join(dir, 'node.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        nodeId: 'nodeA',
-        host: A,
-        tunnelPort: TUNNEL_PORT + 1,
-        tls: null,
-        table,
-        tasks: { t1: { host: BACKENDS, port: backend.port } },
-        dataPlaneWorkers: 1,
-      }),
-    );
-    const node = spawn(process.execPath, [join(root, 'dist/bench/support/mesh-node.js'), config], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const node = await meshNodeProcess(tempDir(), {
+      nodeId: 'nodeA',
+      host: A,
+      tunnelPort: TUNNEL_PORT + 1,
+      tls: null,
+      table,
+      tasks: { t1: { host: BACKENDS, port: backend.port } },
+      dataPlaneWorkers: 1,
     });
-    cleanups.push(async () => void node.kill('SIGKILL'));
-    await new Promise<void>((resolve) =>
-      node.stdout.on('data', (d: Buffer) => d.includes('ready') && resolve()),
-    );
     const workerPids = (): number[] => {
       try {
         const out = execFileSync('pgrep', ['-P', String(node.pid)], { encoding: 'utf8' });

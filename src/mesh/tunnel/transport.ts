@@ -93,16 +93,7 @@ export class TunnelListener {
   /** Binds the tunnel port; rejects (MeshError PORT_UNAVAILABLE) when it cannot. */
   async start(): Promise<void> {
     const o = this.options;
-    const server =
-      o.tls === null
-        ? createTcpServer({ allowHalfOpen: false }, (socket) => this.acceptPlain(socket))
-        : createTlsServer({ ...tlsOptions(o.tls), requestCert: true, rejectUnauthorized: true }, (socket) =>
-            this.acceptTls(socket),
-          );
-    // Handshakes that fail (no certificate, another cluster's) are refused by TLS itself.
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      o.logger.warn('tunnel handshake refused', { remote: socket.remoteAddress, reason: err.message });
-    });
+    const server = this.createServer();
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
@@ -122,8 +113,22 @@ export class TunnelListener {
         resolve();
       });
     });
-    server.on('error', (err) => o.logger.error('tunnel listener error', { err }));
-    this.server = server;
+    this.serve(server);
+  }
+
+  /**
+   * Accepts on a socket bound by another process (a mesh data-plane worker: its node's tunnel
+   * socket): `listen` starts the given server on it, now or once the socket is here.
+   */
+  adopt(listen: (server: Server) => void): void {
+    const server = this.createServer();
+    listen(server);
+    this.serve(server);
+  }
+
+  /** The bound server (null before start and after stop), to share its socket. */
+  get listening(): Server | null {
+    return this.server;
   }
 
   get address(): { host: string; port: number } {
@@ -147,6 +152,26 @@ export class TunnelListener {
     for (const session of this.sessions) session.destroy();
     this.sessions.clear();
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private createServer(): Server {
+    const o = this.options;
+    const server =
+      o.tls === null
+        ? createTcpServer({ allowHalfOpen: false }, (socket) => this.acceptPlain(socket))
+        : createTlsServer({ ...tlsOptions(o.tls), requestCert: true, rejectUnauthorized: true }, (socket) =>
+            this.acceptTls(socket),
+          );
+    // Handshakes that fail (no certificate, another cluster's) are refused by TLS itself.
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      o.logger.warn('tunnel handshake refused', { remote: socket.remoteAddress, reason: err.message });
+    });
+    return server;
+  }
+
+  private serve(server: Server): void {
+    server.on('error', (err) => this.options.logger.error('tunnel listener error', { err }));
+    this.server = server;
   }
 
   private acceptTls(socket: TLSSocket): void {
