@@ -79,10 +79,31 @@ export type FromDataPlaneWorker =
 /** Bounds on waiting for workers: a worker that does not answer in time is not waited for. */
 const RELEASE_WAIT_MS = 2000;
 const STOP_WAIT_MS = 5000;
-const RESTART_MIN_MS = 1000;
-const RESTART_MAX_MS = 30_000;
-/** A worker that lived this long was healthy: the next restart waits the minimum again. */
-const HEALTHY_AFTER_MS = 60_000;
+
+/**
+ * How long a worker that exited waits for its restart: 1 s, twice as long after each quick exit,
+ * at most 30 s; after a worker that lived a minute (it was healthy), 1 s again. One policy for all
+ * of a node's workers: a fault that kills them all is not retried once per worker.
+ */
+export class RestartBackoff {
+  private nextMs: number;
+
+  constructor(
+    private readonly minMs = 1000,
+    private readonly maxMs = 30_000,
+    private readonly healthyAfterMs = 60_000,
+  ) {
+    this.nextMs = minMs;
+  }
+
+  /** The wait before restarting a worker that lived `livedMs`. */
+  delayAfter(livedMs: number): number {
+    if (livedMs >= this.healthyAfterMs) this.nextMs = this.minMs;
+    const delay = this.nextMs;
+    this.nextMs = Math.min(this.nextMs * 2, this.maxMs);
+    return delay;
+  }
+}
 
 interface Worker {
   child: ChildProcess;
@@ -113,7 +134,7 @@ export class DataPlaneWorkers implements ListenerSharing {
   private started = false;
   private stopped = false;
   private nextId = 1;
-  private restartDelayMs = RESTART_MIN_MS;
+  private readonly backoff = new RestartBackoff();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private readonly log: Logger;
 
@@ -207,27 +228,22 @@ export class DataPlaneWorkers implements ListenerSharing {
       worker.releases.clear();
       markExited();
       if (this.stopped) return;
+      const delayMs = this.backoff.delayAfter(Date.now() - worker.startedAt);
       this.log.warn('mesh data-plane worker exited; restarting it', {
         pid: child.pid,
         code,
         signal,
-        restartInMs: this.restartDelayMs,
+        restartInMs: delayMs,
       });
-      this.scheduleRestart(Date.now() - worker.startedAt);
+      const timer = setTimeout(() => {
+        this.restartTimers.delete(timer);
+        if (!this.stopped) this.spawn();
+      }, delayMs);
+      this.restartTimers.add(timer);
     });
     this.send(worker, { type: 'init', init: this.init });
     if (this.table !== null) this.send(worker, { type: 'table', table: this.table });
     for (const [key, server] of this.listeners) this.send(worker, { type: 'listener', key }, server);
-  }
-
-  private scheduleRestart(livedMs: number): void {
-    if (livedMs >= HEALTHY_AFTER_MS) this.restartDelayMs = RESTART_MIN_MS;
-    const timer = setTimeout(() => {
-      this.restartTimers.delete(timer);
-      if (!this.stopped) this.spawn();
-    }, this.restartDelayMs);
-    this.restartTimers.add(timer);
-    this.restartDelayMs = Math.min(this.restartDelayMs * 2, RESTART_MAX_MS);
   }
 
   private script(): string {

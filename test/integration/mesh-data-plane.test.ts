@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshNodeConfig } from '../../bench/support/mesh-node.js';
 import type { Service, Task } from '../../src/api/index.js';
+import type { TlsIdentity } from '../../src/ca/index.js';
 import { computeEndpointTable, Mesh, type TaskAddress } from '../../src/mesh/index.js';
 import { processAlive } from '../../src/util/process-alive.js';
 import { waitUntil } from '../support/wait.js';
@@ -73,6 +74,8 @@ interface World {
   services: Service[];
   tasks: Task[];
   publish(): Promise<void>;
+  /** Replaces node B's mesh by a new one with these certificates (node B restarted). */
+  restartB(tls: TlsIdentity): Promise<void>;
 }
 
 /** Node A (one data-plane worker) and node B (none) on TLS tunnels; t1 runs on A, t2 on B. */
@@ -87,12 +90,12 @@ async function world(): Promise<World> {
     const b = backends.get(taskId);
     return b === undefined ? null : { host: b.host, port: b.port };
   };
-  const make = async (nodeId: string, host: string, workers: number): Promise<Mesh> => {
+  const make = async (nodeId: string, host: string, workers: number, tls?: TlsIdentity): Promise<Mesh> => {
     const mesh = new Mesh({
       nodeId,
       listenAddress: host,
       tunnelAddress: { host, port: TUNNEL_PORT },
-      tls: await cluster.identity(nodeId),
+      tls: tls ?? (await cluster.identity(nodeId)),
       localTaskAddress: resolver,
       settings: { connectTimeoutMs: 1000, closeGraceMs: 500, bindRetryMs: 200 },
       dataPlane: { workers, script: WORKER_SCRIPT },
@@ -102,7 +105,7 @@ async function world(): Promise<World> {
     return mesh;
   };
   const meshA = await make('nodeA', A, 1);
-  const meshB = await make('nodeB', B, 0);
+  let meshB = await make('nodeB', B, 0);
   const nodes = [makeNode('nodeA', A), makeNode('nodeB', B)];
   const w: World = {
     meshA,
@@ -111,6 +114,11 @@ async function world(): Promise<World> {
     async publish() {
       const table = computeEndpointTable(w.services, w.tasks, nodes, { tunnelPort: TUNNEL_PORT });
       await Promise.all([meshA.update(table), meshB.update(table)]);
+    },
+    async restartB(tls) {
+      await meshB.stop();
+      meshB = await make('nodeB', B, 0, tls);
+      await meshB.update(meshA.endpointTable);
     },
   };
   return w;
@@ -149,12 +157,23 @@ async function throughWorker(w: World, port: number, taskId: string): Promise<st
   return servedHere ? null : text;
 }
 
-async function untilWorkerServes(w: World, port: number, taskId: string): Promise<string> {
+/** With `retryOnError`, a request that fails (a tunnel still being re-dialed) is tried again. */
+async function untilWorkerServes(
+  w: World,
+  port: number,
+  taskId: string,
+  retryOnError = false,
+): Promise<string> {
   let reply: string | null = null;
-  await waitUntil(`node A's worker serving tcp/${port}`, async () => {
-    reply = await throughWorker(w, port, taskId);
-    return reply !== null;
-  });
+  await waitUntil(
+    `node A's worker serving tcp/${port}`,
+    async () => {
+      reply = await throughWorker(w, port, taskId);
+      return reply !== null;
+    },
+    15_000,
+    { retryOnError },
+  );
   return reply!;
 }
 
@@ -261,6 +280,22 @@ describe('mesh data-plane workers', () => {
       { retryOnError: true },
     );
     expect(reply).toBe('u1:ping');
+  });
+
+  it('take certificate renewals: after a root rotation, their new tunnels present the new certificate', async () => {
+    const w = await world();
+    w.services.push(makeService('s2', [{ targetPort: 80, publishedPort: 18167 }]));
+    await w.publish();
+    await waitUntil('the worker started', () => w.meshA.dataPlanePids().length === 1);
+    expect(await untilWorkerServes(w, 18167, 't2')).toBe('t2:hello');
+
+    // The cluster's root is rotated: node A's mesh takes its new certificate, and node B restarts
+    // with its own, trusting the new root only. The worker's tunnels to B break with B, and the
+    // ones it dials next must present (and trust) the new certificates.
+    const rotated = await testCluster();
+    w.meshA.updateTlsIdentity(await rotated.identity('nodeA'));
+    await w.restartB(await rotated.identity('nodeB'));
+    expect(await untilWorkerServes(w, 18167, 't2', true)).toBe('t2:hello');
   });
 
   it('restarts a worker that dies, and the new one serves', async () => {
