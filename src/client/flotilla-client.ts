@@ -21,6 +21,7 @@ import {
   MAX_RESPONSE_BYTES,
   methodPath,
   serializer,
+  UnavailableError,
   type RequestIn,
   type ResponseOut,
   type ListMethod,
@@ -469,13 +470,23 @@ export class FlotillaClient {
         new grpc.Metadata(),
         { deadline: Date.now() + this.timeoutMs },
         (err, response) => {
-          if (err) reject(errorFromStatus(err));
+          if (err) reject(unaryCallError(err));
           else if (response === undefined) reject(new ControlError('INTERNAL', `${method}: empty response`));
           else resolve(response);
         },
       );
     });
   }
+}
+
+/**
+ * This client never cancels a unary call (it gives each a deadline): a CANCELLED status comes from
+ * the manager's end, its server going away mid-call (a manager stopping or leaving), and leaves the
+ * outcome as unknown as an unreachable manager does. So it is the same retryable error.
+ */
+function unaryCallError(err: grpc.ServiceError): Error {
+  if (err.code === grpc.status.CANCELLED) return new UnavailableError('unreachable', err.details);
+  return errorFromStatus(err);
 }
 
 type WriteMethod = {
