@@ -218,7 +218,7 @@ describe('mesh data-plane workers', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it("accept other nodes' tunnels, and serve the TCP and UDP streams to local tasks", async () => {
+  it("accept other nodes' tunnels and serve their TCP and UDP streams to local tasks, a restarted worker too", async () => {
     const tcpTask = await startTcpBackend('t1', BACKENDS);
     const udpTask = await startUdpBackend('u1', BACKENDS);
     cleanups.push(
@@ -280,6 +280,19 @@ describe('mesh data-plane workers', () => {
       { retryOnError: true },
     );
     expect(reply).toBe('u1:ping');
+
+    // The worker dies with B's tunnels: B re-dials, and the worker that replaces it serves them.
+    const [first] = meshA.dataPlanePids();
+    process.kill(first!, 'SIGKILL');
+    await waitUntil('a new worker', () => meshA.dataPlanePids().some((pid) => pid !== first));
+    reply = '';
+    await waitUntil(
+      "tcp/18165 on node B reaching t1 through node A's new worker",
+      () => request(() => tcpRequest(B, 18165, 'again', { localAddress: CLIENT, timeoutMs: 2000 })),
+      20_000,
+      { retryOnError: true },
+    );
+    expect(reply).toBe('t1:again');
   });
 
   it('take certificate renewals: after a root rotation, their new tunnels present the new certificate', async () => {
