@@ -261,38 +261,30 @@ describe('mesh data-plane workers', () => {
       dataPlaneWorkers: 0,
     });
 
-    let reply = '';
-    const request = async (send: () => Promise<string>): Promise<boolean> => {
-      reply = await send();
-      return true;
+    /** The first reply to `send`, tried again while it fails (B re-dials until A's worker accepts). */
+    const firstReply = async (what: string, send: () => Promise<string>): Promise<string> => {
+      let reply = '';
+      const attempt = async (): Promise<boolean> => {
+        reply = await send();
+        return true;
+      };
+      await waitUntil(`${what} through node A's worker`, attempt, 20_000, { retryOnError: true });
+      return reply;
     };
-    await waitUntil(
-      "tcp/18165 on node B reaching t1 through node A's worker",
-      () => request(() => tcpRequest(B, 18165, 'hello', { localAddress: CLIENT, timeoutMs: 2000 })),
-      20_000,
-      { retryOnError: true },
-    );
-    expect(reply).toBe('t1:hello');
-    await waitUntil(
-      "udp/18166 on node B reaching u1 through node A's worker",
-      () => request(() => udpRequest(B, 18166, 'ping', 1000)),
-      20_000,
-      { retryOnError: true },
-    );
-    expect(reply).toBe('u1:ping');
+    const tcp = (message: string): Promise<string> =>
+      tcpRequest(B, 18165, message, { localAddress: CLIENT, timeoutMs: 2000 });
+    expect(await firstReply('tcp/18165 on node B reaching t1', () => tcp('hello'))).toBe('t1:hello');
+    expect(
+      await firstReply('udp/18166 on node B reaching u1', () => udpRequest(B, 18166, 'ping', 1000)),
+    ).toBe('u1:ping');
 
     // The worker dies with B's tunnels: B re-dials, and the worker that replaces it serves them.
     const [first] = meshA.dataPlanePids();
     process.kill(first!, 'SIGKILL');
     await waitUntil('a new worker', () => meshA.dataPlanePids().some((pid) => pid !== first));
-    reply = '';
-    await waitUntil(
-      "tcp/18165 on node B reaching t1 through node A's new worker",
-      () => request(() => tcpRequest(B, 18165, 'again', { localAddress: CLIENT, timeoutMs: 2000 })),
-      20_000,
-      { retryOnError: true },
+    expect(await firstReply('tcp/18165 on node B, after a restart, reaching t1', () => tcp('again'))).toBe(
+      't1:again',
     );
-    expect(reply).toBe('t1:again');
   });
 
   it('take certificate renewals: after a root rotation, their new tunnels present the new certificate', async () => {
