@@ -161,13 +161,11 @@ export class DataPlaneWorkers implements ListenerSharing {
 
   share(key: string, server: Server): void {
     if (this.stopped) return;
-    if (!this.started) {
-      this.listeners.set(key, server);
-      this.started = true;
-      for (let i = 0; i < this.options.workers; i++) this.spawn();
-      return; // each new worker gets every listener
-    }
     this.offer(key, server);
+    if (this.started) return;
+    // The first port: the workers start now, and each gets every socket kept so far.
+    this.started = true;
+    for (let i = 0; i < this.options.workers; i++) this.spawn();
   }
 
   /**
