@@ -436,7 +436,7 @@ async function main(): Promise<void> {
         seconds: DURATION_S,
         runs: RUNS,
         statistic: 'median of runs',
-        tunnel: 'TLS 1.3 (AES-128-GCM), 2 sessions per node pair',
+        tunnel: 'TLS 1.3 (AES-128-GCM), 2 sessions per node pair, shared out among its processes',
         processes: 'each backend, each mesh node and haproxy (nbthread 1) in its own process',
         mesh_data_plane_workers: WORKERS,
         cpus: 2,

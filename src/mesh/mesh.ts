@@ -69,6 +69,11 @@ export interface MeshOptions {
 }
 
 export interface TunnelSettings {
+  /**
+   * Tunnel sessions a node keeps per peer node, shared out among its processes: the mesh's own
+   * process and each data-plane worker dial their own, ceil(sessionsPerPeer / processes) each and
+   * at least one.
+   */
   sessionsPerPeer: number;
   /** Bytes a stream may have in flight (per direction). */
   streamWindow: number;
@@ -138,7 +143,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     // Without encryption, node certificates (when given) still authenticate the tunnels.
     const plainIdentity = encryption ? null : options.tls;
     const settings = { ...DEFAULT_MESH_SETTINGS, ...options.settings };
-    const tunnel = { ...DEFAULT_TUNNEL_SETTINGS, ...options.tunnel };
+    const workers = options.inbox === undefined ? (options.dataPlane?.workers ?? 0) : 0;
+    const tunnel = tunnelSettingsPerProcess({ ...DEFAULT_TUNNEL_SETTINGS, ...options.tunnel }, workers + 1);
     const sessionSettings = {
       clock: this.clock,
       logger: this.log.child({ part: 'tunnel' }),
@@ -158,7 +164,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
       connectTimeoutMs: settings.connectTimeoutMs,
       redialDelayMs: tunnel.redialDelayMs,
     });
-    const workers = options.inbox === undefined ? (options.dataPlane?.workers ?? 0) : 0;
     this.dataPlane =
       workers > 0
         ? new DataPlaneWorkers({
@@ -368,4 +373,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
       if (!this.stopped) this.armSweep();
     });
   }
+}
+
+/**
+ * One process's tunnel settings when a node's mesh runs in `processes` (its own and its data-plane
+ * workers): its share of the node's sessions per peer. A process multiplexes only the client
+ * connections it accepted itself, and spreading those over more sessions than its share would
+ * put fewer frames in each TLS write: more writes, and more CPU, per request.
+ */
+export function tunnelSettingsPerProcess(tunnel: TunnelSettings, processes: number): TunnelSettings {
+  return { ...tunnel, sessionsPerPeer: Math.max(1, Math.ceil(tunnel.sessionsPerPeer / processes)) };
 }

@@ -21,11 +21,13 @@ import {
   makeService,
   makeTask,
   startTcpBackend,
+  startUdpBackend,
   tcpRequest,
   testCluster,
   who,
   type TcpBackend,
   type TestCluster,
+  udpRequest,
 } from '../unit/mesh/fixtures.js';
 
 const CLIENT = '127.0.0.240';
@@ -42,7 +44,8 @@ beforeAll(async () => {
 interface World {
   meshA: Mesh;
   meshB: Mesh;
-  backends: Map<string, TcpBackend>;
+  /** Where each task listens, by task id. */
+  backends: Map<string, TaskAddress>;
   services: Service[];
   tasks: Task[];
   nodes: Node[];
@@ -65,13 +68,14 @@ async function world(
     plainCerts?: boolean;
     nodeB?: string;
     clusterB?: TestCluster;
+    /** Node A's data-plane workers (they start only with a published TCP port). */
+    workersA?: number;
   } = {},
 ): Promise<World> {
-  const backends = new Map<string, TcpBackend>();
+  const backends = new Map<string, TaskAddress>();
   const resolver = (taskId: string): TaskAddress | null => {
     if (taskId === 'throws') throw new Error('a resolver bug');
-    const b = backends.get(taskId);
-    return b === undefined ? null : { host: b.host, port: b.port };
+    return backends.get(taskId) ?? null;
   };
   const encryption = options.encryption ?? true;
   const make = async (nodeId: string, host: string, ca: TestCluster = cluster): Promise<Mesh> => {
@@ -84,6 +88,9 @@ async function world(
       localTaskAddress: resolver,
       settings: { connectTimeoutMs: 500, closeGraceMs: 500, bindRetryMs: 200 },
       tunnel: { pingIntervalMs: 200, deadAfterPings: 3 },
+      ...(nodeId === 'nodeA' && options.workersA !== undefined
+        ? { dataPlane: { workers: options.workersA } }
+        : {}),
     });
     await mesh.start();
     cleanups.push(() => mesh.stop());
@@ -126,15 +133,7 @@ async function backend(
 async function serverBackend(w: World, taskId: string, server: Server): Promise<void> {
   await new Promise<void>((r) => server.listen(0, BACKENDS, () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  w.backends.set(taskId, {
-    name: taskId,
-    host: BACKENDS,
-    port: (server.address() as { port: number }).port,
-    accepted: 0,
-    proxyHeaders: [],
-    sockets: new Set(),
-    close: async () => {},
-  });
+  w.backends.set(taskId, { host: BACKENDS, port: (server.address() as { port: number }).port });
 }
 
 /** The backends `count` requests through `host:port` reached, in order. */
@@ -422,6 +421,44 @@ describe('mesh over TCP', () => {
     expect(errors).toEqual(['ECONNRESET']);
     await waitUntil('the task side of the connection to close', () => remote.sockets.size === 0, 3000);
     expect(who(await tcpRequest(A, 18090, 'again', { localAddress: CLIENT }))).toBe('remote');
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+  });
+
+  it('dials a second tunnel session to a peer once the first carries 8 streams, and no third', async () => {
+    const w = await world();
+    await backend(w, 'remote');
+    w.services.push(makeService('s1', [{ targetPort: 80, publishedPort: 18101 }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    const held: Socket[] = [];
+    cleanups.push(async () => held.forEach((socket) => socket.destroy()));
+    const hold = async (count: number): Promise<void> => {
+      for (let i = 0; i < count; i++) {
+        const socket = connect({ host: A, port: 18101, localAddress: CLIENT });
+        held.push(socket);
+        socket.write('x');
+        await new Promise((r) => socket.once('data', r));
+      }
+    };
+    await hold(8);
+    expect(w.meshA.tunnelSessions().nodeB).toBe(1);
+    await hold(1);
+    await waitUntil('the second session', () => w.meshA.tunnelSessions().nodeB === 2, 3000);
+    await hold(12);
+    expect(w.meshA.tunnelSessions().nodeB).toBe(2);
+  });
+
+  it("shares the sessions per peer out among the node's processes", async () => {
+    // With one data-plane worker the node's own process keeps one of the two sessions (the
+    // worker dials its own). UDP flows are the node's own process's, and start no worker.
+    const w = await world({ workersA: 1 });
+    const echo = await startUdpBackend('echo', BACKENDS);
+    cleanups.push(() => echo.close());
+    w.backends.set('remote', { host: echo.host, port: echo.port });
+    w.services.push(makeService('s1', [{ targetPort: 53, publishedPort: 18102, protocol: 'udp' }]));
+    w.tasks.push(makeTask('remote', 's1', 'nodeB'));
+    await w.publish();
+    for (let i = 0; i < 12; i++) expect(who(await udpRequest(A, 18102, `flow${i}`))).toBe('echo');
     expect(w.meshA.tunnelSessions().nodeB).toBe(1);
   });
 
