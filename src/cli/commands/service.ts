@@ -23,11 +23,10 @@ import {
   checkUpdateFlags,
   generatedName,
   referencedNames,
-  serviceCreateFlags,
-  serviceUpdateFlags,
   withReplicas,
   type ReferenceIds,
 } from '../service-spec.js';
+import { serviceCreateFlags, serviceUpdateFlags } from '../service-flags.js';
 import { serviceListOutput, taskListOutput, taskRows } from '../service-view.js';
 import { filterFlag, forEachName, formatFlag, parseFilters, quietFlag, withConnection } from './shared.js';
 

@@ -7,10 +7,9 @@ import {
   buildServiceSpec,
   generatedName,
   referencedNames,
-  serviceCreateFlags,
-  serviceUpdateFlags,
   type ReferenceIds,
 } from '../../../src/cli/service-spec.js';
+import { serviceCreateFlags, serviceUpdateFlags } from '../../../src/cli/service-flags.js';
 import {
   csvFields,
   parseFileReference,
