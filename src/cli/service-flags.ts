@@ -3,6 +3,20 @@
 
 import type { FlagDef } from './args.js';
 
+/** The commands that change a service wait for it to converge, showing progress, unless told not to. */
+export const serviceDetachFlag: FlagDef = {
+  name: 'detach',
+  short: 'd',
+  kind: 'bool',
+  help: 'Exit immediately instead of waiting for the service to converge',
+};
+export const progressQuietFlag: FlagDef = {
+  name: 'quiet',
+  short: 'q',
+  kind: 'bool',
+  help: 'Suppress progress output',
+};
+
 /** Flags `service create` and `service update` share (the settings, not the list edits). */
 const commonFlags: FlagDef[] = [
   { name: 'replicas', kind: 'uint', help: 'Number of tasks' },
@@ -63,13 +77,8 @@ const commonFlags: FlagDef[] = [
   },
   { name: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { name: 'endpoint-mode', kind: 'string', help: 'Endpoint mode (vip or dnsrr)' },
-  {
-    name: 'detach',
-    short: 'd',
-    kind: 'bool',
-    help: 'Exit immediately instead of waiting for the service to converge',
-  },
-  { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress progress output' },
+  serviceDetachFlag,
+  progressQuietFlag,
 ];
 
 function updateConfigFlags(prefix: 'update' | 'rollback'): FlagDef[] {

@@ -26,7 +26,12 @@ import {
   withReplicas,
   type ReferenceIds,
 } from '../service-spec.js';
-import { serviceCreateFlags, serviceUpdateFlags } from '../service-flags.js';
+import {
+  progressQuietFlag,
+  serviceCreateFlags,
+  serviceDetachFlag,
+  serviceUpdateFlags,
+} from '../service-flags.js';
 import { serviceListOutput, taskListOutput, taskRows } from '../service-view.js';
 import { filterFlag, forEachName, formatFlag, parseFilters, quietFlag, withConnection } from './shared.js';
 
@@ -115,15 +120,7 @@ const rollback: Command = {
     path: 'service rollback',
     usage: '[OPTIONS] SERVICE',
     summary: "Revert changes to a service's configuration",
-    flags: [
-      {
-        name: 'detach',
-        short: 'd',
-        kind: 'bool',
-        help: 'Exit immediately instead of waiting for the service to converge',
-      },
-      { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress progress output' },
-    ],
+    flags: [serviceDetachFlag, progressQuietFlag],
     args: [1, 1],
   },
   async run(io, { flags, args }) {
@@ -145,14 +142,7 @@ const scale: Command = {
     path: 'service scale',
     usage: 'SERVICE=REPLICAS [SERVICE=REPLICAS...]',
     summary: 'Scale one or multiple replicated services',
-    flags: [
-      {
-        name: 'detach',
-        short: 'd',
-        kind: 'bool',
-        help: 'Exit immediately instead of waiting for the service to converge',
-      },
-    ],
+    flags: [serviceDetachFlag],
     args: [1, Infinity],
   },
   async run(io, { flags, args }) {

@@ -18,6 +18,7 @@ import type { Command, Io } from '../command.js';
 import { CliError } from '../errors.js';
 import { renderList } from '../format.js';
 import { convergeSettings, convergeWithView } from '../progress-view.js';
+import { progressQuietFlag } from '../service-flags.js';
 import { filterFlag, formatFlag, parseFilters, quietFlag, withConnection } from './shared.js';
 import { printServices, printTasks } from './service.js';
 
@@ -59,7 +60,7 @@ const deploy: Command = {
         kind: 'bool',
         help: 'Exit immediately instead of waiting for the stack services to converge',
       },
-      { name: 'quiet', short: 'q', kind: 'bool', help: 'Suppress progress output' },
+      progressQuietFlag,
     ],
     args: [1, 1],
   },
